@@ -1,0 +1,97 @@
+"""Dev-only reference: the seeds' GAN step in PyTorch eager on CPU.
+
+Same architectures as gan_jax.models (R0/R3), same step (D on a real and a fake
+batch, then G on the same z), Adam 2e-4 / (0.5, 0.999).  Needs ``torch==2.13.0``
+(never a runtime dependency of gan_jax).  Prints one JSON line.
+
+  python benchmarks/torch_reference.py --model=dcgan --latent_dim=100 --hidden=100
+"""
+
+import argparse
+import json
+import math
+import time
+
+import torch
+from torch import nn
+
+
+def dcgan(latent, hidden, channels, image_size):
+  n = int(math.log2(image_size // 4))
+  g = [nn.ConvTranspose2d(latent, hidden * 2 ** (n - 1), 4, 1, 0, bias=False),
+       nn.BatchNorm2d(hidden * 2 ** (n - 1)), nn.ReLU(True)]
+  for i in range(n - 1, 0, -1):
+    g += [nn.ConvTranspose2d(hidden * 2 ** i, hidden * 2 ** (i - 1), 4, 2, 1, bias=False),
+          nn.BatchNorm2d(hidden * 2 ** (i - 1)), nn.ReLU(True)]
+  g += [nn.ConvTranspose2d(hidden, channels, 4, 2, 1, bias=False), nn.Tanh()]
+  d = [nn.Conv2d(channels, hidden, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+  for i in range(1, n):
+    d += [nn.Conv2d(hidden * 2 ** (i - 1), hidden * 2 ** i, 4, 2, 1, bias=False),
+          nn.BatchNorm2d(hidden * 2 ** i), nn.LeakyReLU(0.2, True)]
+  d += [nn.Conv2d(hidden * 2 ** (n - 1), 1, 4, 1, 0, bias=False)]
+  return nn.Sequential(nn.Unflatten(1, (latent, 1, 1)), *g), nn.Sequential(*d, nn.Flatten(0))
+
+
+def mlp(latent, hidden, channels, image_size):
+  out = channels * image_size ** 2
+  g = nn.Sequential(
+      nn.Linear(latent, 4 * hidden), nn.BatchNorm1d(4 * hidden), nn.ReLU(True),
+      nn.Linear(4 * hidden, 2 * hidden), nn.BatchNorm1d(2 * hidden), nn.ReLU(True),
+      nn.Linear(2 * hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(True),
+      nn.Linear(hidden, out), nn.Tanh(), nn.Unflatten(1, (channels, image_size, image_size)))
+  d = nn.Sequential(
+      nn.Flatten(), nn.Linear(out, hidden), nn.LeakyReLU(0.2, True),
+      nn.Linear(hidden, 2 * hidden), nn.Dropout(0.2), nn.LeakyReLU(0.2, True),
+      nn.Linear(2 * hidden, 4 * hidden), nn.Dropout(0.2), nn.LeakyReLU(0.2, True),
+      nn.Linear(4 * hidden, 1), nn.Flatten(0))
+  return g, d
+
+
+def main():
+  p = argparse.ArgumentParser()
+  p.add_argument("--model", default="dcgan", choices=["dcgan", "mlp"])
+  p.add_argument("--latent_dim", type=int, default=100)
+  p.add_argument("--hidden", type=int, default=100)
+  p.add_argument("--batch_size", type=int, default=64)
+  p.add_argument("--image_size", type=int, default=32)
+  p.add_argument("--channels", type=int, default=1)
+  p.add_argument("--steps", type=int, default=30)
+  p.add_argument("--warmup", type=int, default=3)
+  p.add_argument("--threads", type=int, default=0, help="0 = torch's default")
+  a = p.parse_args()
+  if a.threads:
+    torch.set_num_threads(a.threads)
+  torch.manual_seed(0)
+  g, d = (dcgan if a.model == "dcgan" else mlp)(a.latent_dim, a.hidden, a.channels, a.image_size)
+  g_opt = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
+  d_opt = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+  bce = nn.BCEWithLogitsLoss()
+  real = torch.rand(a.batch_size, a.channels, a.image_size, a.image_size) * 2 - 1
+  ones, zeros = torch.ones(a.batch_size), torch.zeros(a.batch_size)
+
+  def step():
+    z = torch.randn(a.batch_size, a.latent_dim)
+    fake = g(z)
+    d_opt.zero_grad()
+    (bce(d(real), ones) + bce(d(fake.detach()), zeros)).backward()
+    d_opt.step()
+    g_opt.zero_grad()
+    bce(d(fake), ones).backward()
+    g_opt.step()
+
+  for _ in range(a.warmup):
+    step()
+  t0 = time.perf_counter()
+  for _ in range(a.steps):
+    step()
+  dt = time.perf_counter() - t0
+  print(json.dumps({
+      "impl": "torch_eager", "torch": torch.__version__, "threads": torch.get_num_threads(),
+      "model": a.model, "latent_dim": a.latent_dim, "hidden": a.hidden,
+      "batch_size": a.batch_size, "image_size": a.image_size, "steps": a.steps,
+      "steps_per_sec": round(a.steps / dt, 3),
+      "images_per_sec": round(a.steps * a.batch_size / dt, 1)}))
+
+
+if __name__ == "__main__":
+  main()
