@@ -1,0 +1,31 @@
+"""gan_jax: GANs in JAX/Flax with numbers you can trust."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="gan_jax",
+    version="0.1.0",
+    description="GAN research codebase in JAX/Flax: DCGAN, MLP GAN, conditional, WGAN, BEGAN.",
+    packages=find_packages(include=["gan_jax", "gan_jax.*", "configs"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "jax>=0.10.2,<0.11",
+        "flax>=0.12,<0.13",
+        "optax>=0.2.4,<0.3",
+        "orbax-checkpoint>=0.12,<0.13",
+        "tensorflow-cpu>=2.21,<2.22",
+        "tensorflow-datasets>=4.9.9,<5",
+        "clu==0.0.12",
+        "ml_collections>=1.1,<2",
+        "tensorboard>=2.21,<2.22",   # clu's writers import it; tensorflow-cpu does not pull it
+        "importlib_resources",       # TFDS's download path imports it
+        "numpy>=1.26",
+        "pillow>=10",
+        "absl-py>=2",
+    ],
+    extras_require={
+        "cuda12": ["jax[cuda12]>=0.10.2,<0.11"],
+        "test": ["pytest>=8", "chex>=0.1.90"],
+    },
+    entry_points={"console_scripts": ["gan_jax=gan_jax.main:run"]},
+)
