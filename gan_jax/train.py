@@ -175,6 +175,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     pending.clear()
 
   def write_samples(step):
+    flush(step)
     grid = images.make_grid(exp.sample(state, grid_z))
     if jax.process_index() == 0:
       images.save_png(grid, os.path.join(workdir, "samples", f"step_{step:06d}.png"))

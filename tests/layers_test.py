@@ -1,0 +1,90 @@
+"""The fast convolution formulations compute exactly the textbook operators."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gan_jax import layers
+
+
+def naive_conv_transpose(x, w, s, p):
+  """Scatter definition of torch.nn.ConvTranspose2d: y[s*i - p + k] += x[i] w[k]."""
+  b, h, wd, _ = x.shape
+  k, o = w.shape[0], w.shape[-1]
+  ho, wo = (h - 1) * s - 2 * p + k, (wd - 1) * s - 2 * p + k
+  y = np.zeros((b, ho + 2 * p + k, wo + 2 * p + k, o))
+  for i in range(h):
+    for j in range(wd):
+      for a in range(k):
+        for c in range(k):
+          y[:, s * i + a, s * j + c] += x[:, i, j] @ w[a, c]
+  return y[:, p:p + ho, p:p + wo]
+
+
+def naive_conv(x, w, s, p):
+  """Gather definition of torch.nn.Conv2d (cross-correlation)."""
+  x = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+  k = w.shape[0]
+  ho, wo = (x.shape[1] - k) // s + 1, (x.shape[2] - k) // s + 1
+  y = np.zeros((x.shape[0], ho, wo, w.shape[-1]))
+  for i in range(ho):
+    for j in range(wo):
+      patch = x[:, s * i:s * i + k, s * j:s * j + k]
+      y[:, i, j] = np.einsum("bhwc,hwco->bo", patch, w)
+  return y
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 4, 3), (3, 5, 7, 2), (1, 8, 8, 6)])
+def test_conv_transpose_matches_scatter_definition(shape):
+  rng = np.random.default_rng(0)
+  x = rng.normal(size=shape).astype(np.float32)
+  w = rng.normal(size=(4, 4, shape[-1], 5)).astype(np.float32)
+  want = naive_conv_transpose(x, w, 2, 1)
+  np.testing.assert_allclose(layers.conv_transpose_reference(x, w, 2, 1), want, atol=1e-4)
+  np.testing.assert_allclose(layers.conv_transpose_k4s2p1_fast(x, w), want, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 4, 3), (3, 8, 6, 2), (1, 16, 16, 1)])
+def test_conv_matches_gather_definition(shape):
+  rng = np.random.default_rng(1)
+  x = rng.normal(size=shape).astype(np.float32)
+  w = rng.normal(size=(4, 4, shape[-1], 5)).astype(np.float32)
+  want = naive_conv(x, w, 2, 1)
+  np.testing.assert_allclose(layers.conv_reference(x, w, 2, 1), want, atol=1e-4)
+  np.testing.assert_allclose(layers.conv_k4s2p1_fast(x, w), want, atol=1e-4)
+
+
+@pytest.mark.parametrize("h", [4, 8, 16])  # both sides of the im2col/conv kernel-gradient switch
+def test_fast_gradients_equal_reference(h):
+  rng = np.random.default_rng(2)
+  x = jnp.asarray(rng.normal(size=(3, h, h, 6)), jnp.float32)
+  wt = jnp.asarray(rng.normal(size=(4, 4, 6, 4)), jnp.float32)
+  g = jnp.asarray(rng.normal(size=(3, 2 * h, 2 * h, 4)), jnp.float32)
+  for fast, ref in [(layers.conv_transpose_k4s2p1_fast,
+                     lambda x, w: layers.conv_transpose_reference(x, w, 2, 1))]:
+    gf = jax.grad(lambda x, w: jnp.sum(fast(x, w) * g), argnums=(0, 1))(x, wt)
+    gr = jax.grad(lambda x, w: jnp.sum(ref(x, w) * g), argnums=(0, 1))(x, wt)
+    for a, b in zip(gf, gr):
+      np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-3)
+  g2 = jnp.asarray(rng.normal(size=(3, h // 2, h // 2, 4)), jnp.float32)
+  gf = jax.grad(lambda x, w: jnp.sum(layers.conv_k4s2p1_fast(x, w) * g2), argnums=(0, 1))(x, wt)
+  gr = jax.grad(lambda x, w: jnp.sum(layers.conv_reference(x, w, 2, 1) * g2), argnums=(0, 1))(x, wt)
+  for a, b in zip(gf, gr):
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-3)
+
+
+def test_projection_and_full_window_paths():
+  rng = np.random.default_rng(3)
+  z = jnp.asarray(rng.normal(size=(2, 1, 1, 7)), jnp.float32)
+  for impl in layers.IMPLS:
+    m = layers.ConvTranspose(5, 4, 1, 0, impl=impl)
+    v = m.init(jax.random.PRNGKey(0), z)
+    np.testing.assert_allclose(m.apply(v, z), naive_conv_transpose(
+        np.asarray(z), np.asarray(v["params"]["kernel"]), 1, 0), atol=1e-5)
+  x = jnp.asarray(rng.normal(size=(2, 4, 4, 7)), jnp.float32)
+  for impl in layers.IMPLS:
+    m = layers.Conv(1, 4, 1, 0, impl=impl)
+    v = m.init(jax.random.PRNGKey(0), x)
+    np.testing.assert_allclose(m.apply(v, x), naive_conv(
+        np.asarray(x), np.asarray(v["params"]["kernel"]), 1, 0), atol=1e-5)
