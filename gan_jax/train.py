@@ -188,14 +188,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
       batch = parallel.host_local_to_global(next(batches), exp.mesh)
       state, metrics = exp.train_step(state, batch)
       pending.append((step, metrics))
-      progress(step)
       if step == start + 1:
         logging.info("First step (with compilation) took %.1fs", time.time() - t0)
       stopping = step % config.log_every == 0 and stop.requested()
       if jax.process_count() == 1:
         stopping = stop.signum is not None
       if step % config.log_every == 0 or step == total or stopping:
-        flush(step)
+        flush(step)  # waits for the device, so the progress report below is true
+      progress(step)
       if step % config.sample_every == 0 or step == total:
         write_samples(step)
       if step % config.checkpoint_every == 0 or step == total or stopping:

@@ -1,0 +1,51 @@
+"""Runs a grid of config overrides one after another, one workdir per point.
+
+The R0/R3 grid (latent x hidden, G hidden tied to D hidden):
+
+  python launch/sweep.py --config=configs/dcgan_mnist.py \\
+      --param=model.latent_dim=16,64,100 --param=model.g_hidden,model.d_hidden=16,64,100
+
+Names joined by a comma take the same value.  Workdirs are
+``runs/<config>/<key>_<value>...``; a finished point is skipped (its
+checkpoint is at num_train_steps) and an interrupted one resumes.
+``--dry_run`` prints the commands.  Extra arguments after ``--`` go to every run.
+"""
+
+import argparse
+import itertools
+import os
+import shlex
+import subprocess
+import sys
+
+
+def main():
+  p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  p.add_argument("--config", required=True)
+  p.add_argument("--param", action="append", default=[], help="keys=v1,v2,...")
+  p.add_argument("--root", default=None, help="default: runs/<config name>")
+  p.add_argument("--dry_run", action="store_true")
+  p.add_argument("extra", nargs=argparse.REMAINDER)
+  a = p.parse_args()
+  axes = []
+  for spec in a.param:
+    keys, _, values = spec.rpartition("=")
+    if not keys:
+      sys.exit(f"--param needs keys=v1,v2,...: {spec!r}")
+    axes.append((keys.split(","), values.split(",")))
+  root = a.root or os.path.join("runs", os.path.splitext(os.path.basename(a.config))[0])
+  extra = [x for x in a.extra if x != "--"]
+  for point in itertools.product(*[v for _, v in axes]):
+    name = "_".join(f"{keys[0].split('.')[-1]}{v}" for (keys, _), v in zip(axes, point)) or "base"
+    cmd = [sys.executable, "-m", "gan_jax.main", f"--config={a.config}",
+           f"--workdir={os.path.join(root, name)}", *extra]
+    cmd += [f"--config.{k}={v}" for (keys, _), v in zip(axes, point) for k in keys]
+    print(shlex.join(cmd), flush=True)
+    if not a.dry_run:
+      r = subprocess.run(cmd)
+      if r.returncode:
+        sys.exit(r.returncode)
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,108 @@
+"""Data sources for real (offline fetch, cache) and the step-indexed pipeline."""
+
+import os
+import time
+
+import jax
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_jax import data, input_pipeline
+
+
+@pytest.fixture(scope="module")
+def cache_dir():
+  # A persistent cache: the real fetch runs once per machine, then is reused.
+  return os.environ.get("GAN_JAX_CACHE") or data.default_cache_dir()
+
+
+def test_fashion_mnist_offline_fetch_and_read(cache_dir, test_config):
+  """The real Debian package path: fetch, cache, read train and test."""
+  cfg = test_config.data
+  cfg.name, cfg.source, cfg.cache_dir = "fashion_mnist", "offline", cache_dir
+  train = data.load_split(cfg, "train")
+  test = data.load_split(cfg, "test")
+  assert train.images.shape == (60000, 28, 28, 1) and train.images.dtype == np.uint8
+  assert test.images.shape == (10000, 28, 28, 1)
+  assert np.bincount(train.labels).tolist() == [6000] * 10
+  assert np.bincount(test.labels).tolist() == [1000] * 10
+  assert 60 < train.images.mean() < 90  # real clothes, not blank or noise
+  test_config.data.name = "fashion_mnist"
+  it = input_pipeline.create_train_iterator(test_config, test, 0, 3)
+  batch = next(it)
+  assert batch["image"].shape == (1, 16, 32, 32, 1)
+  assert batch["image"].min() == -1.0 and batch["image"].max() <= 1.0
+  # Second load comes from the cache, fast.
+  t0 = time.time()
+  data.load_split(cfg, "test")
+  assert time.time() - t0 < 5
+
+
+def test_mnist_subset_offline(cache_dir, test_config):
+  cfg = test_config.data
+  cfg.name, cfg.source, cfg.cache_dir = "mnist", "offline", cache_dir
+  train, test = data.load_split(cfg, "train"), data.load_split(cfg, "test")
+  assert train.images.shape == (9000, 28, 28, 1) and test.images.shape == (1000, 28, 28, 1)
+  assert np.bincount(test.labels).tolist() == [100] * 10
+  assert "SUBSET" in train.source
+
+
+def test_tfds_source_is_used_when_prepared(test_config, tmp_path):
+  import tensorflow_datasets as tfds
+  cfg = test_config.data
+  cfg.name, cfg.source, cfg.tfds_data_dir = "mnist", "tfds", str(tmp_path)
+  with tfds.testing.mock_data(num_examples=40, policy=tfds.testing.MockPolicy.USE_CODE):
+    split = data.load_split(cfg, "train")
+  assert split.images.shape == (40, 28, 28, 1) and split.source.startswith("TFDS")
+
+
+def test_tfds_without_network_fails_fast(test_config, tmp_path, monkeypatch):
+  monkeypatch.setattr(data, "host_reachable", lambda host, **kw: False)
+  cfg = test_config.data
+  cfg.name, cfg.source, cfg.tfds_data_dir = "mnist", "tfds", str(tmp_path)
+  t0 = time.time()
+  with pytest.raises(data.DatasetUnavailableError, match="source=offline"):
+    data.load_split(cfg, "train")
+  assert time.time() - t0 < 10
+
+
+def test_host_probe_returns_within_timeout():
+  t0 = time.time()
+  data.host_reachable("unreachable.invalid", timeout=1.0)
+  assert time.time() - t0 < 2.0
+
+
+def _positions(step, n, batch, d_steps, p, count, seed=7):
+  return input_pipeline.positions(tf.constant(step, tf.int64), seed=seed, n=n, global_batch=batch,
+                                  d_steps=d_steps, process_index=p, process_count=count).numpy()
+
+
+def test_every_epoch_is_a_permutation_and_epochs_differ():
+  n, batch = 40, 8
+  order = np.concatenate([_positions(s, n, batch, 1, 0, 1) for s in range(10)])  # 2 epochs
+  assert sorted(order[:n]) == list(range(n)) and sorted(order[n:]) == list(range(n))
+  assert not np.array_equal(order[:n], order[n:])
+
+
+def test_processes_split_each_global_batch():
+  n, batch, d_steps = 50, 12, 2
+  whole = _positions(5, n, batch, d_steps, 0, 1).reshape(d_steps, batch)
+  parts = [_positions(5, n, batch, d_steps, p, 3).reshape(d_steps, batch // 3) for p in range(3)]
+  np.testing.assert_array_equal(np.concatenate(parts, axis=1), whole)
+
+
+def test_pipeline_is_a_function_of_the_step(test_config):
+  split = data.synthetic("train", 256)
+  a = input_pipeline.create_train_iterator(test_config, split, 0, 6)
+  first = [next(a)["image"] for _ in range(6)]
+  b = input_pipeline.create_train_iterator(test_config, split, 4, 6)
+  np.testing.assert_array_equal(next(b)["image"], first[4])
+
+
+def test_resize_options(test_config):
+  x = tf.zeros((2, 28, 28, 1), tf.uint8)
+  assert input_pipeline.preprocess(x, 32, "pad").shape == (2, 32, 32, 1)
+  assert input_pipeline.preprocess(x, 64, "bilinear").shape == (2, 64, 64, 1)
+  with pytest.raises(ValueError, match="cannot take 28px"):
+    input_pipeline.preprocess(x, 31, "pad")
