@@ -47,8 +47,56 @@ def mlp(latent, hidden, channels, image_size):
   return g, d
 
 
+def load_flax_params(module, params, prefix):
+  """Copies gan_jax parameters (flax names, HWIO kernels) into a torch Sequential, in order."""
+  import numpy as np
+  kinds = {nn.ConvTranspose2d: "ConvTranspose", nn.Conv2d: "Conv", nn.Linear: "TorchDense",
+           nn.BatchNorm2d: "BatchNorm", nn.BatchNorm1d: "BatchNorm"}
+  counters = {}
+  for layer in module.modules():
+    kind = kinds.get(type(layer))
+    if kind is None:
+      continue
+    i = counters.get(kind, 0)
+    counters[kind] = i + 1
+    get = lambda n: torch.from_numpy(np.ascontiguousarray(params[f"{prefix}/{kind}_{i}/{n}"]))
+    with torch.no_grad():
+      if kind == "ConvTranspose":   # (kh, kw, in, out) -> (in, out, kh, kw)
+        layer.weight.copy_(get("kernel").permute(2, 3, 0, 1))
+      elif kind == "Conv":          # (kh, kw, in, out) -> (out, in, kh, kw)
+        layer.weight.copy_(get("kernel").permute(3, 2, 0, 1))
+      elif kind == "TorchDense":    # (in, out) -> (out, in)
+        layer.weight.copy_(get("kernel").T)
+        layer.bias.copy_(get("bias"))
+      else:
+        layer.weight.copy_(get("scale"))
+        layer.bias.copy_(get("bias"))
+
+
+def check(path, latent, hidden):
+  """Same parameters and inputs as gan_jax (export_case.py): compare outputs."""
+  import numpy as np
+  case = np.load(path)
+  z = torch.from_numpy(case["z"])
+  x = torch.from_numpy(case["x"]).permute(0, 3, 1, 2).contiguous()
+  report = {}
+  for name, build in (("dcgan", dcgan), ("mlp", mlp)):
+    g, d = build(latent, hidden, 1, 32)
+    load_flax_params(g, case, f"{name}/g")
+    load_flax_params(d, case, f"{name}/d")
+    g.train()
+    d.train() if name == "dcgan" else d.eval()  # the MLP D's dropout is random: compare without it
+    with torch.no_grad():
+      img = g(z).permute(0, 2, 3, 1).numpy()
+      logits = d(x).numpy()
+    report[f"{name}_g_max_abs_diff"] = float(np.abs(img - case[f"{name}/g_out"]).max())
+    report[f"{name}_d_max_abs_diff"] = float(np.abs(logits - case[f"{name}/d_out"]).max())
+  print(json.dumps(report))
+
+
 def main():
   p = argparse.ArgumentParser()
+  p.add_argument("--check", default=None, help="an .npz from benchmarks/export_case.py")
   p.add_argument("--model", default="dcgan", choices=["dcgan", "mlp"])
   p.add_argument("--latent_dim", type=int, default=100)
   p.add_argument("--hidden", type=int, default=100)
@@ -59,6 +107,8 @@ def main():
   p.add_argument("--warmup", type=int, default=3)
   p.add_argument("--threads", type=int, default=0, help="0 = torch's default")
   a = p.parse_args()
+  if a.check:
+    return check(a.check, a.latent_dim, a.hidden)
   if a.threads:
     torch.set_num_threads(a.threads)
   torch.manual_seed(0)

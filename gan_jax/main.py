@@ -41,7 +41,8 @@ class _QuietLibraries:
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  logging.get_absl_handler().addFilter(_QuietLibraries())
+  # ABSLHandler forwards records to its python_handler without applying filters.
+  logging.get_absl_handler().python_handler.addFilter(_QuietLibraries())
   from gan_jax import input_pipeline, parallel, train
   from gan_jax.errors import GanJaxError
   input_pipeline.hide_gpus_from_tf()

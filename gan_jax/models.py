@@ -77,21 +77,16 @@ class DCGANDiscriminator(nn.Module):
     return x.reshape(x.shape[0])
 
 
-def _torch_linear_init():
-  """PyTorch's nn.Linear default: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-  kernel_init = nn.initializers.variance_scaling(1.0 / 3.0, "fan_in", "uniform")
-  return kernel_init
-
-
 class TorchDense(nn.Module):
-  """``nn.Linear`` with PyTorch's default initialisation (kernel and bias)."""
+  """``nn.Linear`` with PyTorch's default init: kernel and bias ~ U(+-1/sqrt(fan_in))."""
   features: int
 
   @nn.compact
   def __call__(self, x):
     fan_in = x.shape[-1]
     bound = 1.0 / math.sqrt(fan_in)
-    kernel = self.param("kernel", _torch_linear_init(), (fan_in, self.features))
+    kernel = self.param("kernel", nn.initializers.variance_scaling(1 / 3, "fan_in", "uniform"),
+                        (fan_in, self.features))
     bias = self.param("bias", lambda k, s: jax.random.uniform(k, s, jnp.float32, -bound, bound),
                       (self.features,))
     return x @ kernel + bias

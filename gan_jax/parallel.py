@@ -55,7 +55,7 @@ def check_batch_size(global_batch: int, mesh: Mesh):
     raise ValueError(
         f"data.batch_size={global_batch} does not divide across the {n} devices of this run. "
         f"Use a multiple of {n} (e.g. --config.data.batch_size={max(n, global_batch // n * n)}), "
-        f"or run on fewer devices (CUDA_VISIBLE_DEVICES / --num_devices).")
+        f"or make fewer devices visible (CUDA_VISIBLE_DEVICES, or XLA_FLAGS on CPU).")
   if global_batch % jax.process_count():
     raise ValueError(f"data.batch_size={global_batch} does not divide across "
                      f"{jax.process_count()} processes.")

@@ -16,11 +16,6 @@ import optax
 from gan_jax.train_state import GANState
 
 
-def _split(key, step):
-  key = jax.random.fold_in(key, step)
-  return jax.random.split(key, 3)
-
-
 def _finite(tree):
   leaves = jax.tree.leaves(tree)
   return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
@@ -30,7 +25,7 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
                config) -> tuple[GANState, dict]:
   real_all = batch["image"]  # (d_steps, B, H, W, C)
   d_steps, batch_size = real_all.shape[:2]
-  z_key, drop_key, _ = _split(state.rng, state.step)
+  z_key, drop_key = jax.random.split(jax.random.fold_in(state.rng, state.step))
   latent = config.model.latent_dim
 
   def sample_z(key):

@@ -109,7 +109,7 @@ class _StopRequest:
 
   def requested(self) -> bool:
     flag = self.signum is not None
-    if jax.process_count() > 1:  # every process must stop at the same step
+    if jax.process_count() > 1:  # every process must stop at the same step: a collective
       from jax.experimental import multihost_utils
       flag = bool(np.any(multihost_utils.process_allgather(np.asarray(flag))))
     return flag
@@ -149,7 +149,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   writer = metric_writers.create_default_writer(
       workdir, just_logging=jax.process_index() > 0, asynchronous=True)
   if start == 0:
-    writer.write_hparams({k: v for k, v in _flatten(config.to_dict()).items()})
+    writer.write_hparams(_flatten(config.to_dict()))
   progress = periodic_actions.ReportProgress(
       num_train_steps=total, writer=writer, every_steps=config.log_every, every_secs=None)
   grid_z = exp.grid_noise(config.num_grid_samples, config.seed)
@@ -181,32 +181,33 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
       images.save_png(grid, os.path.join(workdir, "samples", f"step_{step:06d}.png"))
     writer.write_images(step, {"samples": grid[None]})
 
-  step = start
-  with _StopRequest() as stop:
-    t0 = time.time()
-    for step in range(start + 1, total + 1):
-      batch = parallel.host_local_to_global(next(batches), exp.mesh)
-      state, metrics = exp.train_step(state, batch)
-      pending.append((step, metrics))
-      if step == start + 1:
-        logging.info("First step (with compilation) took %.1fs", time.time() - t0)
-      stopping = step % config.log_every == 0 and stop.requested()
-      if jax.process_count() == 1:
-        stopping = stop.signum is not None
-      if step % config.log_every == 0 or step == total or stopping:
-        flush(step)  # waits for the device, so the progress report below is true
-      progress(step)
-      if step % config.sample_every == 0 or step == total:
-        write_samples(step)
-      if step % config.checkpoint_every == 0 or step == total or stopping:
-        flush(step)
-        ckpt.save(step, state, meta)
-      if stopping:
-        logging.warning("Stopped at step %d; checkpoint saved. Run the same command to resume.", step)
-        break
-  writer.flush()
-  ckpt.close()
-  writer.close()
+  try:
+    with _StopRequest() as stop:
+      t0 = time.time()
+      for step in range(start + 1, total + 1):
+        batch = parallel.host_local_to_global(next(batches), exp.mesh)
+        state, metrics = exp.train_step(state, batch)
+        pending.append((step, metrics))
+        if step == start + 1:
+          logging.info("First step (with compilation) took %.1fs", time.time() - t0)
+        # Many processes agree on stopping (a collective) only at log steps.
+        stopping = ((jax.process_count() == 1 or step % config.log_every == 0)
+                    and stop.requested())
+        if step % config.log_every == 0 or step == total or stopping:
+          flush(step)  # waits for the device, so the progress report below is true
+        progress(step)
+        if step % config.sample_every == 0 or step == total:
+          write_samples(step)
+        if step % config.checkpoint_every == 0 or step == total or stopping:
+          flush(step)
+          ckpt.save(step, state, meta)
+        if stopping:
+          logging.warning("Stopped at step %d; checkpoint saved. Run the same command to resume.",
+                          step)
+          break
+  finally:
+    ckpt.close()  # waits for in-flight saves, also when a non-finite loss stops the run
+    writer.close()
   return state
 
 
