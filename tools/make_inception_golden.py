@@ -47,6 +47,20 @@ def main():
   os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
   np.savez_compressed(a.out, inputs=x, features=feats, torch_version=torch.__version__)
   print(f"wrote {a.out}: inputs {x.shape}, features {feats.shape}, |f| mean {np.abs(feats).mean():.4f}")
+  resize_golden(os.path.join(os.path.dirname(os.path.abspath(a.out)), "torch_resize_golden.npz"))
+
+
+def resize_golden(out_path):
+  """torch's F.interpolate(bilinear, align_corners=False) on odd sizes, for tests."""
+  import torch.nn.functional as F
+  rng = np.random.default_rng(7)
+  cases = {}
+  for i, (h, w, oh, ow) in enumerate([(7, 9, 50, 41), (28, 28, 64, 64), (32, 32, 13, 17)]):
+    x = rng.integers(0, 256, (1, 2, h, w)).astype(np.float32)
+    y = F.interpolate(torch.from_numpy(x), size=(oh, ow), mode="bilinear", align_corners=False)
+    cases[f"in{i}"], cases[f"out{i}"] = x, y.numpy()
+  np.savez_compressed(out_path, **cases)
+  print(f"wrote {out_path}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+"""FID/KID/IS against independent float64 computations."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from gan_jax import fid_stats
+
+
+def fid_by_eigenvalues(f1, f2):
+  """Independent route: Tr sqrt(S1 S2) = sum sqrt(eig(sqrt(S1) S2 sqrt(S1)))."""
+  mu1, mu2 = f1.mean(0), f2.mean(0)
+  s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+  r1 = scipy.linalg.sqrtm(s1).real
+  ev = np.linalg.eigvalsh(r1 @ s2 @ r1)
+  return ((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(ev, 0, None)).sum()
+
+
+def stats(f, batch=37):
+  rs = fid_stats.RunningStats(f.shape[1])
+  for i in range(0, len(f), batch):
+    rs.update(f[i:i + batch])
+  return rs.mean_cov()
+
+
+def test_fid_matches_independent_computation():
+  rng = np.random.default_rng(0)
+  f1 = rng.normal(size=(600, 48)) @ rng.normal(size=(48, 48))
+  f2 = rng.normal(0.3, 1.2, size=(500, 48)) @ rng.normal(size=(48, 48))
+  (m1, c1), (m2, c2) = stats(f1), stats(f2)
+  np.testing.assert_allclose(m1, f1.mean(0), rtol=1e-10)
+  np.testing.assert_allclose(c1, np.cov(f1, rowvar=False), rtol=1e-8, atol=1e-10)
+  fid, info = fid_stats.frechet_distance(m1, c1, m2, c2)
+  assert not info["eps_fix"]
+  np.testing.assert_allclose(fid, fid_by_eigenvalues(f1, f2), rtol=1e-6)
+  np.testing.assert_allclose(fid_stats.frechet_distance(m2, c2, m1, c1)[0], fid, rtol=1e-6)  # symmetric
+  assert abs(fid_stats.frechet_distance(m1, c1, m1, c1)[0]) < 1e-6 * fid  # ~0 with itself
+
+
+def test_singular_covariances_use_the_eps_fix():
+  rng = np.random.default_rng(1)
+  f1, f2 = rng.normal(size=(10, 64)), rng.normal(size=(10, 64))  # rank 9 < 64
+  fid, info = fid_stats.frechet_distance(*stats(f1), *stats(f2))
+  assert np.isfinite(fid) and fid > 0
+
+
+def test_too_few_samples_and_bad_shapes_are_clear_errors():
+  rs = fid_stats.RunningStats(8)
+  rs.update(np.zeros((1, 8)))
+  with pytest.raises(fid_stats.MetricInputError, match="at least 2 samples"):
+    rs.mean_cov()
+  with pytest.raises(fid_stats.MetricInputError, match=r"\(N, 8\)"):
+    rs.update(np.zeros((3, 9)))
+
+
+def test_kid_is_unbiased_zero_for_same_distribution_and_positive_otherwise():
+  rng = np.random.default_rng(2)
+  a, b = rng.normal(size=(800, 32)), rng.normal(size=(800, 32))
+  assert abs(fid_stats.kernel_inception_distance(a, b, num_subsets=20, max_subset_size=400)) < 0.01
+  assert fid_stats.kernel_inception_distance(a, b + 0.5, num_subsets=20, max_subset_size=400) > 0.05
+
+
+def test_inception_score_bounds():
+  uniform = np.zeros((100, 10))
+  assert fid_stats.inception_score(uniform)[0] == pytest.approx(1.0)
+  confident = np.eye(10)[np.arange(100) % 10] * 50
+  assert fid_stats.inception_score(confident)[0] == pytest.approx(10.0, rel=1e-3)
