@@ -22,11 +22,16 @@ def eval_config(test_config, fid_cache):
 def test_eval_mode_writes_results_with_protocol(eval_config, tmp_path):
   mesh = parallel.make_mesh(8)
   eval_config.num_train_steps = 2
+  eval_config.eval.every = 1      # periodic evaluation at step 1
+  eval_config.eval.final = True   # and the final protocol at step 2
   train.train_and_evaluate(eval_config, str(tmp_path), mesh)
   result = train.evaluate(eval_config, str(tmp_path), mesh)
   assert np.isfinite(result["fid"]) and result["fid"] > 0 and np.isfinite(result["kid"])
   with open(tmp_path / "results.json") as f:
     saved = json.load(f)
+  assert [(r["step"], r["final"]) for r in saved] == [(1, False), (2, True), (2, True)]
+  # The final evaluation during training and --mode=eval on its checkpoint agree.
+  assert saved[1]["fid"] == pytest.approx(result["fid"], rel=1e-6)
   assert saved[-1]["fid"] == result["fid"] and saved[-1]["step"] == 2
   p = saved[-1]["protocol"]
   assert p["resize"] == "tf1_bilinear" and p["num_generated"] == 16
