@@ -94,3 +94,16 @@ def test_sigterm_saves_a_checkpoint_and_resume_finishes(tmp_path):
                 f"--config.num_train_steps={steps[0] + 2}"])
   assert r.returncode == 0, r.stderr[-3000:]
   assert f"Resuming from step {steps[0]}" in r.stderr
+
+
+def test_sweep_expands_the_grid_with_tied_keys():
+  r = subprocess.run(
+      [sys.executable, "launch/sweep.py", "--config=configs/dcgan_mnist.py", "--dry_run",
+       "--param=model.latent_dim=16,100", "--param=model.g_hidden,model.d_hidden=16,64",
+       "--", "--config.seed=43"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+  assert r.returncode == 0, r.stderr
+  lines = r.stdout.strip().splitlines()
+  assert len(lines) == 4
+  assert "--workdir=runs/dcgan_mnist/latent_dim100_g_hidden64" in lines[3]
+  assert "--config.model.g_hidden=64 --config.model.d_hidden=64" in lines[3]
+  assert all("--config.seed=43" in line for line in lines)
