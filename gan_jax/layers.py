@@ -11,7 +11,7 @@ convolution is faster as space-to-depth + stride-1 convolution.  No library
 offers these rewrites, and the generator spends most of its time in them.
 """
 
-from typing import Any, Callable
+from typing import Callable
 
 import flax.linen as nn
 import jax
@@ -148,8 +148,7 @@ class ConvTranspose(nn.Module):
     fast = self.impl == "fast"
     if fast and x.shape[1:3] == (1, 1) and self.stride == 1 and self.padding == 0:
       # A 1x1 input projects to a k x k map: one matmul.
-      y = x.reshape(x.shape[0], -1) @ kernel.reshape(k * k, -1, self.features).transpose(1, 0, 2).reshape(x.shape[-1], -1)
-      y = y.reshape(x.shape[0], k, k, self.features)
+      y = jnp.einsum("bi,hwio->bhwo", x.reshape(x.shape[0], -1), kernel)
     elif fast and (k, self.stride, self.padding) == (4, 2, 1):
       y = conv_transpose_k4s2p1_fast(x, kernel)
     else:

@@ -100,7 +100,7 @@ def _unknown_override(argv) -> str | None:
 def run():
   try:
     app.run(main)
-  except (AttributeError, KeyError) as e:  # raised by absl while applying --config.* overrides
+  except (AttributeError, KeyError):  # raised by absl while applying --config.* overrides
     message = _unknown_override(sys.argv)
     if message is None:
       raise

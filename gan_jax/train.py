@@ -7,7 +7,6 @@ and checkpoints, and saves on SIGINT/SIGTERM before returning.
 """
 
 import functools
-import json
 import os
 import signal
 import time

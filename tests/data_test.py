@@ -3,7 +3,6 @@
 import os
 import time
 
-import jax
 import numpy as np
 import pytest
 import tensorflow as tf

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT
-from gan_jax import evaluation, fid_preprocess, parallel, train
+from gan_jax import evaluation, parallel, train
 
 
 @pytest.fixture
