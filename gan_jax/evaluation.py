@@ -25,9 +25,9 @@ FEATURE_DIM = 2048
 
 
 @functools.lru_cache(maxsize=None)
-def _jitted_forward(mesh, resize: str):
-  """One compiled Inception forward per (mesh, resize), shared by all extractors."""
-  net = inception.InceptionV3()
+def _jitted_forward(mesh, resize: str, impl: str):
+  """One compiled Inception forward per (mesh, resize, impl), shared by all extractors."""
+  net = inception.InceptionV3(impl=impl)
 
   def forward(p, images):
     return net.apply({"params": p}, fid_preprocess.to_inception_input(images, resize))
@@ -40,16 +40,20 @@ class FeatureExtractor:
   """uint8 images -> 2048-d Inception pool features, jitted over the device mesh."""
 
   def __init__(self, mesh, cache_dir: str, weights: str | None = None,
-               resize: str = "tf1_bilinear", batch_size: int = 100):
+               resize: str = "tf1_bilinear", batch_size: int = 0, impl: str = "auto"):
     if resize not in fid_preprocess.RESIZE_METHODS:
       raise fid_stats.MetricInputError(
           f"Unknown eval.resize {resize!r}; choose one of {fid_preprocess.RESIZE_METHODS}.")
     self.mesh, self.resize = mesh, resize
     n = mesh.devices.size
+    if batch_size <= 0:  # measured: 32 per CPU device is fastest (16: -4%, 64: -9%)
+      batch_size = n * (32 if jax.default_backend() == "cpu" else 128)
     self.batch_size = max(n, batch_size // n * n)
     params, self.record = inception_weights.load(cache_dir, weights or None)
     self.params = jax.device_put(params, parallel.replicated(mesh))
-    self._forward = _jitted_forward(mesh, resize)
+    if impl not in inception.IMPLS:
+      raise ValueError(f"unknown Inception convolution impl {impl!r}; one of {inception.IMPLS}")
+    self._forward = _jitted_forward(mesh, resize, impl)
 
   def __call__(self, images: np.ndarray, what: str = "images") -> np.ndarray:
     """Features of all ``images`` (N, H, W, C) uint8, in order, with progress in the log."""

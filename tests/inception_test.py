@@ -23,13 +23,30 @@ def weights(fid_cache, tmp_path_factory):
   return cache, params, record
 
 
-def test_golden_features(weights):
+@pytest.mark.parametrize("impl", ["cpu", "lax"])
+def test_golden_features(weights, impl):
   _, params, record = weights
   assert record["num_arrays"] == 188 and record["num_values"] == 21768352
   golden = np.load(GOLDEN)
   x = golden["inputs"].astype(np.float32) / 128.0 - 1.0
-  feats = jax.jit(inception.InceptionV3().apply)({"params": params}, x)
+  feats = jax.jit(inception.InceptionV3(impl=impl).apply)({"params": params}, x)
   np.testing.assert_allclose(np.asarray(feats), golden["features"], atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("kernel,stride,padding", [
+    ((1, 1), 1, (0, 0)), ((3, 3), 1, (0, 0)), ((3, 3), 1, (1, 1)), ((5, 5), 1, (2, 2)),
+    ((1, 7), 1, (0, 3)), ((7, 1), 1, (3, 0)), ((3, 3), 2, (0, 0)), ((3, 3), 2, (1, 1)),
+    ((1, 3), 1, (0, 1)), ((4, 4), 1, (0, 0))])
+def test_cpu_formulation_equals_the_convolution(kernel, stride, padding):
+  rng = np.random.default_rng(0)
+  x = rng.normal(size=(2, 13, 11, 5)).astype(np.float32)
+  k = rng.normal(size=kernel + (5, 7)).astype(np.float32)
+  want = inception.conv(x, k, stride, padding, "lax")
+  got = inception.conv(x, k, stride, padding, "cpu")
+  assert got.shape == want.shape
+  np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-5, rtol=1e-5)
+  with pytest.raises(ValueError, match="one of"):
+    inception.conv(x, k, stride, padding, "fast")
 
 
 def test_cache_is_reused_and_checked(weights):
