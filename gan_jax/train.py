@@ -184,10 +184,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     flush(step)
     result = evaluator(lambda z: exp.sample(state, z), num_samples, step)
     result["final"] = final
-    writer.write_scalars(step, {("final_" if final else "") + k: result[k] for k in ("fid", "kid")})
+    writer.write_scalars(step, {("final_" if final else "") + k: v
+                                for k, v in evaluation.metric_scalars(result).items()})
     evaluation.append_result(workdir, result)
-    logging.info("Step %d: FID %.3f, KID %.5f on %d samples (%.0fs)", step, result["fid"],
-                 result["kid"], num_samples, result["seconds"])
+    logging.info("Step %d: %s on %d samples (%.0fs)", step, evaluation.describe(result),
+                 num_samples, result["seconds"])
 
   def write_samples(step):
     flush(step)
@@ -259,6 +260,6 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
   result = evaluator(lambda z: exp.sample(state, z), config.eval.final_num_samples, step)
   result["final"] = True
   evaluation.append_result(workdir, result)
-  logging.info("Step %d: FID %.3f, KID %.5f (%.0fs); appended to %s/results.json", step,
-               result["fid"], result["kid"], result["seconds"], workdir)
+  logging.info("Step %d: %s (%.0fs); appended to %s/results.json", step,
+               evaluation.describe(result), result["seconds"], workdir)
   return result
