@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
+from absl import logging  # noqa: E402
 
 from gan_jax import data, evaluation, fid_stats, parallel  # noqa: E402
 
@@ -35,6 +36,7 @@ def main():
   p.add_argument("--noise", type=float, nargs="*", default=[8.0, 32.0])
   p.add_argument("--noise_count", type=int, default=0, help="0: --count")
   a = p.parse_args()
+  logging.set_verbosity(logging.INFO)  # extraction progress
   from configs import default
   cfg = default.get_config().data
   cfg.source = "offline"
