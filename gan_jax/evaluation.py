@@ -63,11 +63,15 @@ class FeatureExtractor:
       raise ValueError(f"unknown Inception convolution impl {impl!r}; one of {inception.IMPLS}")
     self._forward = _jitted_forward(mesh, resize, impl)
 
-  def logits(self, feats: np.ndarray, what: str = "The Inception Score") -> np.ndarray:
-    """The 1008-way logits of pool features, float64 (``IS_LOGITS``: linear in the features,
-    so saved features give the IS too)."""
+  def require_logits(self, what: str = "The Inception Score"):
+    """Fails, saying which weights to use, unless the weights have the classifier."""
     if self._fc_kernel is None:
       raise fid_stats.MetricInputError(NO_LOGITS.format(what=what, source=self.record["source"]))
+
+  def logits(self, feats: np.ndarray) -> np.ndarray:
+    """The 1008-way logits of pool features, float64 (``IS_LOGITS``: linear in the features,
+    so saved features give the IS too)."""
+    self.require_logits()
     return np.asarray(feats, np.float64) @ self._fc_kernel
 
   def __call__(self, images: np.ndarray, what: str = "images") -> np.ndarray:
@@ -156,9 +160,8 @@ class GeneratorEvaluator:
       cache = ev.cache_dir or data.default_cache_dir()
       self._extractor = FeatureExtractor(self.mesh, cache, ev.weights, ev.resize, ev.batch_size,
                                          allow_unverified=ev.allow_unverified_weights)
-      if ev.inception_score and not self._extractor.has_logits:
-        raise fid_stats.MetricInputError(NO_LOGITS.format(what="eval.inception_score=True",
-                                                          source=self._extractor.record["source"]))
+      if ev.inception_score:
+        self._extractor.require_logits("eval.inception_score=True")
     return self._extractor
 
   def __call__(self, generate, num_samples: int, step: int) -> dict:

