@@ -1,12 +1,12 @@
-"""DCGAN on MNIST, the seeds' best setting (R0/R3): latent 16, hidden 100.
+"""The DCGAN-vs-MLP MNIST study's best CNN GAN on MNIST: latent 16, hidden 100.
 
   python -m gan_jax.main --config=configs/dcgan_mnist.py
 
-32x32 (28 padded by 2), batch 64, 5000 steps, Adam 2e-4 / beta1 0.5,
-non-saturating BCE, seed 42.  Sweep the reports' grid with e.g.
-``--config.model.latent_dim=64 --config.model.g_hidden=64 --config.model.d_hidden=64``.
-Expect D_x around 0.6-0.8 and D_G_z around 0.2-0.4 late in training, and
-recognisable digits in ``<workdir>/samples/`` after about 1000 steps.
+32x32 (28 padded by 2), batch 64, 5000 steps, Adam 2e-4 / beta1 0.5, non-saturating BCE,
+seed 42, as the study ran it. The study's FID for this setting (its own FID code, so only
+the ordering compares): 29.4 and 31.1 in its two reports. Measured here on a 2-core CPU:
+about 2 steps/s (42.5 min of training), clearly recognisable digits of every class in
+``samples/step_005000.png``. Sweep the study's grid with ``launch/sweep.py`` (README).
 """
 
 from configs import default

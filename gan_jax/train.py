@@ -1,85 +1,46 @@
-"""Training, evaluation-free sampling and the loop around the pure steps.
+"""The training loop, and sampling and evaluation of a trained checkpoint.
 
-``train_and_evaluate(config, workdir)`` is the whole job: it resolves the data,
-builds the models, restores the newest checkpoint in ``workdir`` (or starts
-fresh), trains to ``config.num_train_steps`` with progress, scalars, sample grids
-and checkpoints, and saves on SIGINT/SIGTERM before returning.
+``train_and_evaluate(config, workdir)`` is the whole job: it builds the experiment,
+restores the newest readable checkpoint in ``workdir`` (or starts fresh), and trains to
+``config.num_train_steps``. After each step it runs the named periodic actions that are
+due (log, sample grid, checkpoint, each evaluator); SIGINT/SIGTERM checkpoint and stop.
 """
 
-import functools
+import contextlib
+import dataclasses
 import os
 import signal
 import time
+from typing import Callable
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 from absl import logging
+from clu import metric_writers
 from flax import traverse_util
-from clu import metric_writers, periodic_actions
 
-from gan_jax import checkpointing, data, evaluation, images, input_pipeline, losses, models
-from gan_jax import parallel, steps
-from gan_jax import train_state
-from gan_jax.errors import ConfigError, NonFiniteLossError
-
-GRID_NOISE_SALT = 0x6772  # fixed-noise grid: fold_in(PRNGKey(seed), salt)
-LOGGED = ("d_loss", "g_loss", "D_x", "D_G_z1", "D_G_z2")
+from gan_jax import checkpointing, evaluators, images, reporting
+from gan_jax.errors import GanJaxError, NonFiniteLossError
+from gan_jax.experiment import Experiment
 
 
-class Experiment:
-  """Models, optimizers, loss and jitted steps for one config on one mesh."""
+@dataclasses.dataclass
+class PeriodicAction:
+  """``run(step, final)`` every ``every`` steps (0: never periodically), at the last step when
+  ``at_end`` (with ``final=True``), and at a requested stop when ``on_stop``."""
+  name: str
+  every: int
+  run: Callable[[int, bool], None]
+  at_end: bool = True
+  on_stop: bool = False
 
-  def __init__(self, config: ml_collections.ConfigDict, mesh=None):
-    self.config = config
-    self.mesh = mesh or parallel.make_mesh()
-    spec = data.get_spec(config.data.name)
-    self.channels = spec.channels
-    self.image_shape = (config.data.image_size, config.data.image_size, spec.channels)
-    try:
-      self.generator, self.discriminator = models.build(config.model, spec.channels,
-                                                        config.data.image_size)
-      self.loss = losses.get(config.loss.name)
-      self.g_tx = train_state.make_optimizer(config.g_optimizer)
-      self.d_tx = train_state.make_optimizer(config.d_optimizer)
-    except ValueError as e:
-      raise ConfigError(str(e)) from None
-    if config.loss.d_steps < 1:
-      raise ConfigError(f"loss.d_steps must be >= 1, got {config.loss.d_steps}.")
-    parallel.check_batch_size(config.data.batch_size, self.mesh)
-
-    repl = parallel.replicated(self.mesh)
-    init = functools.partial(
-        train_state.create_state, generator=self.generator, discriminator=self.discriminator,
-        g_tx=self.g_tx, d_tx=self.d_tx, loss=self.loss, config=config, image_shape=self.image_shape)
-    self._init = jax.jit(init, out_shardings=repl)
-    self.abstract_state = jax.tree.map(
-        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=repl),
-        jax.eval_shape(init, jax.random.PRNGKey(0)))
-    step = functools.partial(
-        steps.train_step, generator=self.generator, discriminator=self.discriminator,
-        g_tx=self.g_tx, d_tx=self.d_tx, loss=self.loss, config=config)
-    self.train_step = jax.jit(
-        step, in_shardings=(repl, parallel.batch_sharding(self.mesh)),
-        out_shardings=(repl, repl), donate_argnums=0)
-    self._sample = jax.jit(
-        functools.partial(steps.sample_step, generator=self.generator,
-                          use_ema=config.ema_decay > 0),
-        out_shardings=repl)
-
-  def init_state(self):
-    return self._init(jax.random.PRNGKey(self.config.seed))
-
-  def meta(self) -> dict:
-    return checkpointing.describe(self.config, self.abstract_state)
-
-  def sample(self, state, z):
-    return np.asarray(jax.device_get(self._sample(state, z)))
-
-  def grid_noise(self, n: int, seed: int):
-    key = jax.random.fold_in(jax.random.PRNGKey(seed), GRID_NOISE_SALT)
-    return jax.random.normal(key, (n, self.config.model.latent_dim), jnp.float32)
+  def due(self, step: int, total: int, stopping: bool) -> bool:
+    if step == total:
+      return self.at_end
+    if stopping and self.on_stop:
+      return True
+    return self.every > 0 and step % self.every == 0
 
 
 class _StopRequest:
@@ -116,10 +77,64 @@ class _StopRequest:
     return flag
 
 
+class _Metrics:
+  """Step metrics kept on the device until needed; checked for finiteness before any log or
+  checkpoint; reduced to interval means (``mean``) or the logged step's values (``point``)."""
+
+  def __init__(self, reduce: str, last_good: Callable[[], int | None], directory: str):
+    self.reduce, self.last_good, self.directory = reduce, last_good, directory
+    self.pending: list[tuple[int, dict]] = []
+    self.values: list[dict] = []
+
+  def add(self, step: int, metrics: dict):
+    self.pending.append((step, metrics))
+
+  def sync(self):
+    """Fetches pending metrics (waiting for the device) and stops on a non-finite loss."""
+    if not self.pending:
+      return
+    fetched = jax.device_get([m for _, m in self.pending])
+    for (s, _), m in zip(self.pending, fetched):
+      if not m["finite"]:
+        last = self.last_good()
+        raise NonFiniteLossError(
+            f"Non-finite loss at step {s} (d_loss={m['d_loss']}, g_loss={m['g_loss']}). "
+            + (f"The last good checkpoint, step {last}, is kept in {self.directory}. "
+               if last is not None else "No checkpoint was written. ")
+            + "Lower the learning rates (--config.g_optimizer.lr / d_optimizer.lr) or change "
+              "the loss, then run again.")
+    self.values += fetched
+    self.pending.clear()
+
+  def scalars(self) -> dict:
+    self.sync()
+    if not self.values:
+      return {}
+    keys = [k for k in self.values[-1] if k != "finite"]
+    if self.reduce == "point":
+      out = {k: float(self.values[-1][k]) for k in keys}
+    else:
+      out = {k: float(np.mean([m[k] for m in self.values])) for k in keys}
+    self.values.clear()
+    return out
+
+
 def _save_config(config, workdir):
   if jax.process_index() == 0:
     with open(os.path.join(workdir, "config.json"), "w") as f:
       f.write(config.to_json_best_effort(indent=2, sort_keys=True))
+
+
+def _writer(workdir: str):
+  """TensorBoard on process 0 (asynchronous); nothing elsewhere. The terminal line is
+  ``reporting``'s."""
+  if jax.process_index() > 0:
+    return metric_writers.MultiWriter([])
+  return metric_writers.AsyncWriter(metric_writers.SummaryWriter(workdir))
+
+
+def _checkpointer(config, workdir):
+  return checkpointing.Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None):
@@ -127,13 +142,22 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   workdir = os.path.abspath(workdir)
   os.makedirs(workdir, exist_ok=True)
   exp = Experiment(config, mesh)
-  ckpt = checkpointing.Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
+  ckpt = _checkpointer(config, workdir)
   meta = exp.meta()
-  if ckpt.latest_step() is not None:
-    state, start = ckpt.restore(exp.abstract_state, meta)
-    logging.info("Resuming from step %d", start)
-  else:
-    state, start = exp.init_state(), 0
+  state, start = None, 0
+  try:
+    if ckpt.latest_step() is not None:
+      state, start = ckpt.restore(exp.abstract_state, meta)
+      if state is None:
+        logging.warning("Starting from step 0.")
+        start = 0
+      else:
+        logging.info("Resuming from step %d", start)
+    if state is None:
+      state = exp.init_state()
+  except GanJaxError:
+    ckpt.close()
+    raise
   _save_config(config, workdir)
   total = config.num_train_steps
   if start >= total:
@@ -141,125 +165,130 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     ckpt.close()
     return state
 
-  evaluator = None
-  if config.eval.every > 0 or config.eval.final:
-    evaluator = evaluation.GeneratorEvaluator(config, exp.mesh)
-    _ = evaluator.extractor  # loads (or fetches) the Inception weights now, not after training
+  evals = exp.evaluators()
+  for ev in evals:
+    ev.prepare()  # weights are fetched now, not after training
+  batches = exp.train_batches(exp.load_split("train"), start, total)
 
-  split = data.load_split(config.data, "train")
-  if split.images.shape[-1] != exp.channels:
-    raise ConfigError(f"{config.data.name} images have {split.images.shape[-1]} channels, "
-                      f"expected {exp.channels}.")
-  batches = input_pipeline.create_train_iterator(config, split, start, total)
-
-  writer = metric_writers.create_default_writer(
-      workdir, just_logging=jax.process_index() > 0, asynchronous=True)
+  writer = _writer(workdir)
   if start == 0:
     writer.write_hparams(traverse_util.flatten_dict(config.to_dict(), sep="."))
-  progress = periodic_actions.ReportProgress(
-      num_train_steps=total, writer=writer, every_steps=config.log_every, every_secs=None)
-  grid_z = exp.grid_noise(config.num_grid_samples, config.seed)
-  pending: list[tuple[int, dict]] = []
+  progress = reporting.Progress(start, total)
+  metrics = _Metrics(config.log_scalars, ckpt.latest_step, ckpt.directory)
+  grid_z, grid_y, grid_cols = exp.grid_inputs(config.num_grid_samples, config.seed)
 
-  def flush(step):
-    """Checks finiteness of every pending step and logs their means."""
-    if not pending:
-      return
-    values = jax.device_get([m for _, m in pending])
-    for (s, _), m in zip(pending, values):
-      if not m["finite"]:
-        last = ckpt.latest_step()
-        raise NonFiniteLossError(
-            f"Non-finite loss at step {s} (d_loss={m['d_loss']}, g_loss={m['g_loss']}). "
-            + (f"The last good checkpoint, step {last}, is kept in {ckpt.directory}. "
-               if last is not None else "No checkpoint was written. ")
-            + "Lower the learning rates (--config.g_optimizer.lr / d_optimizer.lr) or change "
-              "the loss, then run again.")
-    scalars = {k: float(np.mean([m[k] for m in values])) for k in values[-1]
-               if k != "finite"}
+  def log(step, final):
+    scalars = metrics.scalars()
+    line = progress.line(step, scalars)
+    if progress.last_rate:
+      scalars["steps_per_sec"] = progress.last_rate
     writer.write_scalars(step, scalars)
-    pending.clear()
+    progress.clear_bar()
+    logging.info("%s", line)
 
-  def evaluate(step, num_samples, final):
-    flush(step)
-    result = evaluator(lambda z: exp.sample(state, z), num_samples, step)
-    result["final"] = final
-    writer.write_scalars(step, {("final_" if final else "") + k: v
-                                for k, v in evaluation.metric_scalars(result).items()})
-    evaluation.append_result(workdir, result)
-    logging.info("Step %d: %s on %d samples (%.0fs)", step, evaluation.describe(result),
-                 num_samples, result["seconds"])
-
-  def write_samples(step):
-    flush(step)
-    grid = images.make_grid(exp.sample(state, grid_z))
+  def sample_grid(step, final):
+    grid = images.make_grid(exp.sample(state, grid_z, grid_y), ncol=grid_cols)
     if jax.process_index() == 0:
       images.save_png(grid, os.path.join(workdir, "samples", f"step_{step:06d}.png"))
     writer.write_images(step, {"samples": grid[None]})
+
+  def checkpoint(step, final):
+    ckpt.save(step, state, meta)
+
+  def evaluate(ev):
+    def run(step, final):
+      if final:
+        ckpt.wait()  # the trained model is safe on disk before the long evaluation
+      result = ev.evaluate(lambda n, seed, bs: exp.generate(state, n, seed, bs), step, final)
+      writer.write_scalars(step, {("final_" if final else "") + k: v
+                                  for k, v in result.scalars.items()})
+      evaluators.append_result(workdir, result.record())
+      progress.clear_bar()
+      logging.info("Step %d: %s on %d samples (%.0fs)%s", step, result.describe(),
+                   result.num_samples, result.seconds, " [final]" if final else "")
+    return run
+
+  actions = [
+      PeriodicAction("log", config.log_every, log, on_stop=True),
+      PeriodicAction("sample_grid", config.sample_every, sample_grid),
+      PeriodicAction("checkpoint", config.checkpoint_every, checkpoint, on_stop=True),
+      *[PeriodicAction(f"eval/{ev.name}", ev.every, evaluate(ev), at_end=ev.final) for ev in evals],
+  ]
 
   try:
     with _StopRequest() as stop:
       t0 = time.time()
       for step in range(start + 1, total + 1):
-        batch = parallel.host_local_to_global(next(batches), exp.mesh)
-        state, metrics = exp.train_step(state, batch)
-        pending.append((step, metrics))
+        batch = exp.put_batch(next(batches))
+        state, step_metrics = exp.train_step(state, batch)
+        metrics.add(step, step_metrics)
         if step == start + 1:
+          jax.block_until_ready(step_metrics)
           logging.info("First step (with compilation) took %.1fs", time.time() - t0)
+          progress.start(step)
         # Many processes agree on stopping (a collective) only at log steps.
         stopping = ((jax.process_count() == 1 or step % config.log_every == 0)
                     and stop.requested())
-        if step % config.log_every == 0 or step == total or stopping:
-          flush(step)  # waits for the device, so the progress report below is true
-        progress(step)
-        if step % config.sample_every == 0 or step == total:
-          write_samples(step)
-        if step % config.checkpoint_every == 0 or step == total or stopping:
-          flush(step)
-          ckpt.save(step, state, meta)
-        if config.eval.every > 0 and step % config.eval.every == 0 and step != total:
-          evaluate(step, config.eval.num_samples, final=False)
-        if step == total and config.eval.final:
-          ckpt.wait()  # the trained model is safe on disk before the long evaluation
-          evaluate(step, config.eval.final_num_samples, final=True)
+        due = [a for a in actions if a.due(step, total, stopping)]
+        if due:
+          metrics.sync()  # a non-finite loss stops the run before anything is logged or saved
+        for action in due:
+          with progress.paused() if action.name != "log" else contextlib.nullcontext():
+            action.run(step, step == total)
+        progress.bar(step)
         if stopping:
           logging.warning("Stopped at step %d; checkpoint saved. Run the same command to resume.",
                           step)
           break
   finally:
+    progress.clear_bar()
     ckpt.close()  # waits for in-flight saves, also when a non-finite loss stops the run
     writer.close()
   return state
+
+
+def restore_for_inference(exp: Experiment, workdir: str):
+  """``(state, step)`` of the newest checkpoint in ``workdir``."""
+  ckpt = _checkpointer(exp.config, os.path.abspath(workdir))
+  try:
+    return ckpt.restore(exp.abstract_state, exp.meta(), fall_back=False)
+  finally:
+    ckpt.close()
 
 
 def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> str:
   """Restores the newest checkpoint and writes a grid of ``num_samples`` samples."""
   workdir = os.path.abspath(workdir)
   exp = Experiment(config, mesh)
-  ckpt = checkpointing.Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
-  state, step = ckpt.restore(exp.abstract_state, exp.meta())
-  ckpt.close()
-  samples = exp.sample(state, exp.grid_noise(config.num_samples, config.sample_seed))
+  state, step = restore_for_inference(exp, workdir)
+  z, y, cols = exp.grid_inputs(config.num_samples, config.sample_seed)
+  samples = exp.sample(state, z, y)
   base = os.path.join(workdir, "samples", f"sample_step{step:06d}_seed{config.sample_seed}")
   if jax.process_index() == 0:
-    images.save_png(images.make_grid(samples), base + ".png")
-    np.savez_compressed(base + ".npz", images=images.to_uint8(samples))
+    images.save_png(images.make_grid(samples, ncol=cols), base + ".png")
+    extra = {} if y is None else {"labels": np.asarray(y)}
+    np.savez_compressed(base + ".npz", images=images.to_uint8(samples), **extra)
     logging.info("Wrote %d samples from step %d to %s.png (and .npz)", len(samples), step, base)
   return base + ".png"
 
 
 def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict:
-  """Restores the newest checkpoint and runs the final evaluation protocol on it."""
+  """Runs every enabled evaluator's final protocol on the newest checkpoint; returns
+  ``{"step": ..., <every metric>: ...}`` and appends each result to results.json."""
   workdir = os.path.abspath(workdir)
   exp = Experiment(config, mesh)
-  evaluator = evaluation.GeneratorEvaluator(config, exp.mesh)
-  _ = evaluator.extractor
-  ckpt = checkpointing.Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
-  state, step = ckpt.restore(exp.abstract_state, exp.meta())
-  ckpt.close()
-  result = evaluator(lambda z: exp.sample(state, z), config.eval.final_num_samples, step)
-  result["final"] = True
-  evaluation.append_result(workdir, result)
-  logging.info("Step %d: %s (%.0fs); appended to %s/results.json", step,
-               evaluation.describe(result), result["seconds"], workdir)
-  return result
+  evals = exp.evaluators()
+  if not evals:
+    raise GanJaxError("No evaluator is enabled: set --config.evals.<name>.final=True "
+                      f"(evaluators: {sorted(config.evals.keys())}).")
+  for ev in evals:
+    ev.prepare()
+  state, step = restore_for_inference(exp, workdir)
+  out = {"step": step}
+  for ev in evals:
+    result = ev.evaluate(lambda n, seed, bs: exp.generate(state, n, seed, bs), step, True)
+    evaluators.append_result(workdir, result.record())
+    logging.info("Step %d: %s: %s (%.0fs); appended to %s/results.json", step, ev.name,
+                 result.describe(), result.seconds, workdir)
+    out.update(result.scalars)
+  return out

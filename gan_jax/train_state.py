@@ -1,12 +1,10 @@
-"""The complete training state, optimizers, and its creation."""
+"""The complete training state and its creation."""
 
 from typing import Any
 
 import flax
 import jax
 import jax.numpy as jnp
-import ml_collections
-import optax
 
 PyTree = Any
 
@@ -26,36 +24,15 @@ class GANState:
   g_ema_params: PyTree  # {} when EMA is off
 
 
-def _adam(cfg):
-  return optax.adam(cfg.lr, b1=cfg.b1, b2=cfg.b2, eps=cfg.eps)
-
-
-def _rmsprop(cfg):
-  # PyTorch's RMSprop defaults: alpha (decay) 0.99, eps 1e-8 outside the sqrt.
-  return optax.rmsprop(cfg.lr, decay=cfg.decay, eps=cfg.eps)
-
-
-def _sgd(cfg):
-  return optax.sgd(cfg.lr, momentum=cfg.momentum or None)
-
-
-OPTIMIZERS = {"adam": _adam, "rmsprop": _rmsprop, "sgd": _sgd}
-
-
-def make_optimizer(cfg: ml_collections.ConfigDict) -> optax.GradientTransformation:
-  if cfg.name not in OPTIMIZERS:
-    raise ValueError(f"Unknown optimizer name {cfg.name!r}; choose one of {sorted(OPTIMIZERS)}.")
-  return OPTIMIZERS[cfg.name](cfg)
-
-
-def create_state(rng, *, generator, discriminator, g_tx, d_tx, loss, config, image_shape) -> GANState:
+def create_state(rng, *, generator, discriminator, g_tx, d_tx, objective, sampler, image_shape,
+                 use_ema: bool) -> GANState:
   """Initialises both networks and optimizers (pure; jit it with replicated outputs)."""
   init_rng, state_rng = jax.random.split(rng)
   g_rng, d_rng = jax.random.split(init_rng)
-  z = jnp.zeros((2, config.model.latent_dim), jnp.float32)
-  g_vars = generator.init(g_rng, z, train=False)
+  z, y = sampler.dummy(2)
+  g_vars = generator.init(g_rng, z, y, train=False)
   x = jnp.zeros((2,) + tuple(image_shape), jnp.float32)
-  d_vars = discriminator.init(d_rng, x, train=False)
+  d_vars = discriminator.init(d_rng, x, y, train=False)
   g_params = g_vars["params"]
   return GANState(
       step=jnp.zeros((), jnp.int32),
@@ -66,6 +43,6 @@ def create_state(rng, *, generator, discriminator, g_tx, d_tx, loss, config, ima
       d_params=d_vars["params"],
       d_batch_stats=d_vars.get("batch_stats", {}),
       d_opt_state=d_tx.init(d_vars["params"]),
-      loss_state=loss.init_state(config.loss),
-      g_ema_params=g_params if config.ema_decay > 0 else {},
+      loss_state=objective.init_state(),
+      g_ema_params=g_params if use_ema else {},
   )

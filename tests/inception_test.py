@@ -6,7 +6,7 @@ import jax
 import numpy as np
 import pytest
 
-from gan_jax import inception, inception_weights, torch_archive
+from gan_jax.metrics import inception, torch_archive, weights as inception_weights
 
 import torch_save_format
 

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import layers
+from gan_jax.models import layers
 
 
 def naive_conv_transpose(x, w, s, p):

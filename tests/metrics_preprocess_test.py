@@ -7,26 +7,21 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gan_jax import data, fid_preprocess
+from gan_jax import data
+from gan_jax.metrics import preprocess as fid_preprocess
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 
 
-def real_images():
-  """Three real 28x28 Fashion-MNIST test images (offline source, cached)."""
-  split = data.load_split(_cfg(), "test")
-  return split.images[:3]
+@pytest.fixture(scope="module")
+def real_images(offline_cache):
+  """Three real 28x28 Fashion-MNIST test images (the offline source)."""
+  return data.load_split("fashion_mnist", "test", source="offline",
+                         cache_dir=offline_cache).images[:3]
 
 
-def _cfg():
-  from configs import test
-  c = test.get_config().data
-  c.name, c.source = "fashion_mnist", "offline"
-  return c
-
-
-def test_tf1_bilinear_equals_tf_legacy_resize():
-  x = real_images().astype(np.float32)
+def test_tf1_bilinear_equals_tf_legacy_resize(real_images):
+  x = real_images.astype(np.float32)
   want = tf.raw_ops.ResizeBilinear(images=x, size=[299, 299], align_corners=False,
                                    half_pixel_centers=False).numpy()
   got = np.asarray(fid_preprocess.resize(x, 299, "tf1_bilinear"))
@@ -46,8 +41,8 @@ def test_torch_bilinear_equals_torch_golden():
 
 
 @pytest.mark.parametrize("size", [299, 20])  # enlarging and shrinking (antialiased)
-def test_pil_bicubic_equals_pil(size):
-  x = real_images()
+def test_pil_bicubic_equals_pil(size, real_images):
+  x = real_images
   got = np.asarray(fid_preprocess.resize(x.astype(np.float32), size, "pil_bicubic"))
   for i in range(len(x)):
     want = np.asarray(Image.fromarray(x[i, ..., 0].astype(np.float32), mode="F").resize(
@@ -55,8 +50,8 @@ def test_pil_bicubic_equals_pil(size):
     np.testing.assert_allclose(got[i, ..., 0], want, atol=2e-3)
 
 
-def test_inception_input_range_and_channels():
-  x = real_images()
+def test_inception_input_range_and_channels(real_images):
+  x = real_images
   y = np.asarray(fid_preprocess.to_inception_input(x))
   assert y.shape == (3, 299, 299, 3) and y.min() >= -1.0 and y.max() < 1.0
   np.testing.assert_array_equal(y[..., 0], y[..., 2])  # grey tiled

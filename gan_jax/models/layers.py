@@ -19,6 +19,14 @@ import jax.numpy as jnp
 from jax import lax
 
 Initializer = Callable[..., jax.Array]
+
+
+def torch_bias_init(fan_in: int) -> Initializer:
+  """PyTorch's default bias init of Conv2d / ConvTranspose2d / Linear: U(+-1/sqrt(fan_in))."""
+  bound = 1.0 / fan_in ** 0.5
+  return lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -bound, bound)
+
+
 _DIMS = ("NHWC", "HWIO", "NHWC")
 IMPLS = ("fast", "reference")
 
@@ -153,8 +161,8 @@ class ConvTranspose(nn.Module):
       y = conv_transpose_k4s2p1_fast(x, kernel)
     else:
       y = conv_transpose_reference(x, kernel, self.stride, self.padding)
-    if self.use_bias:
-      y = y + self.param("bias", nn.initializers.zeros, (self.features,))
+    if self.use_bias:  # torch computes fan_in of the (in, out, k, k) weight as out * k * k
+      y = y + self.param("bias", torch_bias_init(self.features * k * k), (self.features,))
     return y
 
 
@@ -185,5 +193,5 @@ class Conv(nn.Module):
     else:
       y = conv_reference(x, kernel, self.stride, self.padding)
     if self.use_bias:
-      y = y + self.param("bias", nn.initializers.zeros, (self.features,))
+      y = y + self.param("bias", torch_bias_init(x.shape[-1] * k * k), (self.features,))
     return y

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from gan_jax import fid_stats
+from gan_jax.metrics import stats as fid_stats
 
 
 def fid_by_eigenvalues(f1, f2):

@@ -1,13 +1,13 @@
 """FID and KID between two image sources (and IS of each), like pytorch-fid's command line.
 
-  python -m gan_jax.fid_cli SOURCE_A SOURCE_B [--save_stats=a_stats.npz]
-  python -m gan_jax.fid_cli SOURCE_A --inception_score --weights=pt_inception-2015-12-05-6726825d.pth
+  python -m gan_jax.metrics.cli SOURCE_A SOURCE_B [--save_stats=a_stats.npz]
+  python -m gan_jax.metrics.cli SOURCE_A --inception_score --weights=pt_inception-2015-12-05-6726825d.pth
 
 A SOURCE is a folder of PNG/JPG images, an .npz of images (uint8, or float in
 [-1, 1]) under ``images`` (or its only array), an .npz of saved statistics
 (``--save_stats``), or ``dataset:NAME[:SPLIT[:COUNT]]`` (e.g.
-``dataset:fashion_mnist:test:10000``, preprocessed to ``--image_size`` as in
-training).  ``--save_stats=PATH`` writes SOURCE_A's features and statistics for
+``dataset:fashion_mnist:test:10000``: a random subset of COUNT images drawn with
+``--subset_seed``, preprocessed to ``--image_size`` as in training).  ``--save_stats=PATH`` writes SOURCE_A's features and statistics for
 reuse.  ``--inception_score`` adds each source's IS (10 splits); it needs
 weights with logits (pytorch-fid's .pth).  With one SOURCE it only saves and/or
 scores.  Prints one JSON line: FID, KID, IS, counts and the exact protocol.
@@ -19,6 +19,7 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # see gan_jax/main.py
 
 import numpy as np  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
@@ -36,6 +37,8 @@ flags.DEFINE_string("cache_dir", "", "'' = $GAN_JAX_CACHE or ~/.cache/gan_jax")
 flags.DEFINE_integer("batch_size", 0, "Images per Inception batch (all devices); 0: 32 per CPU "
                      "device, 128 per accelerator.")
 flags.DEFINE_integer("image_size", 32, "Size of dataset: sources (as in training).")
+flags.DEFINE_string("data_resize", "pad", "How dataset: sources reach --image_size (as data.resize).")
+flags.DEFINE_integer("subset_seed", 0, "Seed of the random subset of a dataset:NAME:SPLIT:COUNT source.")
 flags.DEFINE_integer("kid_subsets", 100, "KID subsets.")
 flags.DEFINE_integer("kid_subset_size", 1000, "KID maximal subset size.")
 FLAGS = flags.FLAGS
@@ -45,7 +48,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 def load_folder(path):
   from PIL import Image, UnidentifiedImageError
-  from gan_jax.fid_stats import MetricInputError
+  from gan_jax.metrics.stats import MetricInputError
   files = sorted(f for f in glob.glob(os.path.join(path, "**", "*"), recursive=True)
                  if f.lower().endswith(IMAGE_EXTENSIONS))
   if not files:
@@ -64,19 +67,34 @@ def load_folder(path):
   return np.stack(images)
 
 
+def dataset_source(name: str, split: str, count: int, extractor) -> dict:
+  """Features of a seeded random subset of a dataset split, cached as the training
+  evaluator caches them (same key, so the two share reference statistics)."""
+  from gan_jax import data, fetch
+  from gan_jax.data import pipeline
+  from gan_jax.metrics import features
+
+  def load():
+    s = data.load_split(name, split, cache_dir=FLAGS.cache_dir)
+    idx = data.subset_indices(len(s.images), count, FLAGS.subset_seed)
+    what = (f"{s.source}; {len(idx)} of {len(s.images)} images"
+            + (f", random subset seed {FLAGS.subset_seed}" if len(idx) < len(s.images) else ""))
+    return pipeline.images_for_metrics(s, idx, FLAGS.image_size, FLAGS.data_resize), what
+
+  key = {"dataset": name, "split": split, "count": count, "subset_seed": FLAGS.subset_seed,
+         "image_size": FLAGS.image_size, "data_resize": FLAGS.data_resize}
+  return features.cached_features(extractor, key, FLAGS.cache_dir or fetch.default_cache_dir(),
+                                  load, f"{name}/{split}")
+
+
 def load_source(spec, extractor):
   """Returns a dict with features, mu, sigma, n and a description."""
-  from gan_jax import evaluation, fid_preprocess, fid_stats
+  from gan_jax.metrics import features, preprocess as fid_preprocess, stats as fid_stats
   if spec.startswith("dataset:"):
     parts = spec.split(":")
     name, split = parts[1], parts[2] if len(parts) > 2 else "test"
     count = int(parts[3]) if len(parts) > 3 else 0
-    from configs import default
-    cfg = default.get_config().data
-    cfg.name, cfg.image_size = name, FLAGS.image_size
-    cfg.cache_dir = FLAGS.cache_dir
-    return evaluation.reference_stats(extractor, cfg, split, count,
-                                      FLAGS.cache_dir or evaluation.data.default_cache_dir())
+    return dataset_source(name, split, count, extractor)
   if os.path.isdir(spec):
     images, what = load_folder(spec), f"folder {spec}"
   elif spec.endswith(".npz") and os.path.isfile(spec):
@@ -97,22 +115,21 @@ def load_source(spec, extractor):
   if images.ndim == 3:
     images = images[..., None]
   feats = extractor(images, what)
-  rs = fid_stats.RunningStats(feats.shape[1])
-  rs.update(feats)
-  mu, sigma = rs.mean_cov()
+  mu, sigma = features.statistics(feats)
   return {"features": feats, "mu": mu, "sigma": sigma, "n": len(feats), "source": what}
 
 
 def main(argv):
   if len(argv) not in (2, 3) or (len(argv) == 2 and not (FLAGS.save_stats or FLAGS.inception_score)):
-    raise app.UsageError("usage: python -m gan_jax.fid_cli SOURCE_A [SOURCE_B] [--save_stats=PATH] "
+    raise app.UsageError("usage: python -m gan_jax.metrics.cli SOURCE_A [SOURCE_B] [--save_stats=PATH] "
                          "[--inception_score]")
-  from gan_jax import evaluation, fid_stats, parallel
+  from gan_jax import fetch, parallel, reporting
   from gan_jax.errors import GanJaxError
+  reporting.configure_terminal(FLAGS.verbosity)
+  from gan_jax.metrics import features, stats as fid_stats
   try:
-    from gan_jax import data
-    extractor = evaluation.FeatureExtractor(
-        parallel.make_mesh(), FLAGS.cache_dir or data.default_cache_dir(), FLAGS.weights or None,
+    extractor = features.FeatureExtractor(
+        parallel.make_mesh(), FLAGS.cache_dir or fetch.default_cache_dir(), FLAGS.weights or None,
         FLAGS.resize, FLAGS.batch_size, allow_unverified=FLAGS.allow_unverified_weights)
     if FLAGS.inception_score:
       extractor.require_logits("--inception_score")
@@ -130,7 +147,7 @@ def main(argv):
             extractor.logits(s["features"]), FLAGS.is_splits)
     protocol = extractor.protocol()
     if FLAGS.inception_score:
-      protocol["inception_score"] = {"splits": FLAGS.is_splits, "logits": evaluation.IS_LOGITS}
+      protocol["inception_score"] = {"splits": FLAGS.is_splits, "logits": features.IS_LOGITS}
     if len(sources) == 2:
       b = sources[1]
       fid, info = fid_stats.frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"])

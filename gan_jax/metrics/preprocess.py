@@ -18,7 +18,7 @@ import functools
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax.fid_stats import MetricInputError
+from gan_jax.metrics.stats import MetricInputError
 
 RESIZE_METHODS = ("tf1_bilinear", "torch_bilinear", "pil_bicubic")
 INCEPTION_SIZE = 299

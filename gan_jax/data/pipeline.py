@@ -8,12 +8,12 @@ only the positions of its own slice of every global batch.
 """
 
 import jax
+import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from gan_jax import data
-
-RESIZE_METHODS = ("pad", "bilinear", "nearest", "area", "bicubic")
+from gan_jax.data.specs import RESIZE_METHODS, Split
+from gan_jax.errors import ConfigError
 
 
 def hide_gpus_from_tf():
@@ -32,12 +32,12 @@ def preprocess(images: tf.Tensor, image_size: int, method: str) -> tf.Tensor:
     return x
   if method == "pad":
     if image_size < h or (image_size - h) % 2:
-      raise ValueError(f"data.resize='pad' cannot take {h}px images to {image_size}px; "
-                       f"use one of {RESIZE_METHODS[1:]}.")
+      raise ConfigError(f"data.resize='pad' cannot take {h}px images to {image_size}px; "
+                        f"use one of {RESIZE_METHODS[1:]}.")
     p = (image_size - h) // 2
     return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], constant_values=-1.0)
   if method not in RESIZE_METHODS:
-    raise ValueError(f"Unknown data.resize {method!r}; choose one of {RESIZE_METHODS}.")
+    raise ConfigError(f"unknown data.resize {method!r}; choose one of {RESIZE_METHODS}.")
   return tf.clip_by_value(tf.image.resize(x, (image_size, image_size), method=method), -1.0, 1.0)
 
 
@@ -58,30 +58,32 @@ def positions(step, *, seed, n, global_batch, d_steps, process_index, process_co
   return tf.where(epoch == first, perm(first), perm(first + 1))
 
 
-def create_train_iterator(config, split: data.Split, start_step: int, num_steps: int):
-  """Yields numpy batches {'image': (d_steps, B/P, S, S, C) f32, 'label': (d_steps, B/P)}."""
+def create_train_iterator(split: Split, *, batch_size: int, image_size: int, resize: str,
+                          seed: int, d_steps: int, start_step: int, num_steps: int,
+                          prefetch: int = 2):
+  """Yields this process's numpy batches of steps ``start_step..num_steps-1``:
+  {'image': (d_steps, B/P, S, S, C) f32 in [-1, 1], 'label': (d_steps, B/P, ...)}."""
   hide_gpus_from_tf()
   n = len(split.images)
-  d_steps = config.loss.d_steps
-  if n < d_steps * config.data.batch_size:
-    raise ValueError(f"The split has {n} images, fewer than one step reads "
-                     f"({d_steps} x {config.data.batch_size}); use a smaller data.batch_size.")
-  local = config.data.batch_size // jax.process_count()
+  if n < d_steps * batch_size:
+    raise ConfigError(f"The split has {n} images, fewer than one step reads "
+                      f"({d_steps} x {batch_size}); use a smaller data.batch_size.")
+  local = batch_size // jax.process_count()
   images = tf.constant(split.images)
   labels = tf.constant(split.labels)
   shape = (d_steps, local)
 
   def load(step):
-    idx = positions(step, seed=config.seed, n=n, global_batch=config.data.batch_size,
-                    d_steps=d_steps, process_index=jax.process_index(),
-                    process_count=jax.process_count())
-    x = preprocess(tf.gather(images, idx), config.data.image_size, config.data.resize)
+    idx = positions(step, seed=seed, n=n, global_batch=batch_size, d_steps=d_steps,
+                    process_index=jax.process_index(), process_count=jax.process_count())
+    x = preprocess(tf.gather(images, idx), image_size, resize)
+    y = tf.gather(labels, idx)
     return {"image": tf.reshape(x, shape + tuple(x.shape[1:])),
-            "label": tf.reshape(tf.gather(labels, idx), shape)}
+            "label": tf.reshape(y, shape + tuple(y.shape[1:]))}
 
   ds = tf.data.Dataset.range(start_step, num_steps)
   ds = ds.map(load, num_parallel_calls=1, deterministic=True)
-  ds = ds.prefetch(config.data.prefetch)
+  ds = ds.prefetch(prefetch)
   # A batch takes ~1 ms to gather: one thread, so the pipeline never competes
   # with XLA for the cores.
   options = tf.data.Options()
@@ -90,5 +92,13 @@ def create_train_iterator(config, split: data.Split, start_step: int, num_steps:
   options.autotune.enabled = False
   ds = ds.with_options(options)
   logging.info("Train data: %s, %d images, global batch %d (%d per process)",
-               split.source, n, config.data.batch_size, local)
+               split.source, n, batch_size, local)
   return iter(ds.as_numpy_iterator())
+
+
+def images_for_metrics(split: Split, indices: np.ndarray, image_size: int, resize: str) -> np.ndarray:
+  """Images ``indices`` of a split, preprocessed exactly as for training, as uint8 (what a
+  saved PNG of a training batch would hold): the reference side of FID-like metrics."""
+  hide_gpus_from_tf()
+  x = np.asarray(preprocess(tf.constant(split.images[indices]), image_size, resize))
+  return np.clip(np.round((x + 1.0) * 127.5), 0, 255).astype(np.uint8)

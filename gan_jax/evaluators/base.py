@@ -1,0 +1,91 @@
+"""The evaluator protocol.
+
+Evaluators are declared in the config by name, each with its own block and schedule
+(``config.evals.<name>.every`` steps, and ``.final`` at the end of training), built with
+explicit arguments (``EvalContext``), and return an ``EvalResult``: named scalars plus the
+exact protocol that produced them. The training loop, ``--mode=eval`` and ``results.json``
+treat every evaluator alike.
+"""
+
+import dataclasses
+import json
+import os
+from typing import Any, Callable
+
+import jax
+
+from gan_jax.registry import Registry
+
+# generate(num_samples, seed, batch_size) -> (uint8 images (N, H, W, C), labels or None);
+# sample i depends on (seed, i) only, never on the batch size or the device count.
+Generate = Callable[[int, int, int], tuple[Any, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalContext:
+  """What evaluators may use, bound when the experiment is built."""
+  mesh: Any
+  # reference_images(split, count, seed) -> (uint8 images, source description): a seeded
+  # random subset of ``count`` images of a split of the training dataset (all if count <= 0)
+  reference_images: Callable[[str, int, int], tuple[Any, str]]
+  dataset: dict        # name, image_size, data_resize: recorded in every protocol
+  condition: Any       # models.Condition of the generator
+  cache_dir: str       # default cache dir for reference statistics and weights
+
+
+@dataclasses.dataclass
+class EvalResult:
+  evaluator: str
+  step: int
+  final: bool
+  scalars: dict
+  protocol: dict
+  seconds: float
+  num_samples: int
+
+  def record(self) -> dict:
+    """One entry of ``results.json``."""
+    return {"evaluator": self.evaluator, "step": self.step, "final": self.final,
+            **self.scalars, "num_samples": self.num_samples, "seconds": self.seconds,
+            "protocol": self.protocol}
+
+  def describe(self) -> str:
+    return ", ".join(f"{k} {v:.5g}" for k, v in self.scalars.items())
+
+
+class Evaluator:
+  """Base of every evaluator; ``every`` and ``final`` come from its config block."""
+  name = "evaluator"
+
+  def __init__(self, cfg, ctx: EvalContext):
+    self.cfg, self.ctx = cfg, ctx
+    self.every, self.final = int(cfg.every), bool(cfg.final)
+
+  @property
+  def enabled(self) -> bool:
+    return self.every > 0 or self.final
+
+  def prepare(self) -> None:
+    """Loads what the evaluation needs (weights, reference data) before training starts, so
+    a missing piece fails in seconds, not after hours of training."""
+
+  def evaluate(self, generate: Generate, step: int, final: bool) -> EvalResult:
+    raise NotImplementedError
+
+
+EVALUATORS: Registry[type] = Registry("evaluator (a key of config.evals)")
+
+
+def append_result(workdir: str, record: dict):
+  """Adds one evaluation to ``<workdir>/results.json`` (a list, newest last)."""
+  if jax.process_index() != 0:
+    return
+  path = os.path.join(workdir, "results.json")
+  history = []
+  if os.path.exists(path):
+    with open(path) as f:
+      history = json.load(f)
+  history.append(record)
+  with open(path + ".tmp", "w") as f:
+    json.dump(history, f, indent=2)
+  os.replace(path + ".tmp", path)

@@ -1,0 +1,74 @@
+"""FID and KID (and the Inception Score, with weights that have logits) of the generator
+against a seeded random subset of a split of the training dataset.
+
+Config block ``config.evals.fid``: ``every`` (steps, 0 = off) on ``num_samples`` samples,
+``final`` at the end of training on ``final_num_samples``; the reference is
+``reference_count`` images of ``reference_split`` drawn with ``reference_seed``; generated
+samples are drawn with ``seed`` (sample i from (seed, i) alone). Every result records the
+whole protocol.
+"""
+
+import time
+
+from gan_jax.evaluators.base import EVALUATORS, EvalResult, Evaluator
+from gan_jax.metrics import features, stats as fid_stats
+
+
+@EVALUATORS.register("fid")
+class FIDEvaluator(Evaluator):
+  name = "fid"
+
+  def __init__(self, cfg, ctx):
+    super().__init__(cfg, ctx)
+    self.cache_dir = cfg.cache_dir or ctx.cache_dir
+    self._extractor = None
+
+  @property
+  def extractor(self) -> features.FeatureExtractor:
+    if self._extractor is None:
+      c = self.cfg
+      self._extractor = features.FeatureExtractor(
+          self.ctx.mesh, self.cache_dir, c.weights or None, c.resize, c.batch_size,
+          allow_unverified=c.allow_unverified_weights)
+      if c.inception_score:
+        self._extractor.require_logits("evals.fid.inception_score=True")
+    return self._extractor
+
+  def prepare(self):
+    _ = self.extractor  # loads (or fetches) the Inception weights now
+
+  def reference(self) -> dict:
+    c, d = self.cfg, self.ctx.dataset
+    key = {"dataset": d["name"], "split": c.reference_split, "count": c.reference_count,
+           "subset_seed": c.reference_seed, "image_size": d["image_size"],
+           "data_resize": d["data_resize"]}
+    return features.cached_features(
+        self.extractor, key, self.cache_dir,
+        lambda: self.ctx.reference_images(c.reference_split, c.reference_count, c.reference_seed),
+        f"{d['name']}/{c.reference_split}")
+
+  def evaluate(self, generate, step: int, final: bool) -> EvalResult:
+    c = self.cfg
+    num = c.final_num_samples if final else c.num_samples
+    t0 = time.time()
+    ref = self.reference()
+    images, _ = generate(num, c.seed, self.extractor.batch_size)
+    feats = self.extractor(images, f"{num} generated samples")
+    result = features.compare(feats, ref, c.kid_subsets, c.kid_subset_size)
+    scalars = {"fid": result["fid"], "kid": result["kid"]}
+    protocol = {
+        **self.extractor.protocol(), "num_generated": num, "generator_noise_seed": c.seed,
+        "generator_noise": "sample i: fold_in(PRNGKey(seed), i)",
+        "fid_eps_fix": result["fid_eps_fix"],
+        "reference": {**{k: self.ctx.dataset[k] for k in ("name", "image_size", "data_resize")},
+                      "split": c.reference_split, "count": ref["n"],
+                      "subset": (f"random, seed {c.reference_seed}" if c.reference_count > 0
+                                 else "whole split"), "source": ref["source"]},
+        "kid": {"subsets": c.kid_subsets, "max_subset_size": c.kid_subset_size}}
+    if c.inception_score:
+      scalars["inception_score"], scalars["inception_score_std"] = fid_stats.inception_score(
+          self.extractor.logits(feats), c.is_splits)
+      protocol["inception_score"] = {"splits": c.is_splits, "logits": features.IS_LOGITS}
+    return EvalResult(self.name, step, final, {k: float(v) for k, v in scalars.items()},
+                      protocol, round(time.time() - t0, 1), num)
+

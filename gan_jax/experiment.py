@@ -1,0 +1,190 @@
+"""Building an experiment from its config: every part chosen by name and bound with the
+arguments it needs, so that the steps, the input pipeline and the evaluators never see the
+config (flax ``examples/imagenet`` style).
+
+``Experiment(config, mesh)`` validates the config (every bad value is a one-line
+``ConfigError`` naming the field), then holds the models, objective, optimizers, latent
+sampler, the jitted steps and the data and evaluator hooks.
+"""
+
+import functools
+
+import jax
+import ml_collections
+import numpy as np
+
+from gan_jax import checkpointing, data, evaluators, fetch, losses, models, optimizers, parallel
+from gan_jax import steps, train_state
+from gan_jax.errors import ConfigError
+from gan_jax.models import Condition, LatentSampler
+from gan_jax.registry import check_choice
+
+GRID_NOISE_SALT = 0x6772  # fixed-noise grid: fold_in(PRNGKey(seed), salt)
+LOG_SCALARS = ("mean", "point")
+
+
+def _positive(config, *fields):
+  for field in fields:
+    value = config
+    for part in field.split("."):
+      value = value[part]
+    if not value > 0:
+      raise ConfigError(f"{field} must be > 0, got {value}.")
+
+
+def validate(config: ml_collections.ConfigDict):
+  """Refuses, at start-up, values that cannot be right."""
+  _positive(config, "num_train_steps", "data.batch_size", "data.image_size", "model.latent_dim",
+            "model.g_hidden", "model.d_hidden", "loss.d_steps", "log_every", "sample_every",
+            "checkpoint_every", "keep_checkpoints", "num_grid_samples", "num_samples")
+  check_choice("data.source", config.data.source, data.SOURCES)
+  if not 0 <= config.ema_decay < 1:
+    raise ConfigError(f"ema_decay must be in [0, 1), got {config.ema_decay}.")
+  if config.log_scalars not in LOG_SCALARS:
+    raise ConfigError(f"unknown log_scalars {config.log_scalars!r}; choose one of {list(LOG_SCALARS)}.")
+  for name in config.evals.keys():
+    ev = config.evals[name]
+    if ev.every < 0:
+      raise ConfigError(f"evals.{name}.every must be >= 0 (0 = off), got {ev.every}.")
+    _positive(config, f"evals.{name}.num_samples", f"evals.{name}.final_num_samples")
+
+
+def _check_resize(d, native: int):
+  from gan_jax.data.specs import RESIZE_METHODS
+  if d.resize not in RESIZE_METHODS:
+    raise ConfigError(f"unknown data.resize {d.resize!r}; choose one of {list(RESIZE_METHODS)}.")
+  if d.resize == "pad" and (d.image_size < native or (d.image_size - native) % 2):
+    raise ConfigError(f"data.resize='pad' cannot take {native}px images of {d.name} to "
+                      f"{d.image_size}px; use one of {list(RESIZE_METHODS[1:])}.")
+
+
+class Experiment:
+  """Models, objective, optimizers, sampler and jitted steps for one config on one mesh."""
+
+  def __init__(self, config: ml_collections.ConfigDict, mesh=None):
+    validate(config)
+    self.config = config
+    self.mesh = mesh or parallel.make_mesh()
+    self.spec = data.DATASETS.get(config.data.name)
+    self.channels = self.spec.channels
+    self.image_shape = (config.data.image_size, config.data.image_size, self.spec.channels)
+    _check_resize(config.data, self.spec.native_size)
+    if config.model.conditional and self.spec.label_kind == "none":
+      raise ConfigError(f"model.conditional=True but {config.data.name!r} has no labels.")
+    self.condition = (Condition(self.spec.label_kind, self.spec.num_classes)
+                      if config.model.conditional else Condition())
+    self.sampler = LatentSampler(config.model.latent_dim, self.condition)
+    self.generator, self.discriminator = models.build(
+        config.model, channels=self.channels, image_size=config.data.image_size,
+        condition=self.condition)
+    self.objective = losses.build(config.loss)
+    self.g_tx = optimizers.make(config.g_optimizer, "g_optimizer")
+    self.d_tx = optimizers.make(config.d_optimizer, "d_optimizer")
+    parallel.check_batch_size(config.data.batch_size, self.mesh)
+    self.use_ema = config.ema_decay > 0
+
+    repl = parallel.replicated(self.mesh)
+    init = functools.partial(
+        train_state.create_state, generator=self.generator, discriminator=self.discriminator,
+        g_tx=self.g_tx, d_tx=self.d_tx, objective=self.objective, sampler=self.sampler,
+        image_shape=self.image_shape, use_ema=self.use_ema)
+    self._init = jax.jit(init, out_shardings=repl)
+    self.abstract_state = jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=repl),
+        jax.eval_shape(init, jax.random.PRNGKey(0)))
+    step = functools.partial(
+        steps.train_step, generator=self.generator, discriminator=self.discriminator,
+        g_tx=self.g_tx, d_tx=self.d_tx, objective=self.objective, sampler=self.sampler,
+        ema_decay=config.ema_decay)
+    self.train_step = jax.jit(
+        step, in_shardings=(repl, parallel.batch_sharding(self.mesh)),
+        out_shardings=(repl, repl), donate_argnums=0)
+    self._sample = jax.jit(
+        functools.partial(steps.sample_step, generator=self.generator, use_ema=self.use_ema),
+        out_shardings=repl)
+    self._draw_indexed = jax.jit(self.sampler.draw_indexed, static_argnums=2)
+
+  # ---- state and checkpoints ------------------------------------------------------------
+
+  def init_state(self):
+    return self._init(jax.random.PRNGKey(self.config.seed))
+
+  def meta(self) -> dict:
+    """What must match for a checkpoint to load into this experiment's model."""
+    m = self.config.model
+    model = {k: m[k] for k in ("name", "latent_dim", "g_hidden", "d_hidden", "conditional")}
+    if m.conditional:
+      model.update(g_label_dim=m.g_label_dim, d_label_input=m.d_label_input,
+                   label_kind=self.condition.kind, num_classes=self.condition.num_classes)
+    model.update({k: v for k, v in m[m.name].to_dict().items() if k != "conv_impl"})
+    return checkpointing.describe(model, self.config.data.image_size, self.config.data.name,
+                                  self.config.loss.name, self.abstract_state)
+
+  # ---- sampling --------------------------------------------------------------------------
+
+  def sample(self, state, z, y=None) -> np.ndarray:
+    """Generator outputs in [-1, 1] (inference mode) for given inputs."""
+    return np.asarray(jax.device_get(self._sample(state, z, y)))
+
+  def grid_inputs(self, n: int, seed: int):
+    """The fixed sample grid's ``(z, y, columns)`` (one row per class when class-conditional)."""
+    key = jax.random.fold_in(jax.random.PRNGKey(seed), GRID_NOISE_SALT)
+    return self.sampler.grid(key, n)
+
+  def generate(self, state, num: int, seed: int, batch_size: int):
+    """``num`` samples as uint8, and their labels: sample i is drawn from ``(seed, i)`` alone,
+    so the set is the same for any batch size and device count."""
+    from gan_jax.metrics.preprocess import quantize
+    key = jax.random.PRNGKey(seed)
+    images, labels = [], []
+    for start in range(0, num, batch_size):
+      z, y = self._draw_indexed(key, start, batch_size)
+      images.append(quantize(self.sample(state, z, y)))
+      labels.append(None if y is None else np.asarray(y))
+    images = np.concatenate(images)[:num]
+    return images, (None if labels[0] is None else np.concatenate(labels)[:num])
+
+  # ---- data ------------------------------------------------------------------------------
+
+  def load_split(self, split: str) -> data.Split:
+    d = self.config.data
+    s = data.load_split(d.name, split, source=d.source, tfds_data_dir=d.tfds_data_dir,
+                        cache_dir=d.cache_dir, synthetic_size=d.synthetic_size)
+    if s.images.shape[-1] != self.channels:
+      raise ConfigError(f"{d.name} images have {s.images.shape[-1]} channels, "
+                        f"expected {self.channels}.")
+    return s
+
+  def train_batches(self, split: data.Split, start_step: int, num_steps: int):
+    from gan_jax.data import pipeline
+    d = self.config.data
+    return pipeline.create_train_iterator(
+        split, batch_size=d.batch_size, image_size=d.image_size, resize=d.resize,
+        seed=self.config.seed, d_steps=self.config.loss.d_steps, start_step=start_step,
+        num_steps=num_steps, prefetch=d.prefetch)
+
+  def put_batch(self, local_batch: dict) -> dict:
+    """This process's share of a batch -> global arrays sharded over the mesh."""
+    return parallel.host_local_to_global(local_batch, self.mesh)
+
+  def reference_images(self, split: str, count: int, seed: int):
+    """A seeded random subset of ``count`` images of ``split`` (all when count <= 0 or more
+    than the split holds), preprocessed as for training, as uint8."""
+    from gan_jax.data import pipeline
+    s = self.load_split(split)
+    idx = data.subset_indices(len(s.images), count, seed)
+    d = self.config.data
+    what = (f"{s.source}; {len(idx)} of {len(s.images)} images"
+            + (f", random subset seed {seed}" if len(idx) < len(s.images) else ""))
+    return pipeline.images_for_metrics(s, idx, d.image_size, d.resize), what
+
+  # ---- evaluators ------------------------------------------------------------------------
+
+  def evaluators(self, enabled_only: bool = True) -> list:
+    d = self.config.data
+    ctx = evaluators.EvalContext(
+        mesh=self.mesh, reference_images=self.reference_images,
+        dataset={"name": d.name, "image_size": d.image_size, "data_resize": d.resize},
+        condition=self.condition, cache_dir=d.cache_dir or fetch.default_cache_dir())
+    built = evaluators.build_all(self.config.evals, ctx)
+    return [e for e in built if e.enabled] if enabled_only else built

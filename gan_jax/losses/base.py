@@ -1,0 +1,57 @@
+"""The objective contract: what the training step calls, whatever the loss.
+
+An objective is built with its hyper-parameters bound (``OBJECTIVES.get(name)(**hparams)``)
+and is called with the discriminator's outputs (``DOutput``) and the step's inputs
+``GANInputs``. Objectives with state of their own (BEGAN's k_t) or a constraint on the
+critic (WGAN's weight clipping) use ``init_state``, ``update_state`` and
+``constrain_d_params``; the step calls all of them, so a new objective plugs in by adding
+a file, never by editing the step.
+"""
+
+import dataclasses
+from typing import Any, Callable
+
+import flax
+import jax
+
+from gan_jax.registry import Registry
+
+PyTree = Any
+
+
+@flax.struct.dataclass
+class GANInputs:
+  """One discriminator update's inputs: real images and labels, generated images and the
+  labels they were generated for (labels are None for unconditional models)."""
+  real: jax.Array
+  fake: jax.Array
+  real_labels: Any = None
+  fake_labels: Any = None
+
+
+def _no_state():
+  return {}
+
+
+def _keep_state(state, metrics):
+  del metrics
+  return state
+
+
+def _identity(params):
+  return params
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+  """``d_loss(real_out, fake_out, inputs, state)`` and ``g_loss(fake_out, inputs, state)``
+  return ``(scalar, metrics)``, metrics being means over the global batch;
+  ``update_state(state, metrics)`` runs once per step after both updates."""
+  d_loss: Callable[..., tuple[jax.Array, dict]]
+  g_loss: Callable[..., tuple[jax.Array, dict]]
+  init_state: Callable[[], PyTree] = _no_state
+  update_state: Callable[[PyTree, dict], PyTree] = _keep_state
+  constrain_d_params: Callable[[PyTree], PyTree] = _identity
+
+
+OBJECTIVES: Registry[Callable[..., Objective]] = Registry("loss.name")

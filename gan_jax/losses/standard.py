@@ -1,0 +1,52 @@
+"""The original GAN objectives: non-saturating (the default) and minimax, with binary
+cross-entropy on the discriminator's logits."""
+
+import jax
+import jax.numpy as jnp
+
+from gan_jax.errors import ConfigError
+from gan_jax.losses.base import OBJECTIVES, Objective
+
+
+def bce_d_loss(real_label: float = 1.0):
+  """-log D(x) - log(1 - D(G(z))), summed over the real and the fake batch (as the DCGAN-vs-MLP
+  MNIST study); ``real_label`` < 1 is one-sided label smoothing (Salimans et al. 2016)."""
+  if not 0.5 < real_label <= 1.0:
+    raise ConfigError(f"loss.real_label must be in (0.5, 1], got {real_label}.")
+
+  def d_loss(real_out, fake_out, inputs, state):
+    del inputs, state
+    r, f = real_out.logits, fake_out.logits
+    if real_label == 1.0:
+      loss_real = jnp.mean(jax.nn.softplus(-r))
+    else:
+      loss_real = jnp.mean(real_label * jax.nn.softplus(-r) + (1 - real_label) * jax.nn.softplus(r))
+    loss_fake = jnp.mean(jax.nn.softplus(f))
+    return loss_real + loss_fake, {
+        "d_loss_real": loss_real, "d_loss_fake": loss_fake,
+        "D_x": jnp.mean(jax.nn.sigmoid(r)), "D_G_z1": jnp.mean(jax.nn.sigmoid(f))}
+  return d_loss
+
+
+def _ns_g_loss(fake_out, inputs, state):
+  """Non-saturating generator loss: -log D(G(z))."""
+  del inputs, state
+  f = fake_out.logits
+  return jnp.mean(jax.nn.softplus(-f)), {"D_G_z2": jnp.mean(jax.nn.sigmoid(f))}
+
+
+def _minimax_g_loss(fake_out, inputs, state):
+  """The original minimax generator loss: log(1 - D(G(z)))."""
+  del inputs, state
+  f = fake_out.logits
+  return -jnp.mean(jax.nn.softplus(f)), {"D_G_z2": jnp.mean(jax.nn.sigmoid(f))}
+
+
+@OBJECTIVES.register("non_saturating")
+def non_saturating(real_label: float = 1.0) -> Objective:
+  return Objective(d_loss=bce_d_loss(real_label), g_loss=_ns_g_loss)
+
+
+@OBJECTIVES.register("minimax")
+def minimax(real_label: float = 1.0) -> Objective:
+  return Objective(d_loss=bce_d_loss(real_label), g_loss=_minimax_g_loss)

@@ -1,0 +1,146 @@
+"""The conditioning contract shared by every model, loss and evaluator.
+
+* A generator is ``G(z, y=None, train=...)``; a discriminator ``D(x, y=None, train=...)``
+  returns a ``DOutput``: adversarial logits, and optionally class logits (ACGAN) and a
+  reconstruction (BEGAN's autoencoder).
+* ``y`` is ``None`` (unconditional), class indices ``(B,) int32``, or multi-hot vectors
+  ``(B, K) float32``, as the dataset's ``label_kind`` says.
+* ``LatentSampler`` draws ``(z, y)`` for training, fixed sample grids and evaluation.
+  Evaluation draws are indexed: sample ``i`` is a function of ``(seed, i)`` alone, so the
+  same protocol gives the same samples on any device count and batch size.
+"""
+
+import dataclasses
+
+import flax
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from gan_jax.data.specs import LABEL_KINDS
+from gan_jax.errors import ConfigError
+
+
+@flax.struct.dataclass
+class DOutput:
+  """What a discriminator returns."""
+  logits: jax.Array                       # (B,) adversarial logits (or critic values)
+  class_logits: jax.Array | None = None   # (B, K) auxiliary classifier (ACGAN)
+  reconstruction: jax.Array | None = None  # (B, H, W, C) autoencoder output (BEGAN)
+
+
+@dataclasses.dataclass(frozen=True)
+class Condition:
+  """What a model is conditioned on: ``kind`` in LABEL_KINDS, with ``num_classes`` labels."""
+  kind: str = "none"
+  num_classes: int = 0
+  max_active: int = 3  # multi-hot: draws have 1..max_active labels on
+
+  def __post_init__(self):
+    if self.kind not in LABEL_KINDS:
+      raise ConfigError(f"unknown label kind {self.kind!r}; choose one of {LABEL_KINDS}.")
+    if self.kind != "none" and self.num_classes < 2:
+      raise ConfigError(f"a {self.kind} condition needs at least 2 classes, got {self.num_classes}.")
+
+  @property
+  def active(self) -> bool:
+    return self.kind != "none"
+
+  def vector(self, y) -> jax.Array:
+    """Labels as float vectors (B, K): one-hot of class indices, multi-hot as given."""
+    if self.kind == "class":
+      return jax.nn.one_hot(y, self.num_classes, dtype=jnp.float32)
+    return jnp.asarray(y, jnp.float32)
+
+
+class LabelEmbedding(nn.Module):
+  """Labels -> (B, features): a learned embedding (a bias-free linear map of the label
+  vector, i.e. an embedding table for class indices, a sum of tag embeddings for multi-hot)."""
+  condition: Condition
+  features: int
+
+  @nn.compact
+  def __call__(self, y):
+    return nn.Dense(self.features, use_bias=False,
+                    kernel_init=nn.initializers.normal(1.0))(self.condition.vector(y))
+
+
+class LabelPlanes(nn.Module):
+  """Labels as extra input channels of an (B, H, W, C) image.
+
+  ``planes``: one constant plane per label (the label vector tiled over the image, the
+  usual conditional-DCGAN input); ``dense_plane``: a linear map of the label vector to one
+  H x W plane (the i-CLEVR conditional-DCGAN report)."""
+  condition: Condition
+  mode: str = "planes"
+
+  @nn.compact
+  def __call__(self, x, y):
+    b, h, w, _ = x.shape
+    v = self.condition.vector(y)
+    if self.mode == "planes":
+      planes = jnp.broadcast_to(v[:, None, None, :], (b, h, w, v.shape[-1]))
+    elif self.mode == "dense_plane":
+      planes = nn.Dense(h * w)(v).reshape(b, h, w, 1)
+    else:
+      raise ConfigError(f"unknown model.d_label_input {self.mode!r}; choose one of "
+                        "['dense_plane', 'planes'].")
+    return jnp.concatenate([x, planes.astype(x.dtype)], axis=-1)
+
+
+D_LABEL_INPUTS = ("planes", "dense_plane")
+
+
+@dataclasses.dataclass(frozen=True)
+class LatentSampler:
+  """Draws generator inputs ``(z, y)``; ``y`` is None for an unconditional model."""
+  latent_dim: int
+  condition: Condition = Condition()
+
+  def labels(self, key, n: int):
+    c = self.condition
+    if c.kind == "class":
+      return jax.random.randint(key, (n,), 0, c.num_classes, jnp.int32)
+    if c.kind == "multi_hot":
+      k_count, k_perm = jax.random.split(key)
+      count = jax.random.randint(k_count, (n, 1), 1, min(c.max_active, c.num_classes) + 1)
+      # a random ranking of the labels per row; the `count` best are on
+      ranks = jnp.argsort(jnp.argsort(jax.random.uniform(k_perm, (n, c.num_classes)), axis=-1),
+                          axis=-1)
+      return (ranks < count).astype(jnp.float32)
+    return None
+
+  def draw(self, key, n: int):
+    """Training draws: z ~ N(0, 1) from ``key`` (as an unconditional model always drew it),
+    labels from ``fold_in(key, 1)``."""
+    z = jax.random.normal(key, (n, self.latent_dim), jnp.float32)
+    return z, self.labels(jax.random.fold_in(key, 1), n)
+
+  def draw_indexed(self, key, start: int, count: int):
+    """Draws ``start .. start+count-1``: sample i is ``draw(fold_in(key, i), 1)``, so a set of
+    samples does not depend on how it is split into batches or over devices."""
+    idx = jnp.asarray(start, jnp.uint32) + jnp.arange(count, dtype=jnp.uint32)
+    z, y = jax.vmap(lambda i: self.draw(jax.random.fold_in(key, i), 1))(idx)
+    return z[:, 0], (None if y is None else y[:, 0])
+
+  def dummy(self, n: int):
+    """Zeros of the right shapes (for initialisation)."""
+    z = jnp.zeros((n, self.latent_dim), jnp.float32)
+    c = self.condition
+    if c.kind == "class":
+      return z, jnp.zeros((n,), jnp.int32)
+    if c.kind == "multi_hot":
+      return z, jnp.zeros((n, c.num_classes), jnp.float32)
+    return z, None
+
+  def grid(self, key, n: int):
+    """A fixed sample grid: ``(z, y, columns)``. Class-conditional: one row per class, the
+    same noise down each column; otherwise n draws in a square-ish grid."""
+    c = self.condition
+    if c.kind == "class":
+      cols = max(1, n // c.num_classes)
+      z = jax.random.normal(key, (cols, self.latent_dim), jnp.float32)
+      return (jnp.tile(z, (c.num_classes, 1)),
+              jnp.repeat(jnp.arange(c.num_classes, dtype=jnp.int32), cols), cols)
+    z, y = self.draw(key, n)
+    return z, y, None

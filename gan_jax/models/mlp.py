@@ -1,0 +1,71 @@
+"""The MLP generator and discriminator of the DCGAN-vs-MLP MNIST study, optionally
+conditional (label embedding beside z; label vector beside the flattened image).
+
+G: z -> Linear(4h) BN ReLU -> Linear(2h) BN ReLU -> Linear(h) BN ReLU -> Linear(C*S*S) tanh.
+D: Linear(h) LReLU -> Linear(2h) [Dropout] LReLU -> Linear(4h) [Dropout] LReLU -> Linear(1).
+The study's two reports built different discriminators: the second's has dropout 0.2 and
+slope 0.2 (``configs/mlp_mnist.py``); the first's has no dropout and slope 0.01
+(``configs/mlp_mnist_plain_d.py``). PyTorch's default initialisation throughout.
+"""
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from gan_jax.errors import ConfigError
+from gan_jax.registry import check_choice
+from gan_jax.models.common import BN_SCALE_INITS, TorchDense, batch_norm
+from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding
+from gan_jax.models.registry import MODELS
+
+
+class MLPGenerator(nn.Module):
+  latent_dim: int
+  hidden: int
+  channels: int
+  image_size: int = 32
+  bn_scale_init: str = "ones"
+  condition: Condition = Condition()
+  label_dim: int = 50
+
+  @nn.compact
+  def __call__(self, z, y=None, train: bool = True):
+    x = z
+    if self.condition.active:
+      x = jnp.concatenate([x, LabelEmbedding(self.condition, self.label_dim)(y)], axis=-1)
+    for width in (4 * self.hidden, 2 * self.hidden, self.hidden):
+      x = nn.relu(batch_norm(train, self.bn_scale_init)(TorchDense(width)(x)))
+    x = TorchDense(self.channels * self.image_size ** 2)(x)
+    return jnp.tanh(x).reshape(z.shape[0], self.image_size, self.image_size, self.channels)
+
+
+class MLPDiscriminator(nn.Module):
+  hidden: int
+  dropout: float = 0.2
+  slope: float = 0.2
+  condition: Condition = Condition()
+
+  @nn.compact
+  def __call__(self, x, y=None, train: bool = True):
+    x = x.reshape(x.shape[0], -1)
+    if self.condition.active:
+      x = jnp.concatenate([x, self.condition.vector(y)], axis=-1)
+    x = nn.leaky_relu(TorchDense(self.hidden)(x), self.slope)
+    for width in (2 * self.hidden, 4 * self.hidden):
+      x = TorchDense(width)(x)
+      if self.dropout > 0:
+        x = nn.Dropout(self.dropout, deterministic=not train)(x)
+      x = nn.leaky_relu(x, self.slope)
+    return DOutput(logits=TorchDense(1)(x).reshape(x.shape[0]))
+
+
+@MODELS.register("mlp")
+def build(cfg, *, channels: int, image_size: int, condition: Condition):
+  """``cfg`` is ``config.model``; its own fields are under ``cfg.mlp``."""
+  own = cfg.mlp
+  check_choice("model.mlp.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
+  if not 0 <= own.d_dropout < 1:
+    raise ConfigError(f"model.mlp.d_dropout must be in [0, 1), got {own.d_dropout}.")
+  g = MLPGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size,
+                   bn_scale_init=own.bn_scale_init, condition=condition, label_dim=cfg.g_label_dim)
+  d = MLPDiscriminator(cfg.d_hidden, own.d_dropout, own.d_slope, condition=condition)
+  return g, d

@@ -1,0 +1,47 @@
+"""Parts chosen by name: one small registry per kind of part (models, objectives, ...)."""
+
+from typing import Callable, Generic, Iterator, TypeVar
+
+from gan_jax.errors import ConfigError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+  """Name -> part. ``get`` of an unknown name is a ConfigError listing the choices."""
+
+  def __init__(self, what: str):
+    self.what = what  # the config field that picks from it, e.g. "model.name"
+    self._items: dict[str, T] = {}
+
+  def register(self, name: str, item: T | None = None):
+    """``register("x", item)``, or ``@register("x")`` on a function or class."""
+    def add(obj):
+      if name in self._items:
+        raise ValueError(f"{self.what}: {name!r} is registered twice")
+      self._items[name] = obj
+      return obj
+    return add(item) if item is not None else add
+
+  def get(self, name: str) -> T:
+    if name not in self._items:
+      raise ConfigError(f"unknown {self.what} {name!r}; choose one of {sorted(self._items)}.")
+    return self._items[name]
+
+  def names(self) -> list[str]:
+    return sorted(self._items)
+
+  def items(self) -> Iterator[tuple[str, T]]:
+    return iter(sorted(self._items.items()))
+
+  def __contains__(self, name: str) -> bool:
+    return name in self._items
+
+
+def check_choice(field: str, value, choices) -> None:
+  """A config field with a fixed set of values (not a registry)."""
+  if value not in choices:
+    raise ConfigError(f"unknown {field} {value!r}; choose one of {sorted(choices)}.")
+
+
+Factory = Callable[..., object]
