@@ -22,13 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 from absl import logging  # noqa: E402
 
-from gan_jax import data, evaluation, fid_stats, parallel  # noqa: E402
+from gan_jax import data, fetch, parallel  # noqa: E402
+from gan_jax.metrics import features, stats as fid_stats  # noqa: E402
 
-
-def stats(f):
-  rs = fid_stats.RunningStats(f.shape[1])
-  rs.update(f)
-  return rs.mean_cov()
+stats = features.statistics
 
 
 def main():
@@ -38,17 +35,14 @@ def main():
   p.add_argument("--noise_count", type=int, default=0, help="0: --count")
   a = p.parse_args()
   logging.set_verbosity(logging.INFO)  # extraction progress
-  from configs import default
-  cfg = default.get_config().data
-  cfg.source = "offline"
-  mnist = np.concatenate([data.load_split(cfg, s).images for s in ("train", "test")])
+  mnist = np.concatenate([data.load_split("mnist", s, source="offline").images
+                          for s in ("train", "test")])
   if 2 * a.count > len(mnist):
     sys.exit(f"--count={a.count}: MNIST has {len(mnist)} images here, at most {len(mnist) // 2}")
-  cfg.name = "fashion_mnist"
-  fashion = data.load_split(cfg, "test").images[:a.count]
+  fashion = data.load_split("fashion_mnist", "test", source="offline").images[:a.count]
   order = np.random.default_rng(0).permutation(len(mnist))
   half_a, half_b = mnist[order[:a.count]], mnist[order[a.count:2 * a.count]]
-  ext = evaluation.FeatureExtractor(parallel.make_mesh(), data.default_cache_dir())
+  ext = features.FeatureExtractor(parallel.make_mesh(), fetch.default_cache_dir())
   t0 = time.time()
   fa, fb, ff = ext(half_a, "MNIST A"), ext(half_b, "MNIST B"), ext(fashion, "Fashion-MNIST")
   sa = stats(fa)

