@@ -16,9 +16,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-import ml_collections  # noqa: E402
 import numpy as np  # noqa: E402
 
+from configs import default  # noqa: E402
 from gan_jax import models  # noqa: E402
 
 
@@ -35,15 +35,15 @@ def main():
   x = rng.uniform(-1, 1, size=(16, 32, 32, 1)).astype(np.float32)
   out["z"], out["x"] = z, x
   for name in ("dcgan", "mlp"):
-    cfg = ml_collections.ConfigDict(dict(name=name, latent_dim=a.latent_dim, g_hidden=a.hidden,
-                                         d_hidden=a.hidden, dropout=0.2, conv_impl="fast"))
-    g, d = models.build(cfg, 1, 32)
+    cfg = default.get_config().model
+    cfg.name, cfg.latent_dim, cfg.g_hidden, cfg.d_hidden = name, a.latent_dim, a.hidden, a.hidden
+    g, d = models.build(cfg, channels=1, image_size=32, condition=models.Condition())
     gv = g.init(jax.random.PRNGKey(1), jnp.asarray(z))
     dv = d.init(jax.random.PRNGKey(2), jnp.asarray(x))
     img, _ = g.apply(gv, z, train=True, mutable=["batch_stats"])
-    logits, _ = d.apply(dv, x, train=False, mutable=["batch_stats"]) if name == "mlp" else \
+    d_out, _ = d.apply(dv, x, train=False, mutable=["batch_stats"]) if name == "mlp" else \
         d.apply(dv, x, train=True, mutable=["batch_stats"])
-    out[f"{name}/g_out"], out[f"{name}/d_out"] = np.asarray(img), np.asarray(logits)
+    out[f"{name}/g_out"], out[f"{name}/d_out"] = np.asarray(img), np.asarray(d_out.logits)
     for net, v in (("g", gv["params"]), ("d", dv["params"])):
       for path, leaf in jax.tree_util.tree_leaves_with_path(v):
         key = "/".join(k.key for k in path)

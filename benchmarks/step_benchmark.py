@@ -21,7 +21,8 @@ import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
-from gan_jax import parallel, train  # noqa: E402
+from gan_jax import parallel  # noqa: E402
+from gan_jax.experiment import Experiment  # noqa: E402
 
 config_flags.DEFINE_config_file("config", "configs/dcgan_mnist.py", "Config file.", lock_config=True)
 flags.DEFINE_integer("steps", 30, "Timed steps.")
@@ -32,12 +33,12 @@ FLAGS = flags.FLAGS
 def main(_):
   config = FLAGS.config
   mesh = parallel.make_mesh()
-  exp = train.Experiment(config, mesh)
+  exp = Experiment(config, mesh)
   state = exp.init_state()
   rng = np.random.default_rng(0)
   shape = (config.loss.d_steps, config.data.batch_size) + exp.image_shape
-  batch = jax.device_put({"image": rng.uniform(-1, 1, shape).astype(np.float32),
-                          "label": np.zeros(shape[:2], np.int32)}, parallel.batch_sharding(mesh))
+  batch = exp.put_batch({"image": rng.uniform(-1, 1, shape).astype(np.float32),
+                         "label": np.zeros(shape[:2], np.int32)})
   t0 = time.perf_counter()
   state, m = exp.train_step(state, batch)
   jax.block_until_ready(state)
@@ -53,7 +54,7 @@ def main(_):
   print(json.dumps({
       "impl": "gan_jax", "jax": jax.__version__, "platform": jax.devices()[0].platform,
       "devices": jax.device_count(), "model": config.model.name,
-      "conv_impl": config.model.conv_impl, "latent_dim": config.model.latent_dim,
+      "conv_impl": config.model.dcgan.conv_impl, "latent_dim": config.model.latent_dim,
       "hidden": config.model.g_hidden, "batch_size": config.data.batch_size,
       "image_size": config.data.image_size, "d_steps": config.loss.d_steps, "steps": FLAGS.steps,
       "compile_s": round(compile_s, 2), "steps_per_sec": round(FLAGS.steps / dt, 3),

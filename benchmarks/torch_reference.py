@@ -1,6 +1,6 @@
-"""Dev-only reference: the seeds' GAN step in PyTorch eager on CPU.
+"""Dev-only reference: the DCGAN-vs-MLP MNIST study's GAN step in PyTorch eager on CPU.
 
-Same architectures as gan_jax.models (R0/R3), same step (D on a real and a fake
+Same architectures as gan_jax.models, same step (D on a real and a fake
 batch, then G on the same z), Adam 2e-4 / (0.5, 0.999).  Needs ``torch==2.13.0``
 (never a runtime dependency of gan_jax).  Prints one JSON line.
 
@@ -32,7 +32,7 @@ def dcgan(latent, hidden, channels, image_size):
   return nn.Sequential(nn.Unflatten(1, (latent, 1, 1)), *g), nn.Sequential(*d, nn.Flatten(0))
 
 
-def mlp(latent, hidden, channels, image_size):
+def mlp(latent, hidden, channels, image_size, dropout=0.2, slope=0.2):
   out = channels * image_size ** 2
   g = nn.Sequential(
       nn.Linear(latent, 4 * hidden), nn.BatchNorm1d(4 * hidden), nn.ReLU(True),
@@ -40,9 +40,9 @@ def mlp(latent, hidden, channels, image_size):
       nn.Linear(2 * hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(True),
       nn.Linear(hidden, out), nn.Tanh(), nn.Unflatten(1, (channels, image_size, image_size)))
   d = nn.Sequential(
-      nn.Flatten(), nn.Linear(out, hidden), nn.LeakyReLU(0.2, True),
-      nn.Linear(hidden, 2 * hidden), nn.Dropout(0.2), nn.LeakyReLU(0.2, True),
-      nn.Linear(2 * hidden, 4 * hidden), nn.Dropout(0.2), nn.LeakyReLU(0.2, True),
+      nn.Flatten(), nn.Linear(out, hidden), nn.LeakyReLU(slope, True),
+      nn.Linear(hidden, 2 * hidden), nn.Dropout(dropout), nn.LeakyReLU(slope, True),
+      nn.Linear(2 * hidden, 4 * hidden), nn.Dropout(dropout), nn.LeakyReLU(slope, True),
       nn.Linear(4 * hidden, 1), nn.Flatten(0))
   return g, d
 

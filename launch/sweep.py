@@ -1,6 +1,6 @@
 """Runs a grid of config overrides one after another, one workdir per point.
 
-The R0/R3 grid (latent x hidden, G hidden tied to D hidden):
+The DCGAN-vs-MLP MNIST study's grid (latent x hidden, G hidden tied to D hidden):
 
   python launch/sweep.py --config=configs/dcgan_mnist.py \\
       --param=model.latent_dim=16,64,100 --param=model.g_hidden,model.d_hidden=16,64,100
