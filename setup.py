@@ -5,8 +5,11 @@ from setuptools import find_packages, setup
 setup(
     name="gan_jax",
     version="0.1.0",
-    description="GAN research codebase in JAX/Flax: DCGAN, MLP GAN, conditional, WGAN, BEGAN.",
-    packages=find_packages(include=["gan_jax", "gan_jax.*", "configs"]),
+    description="GAN research codebase in JAX/Flax: DCGAN and MLP GANs, class-conditional DCGAN, "
+                "FID/KID/IS with the standard Inception network.",
+    # configs/ stays a folder of the clone (python -m gan_jax.main --config=configs/x.py); it is
+    # not installed, so no top-level package name can collide with another distribution's.
+    packages=find_packages(include=["gan_jax", "gan_jax.*"]),
     python_requires=">=3.10",
     install_requires=[
         "jax>=0.10.2,<0.11",
@@ -27,5 +30,6 @@ setup(
         "cuda12": ["jax[cuda12]>=0.10.2,<0.11"],
         "test": ["pytest>=8", "chex>=0.1.90"],
     },
-    entry_points={"console_scripts": ["gan_jax=gan_jax.main:run"]},
+    entry_points={"console_scripts": ["gan_jax=gan_jax.main:run",
+                                      "gan_jax_fid=gan_jax.metrics.cli:run"]},
 )

@@ -40,8 +40,7 @@ def validate(config: ml_collections.ConfigDict):
   check_choice("data.source", config.data.source, data.SOURCES)
   if not 0 <= config.ema_decay < 1:
     raise ConfigError(f"ema_decay must be in [0, 1), got {config.ema_decay}.")
-  if config.log_scalars not in LOG_SCALARS:
-    raise ConfigError(f"unknown log_scalars {config.log_scalars!r}; choose one of {list(LOG_SCALARS)}.")
+  check_choice("log_scalars", config.log_scalars, LOG_SCALARS)
   for name in config.evals.keys():
     ev = config.evals[name]
     if ev.every < 0:
@@ -51,8 +50,7 @@ def validate(config: ml_collections.ConfigDict):
 
 def _check_resize(d, native: int):
   from gan_jax.data.specs import RESIZE_METHODS
-  if d.resize not in RESIZE_METHODS:
-    raise ConfigError(f"unknown data.resize {d.resize!r}; choose one of {list(RESIZE_METHODS)}.")
+  check_choice("data.resize", d.resize, RESIZE_METHODS)
   if d.resize == "pad" and (d.image_size < native or (d.image_size - native) % 2):
     raise ConfigError(f"data.resize='pad' cannot take {native}px images of {d.name} to "
                       f"{d.image_size}px; use one of {list(RESIZE_METHODS[1:])}.")

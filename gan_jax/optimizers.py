@@ -32,8 +32,7 @@ def _sgd(lr, cfg):
 
 def make(opt_cfg, field: str = "optimizer") -> optax.GradientTransformation:
   """The optimizer of a ``<net>_optimizer`` block; ``field`` names it in errors."""
-  if opt_cfg.name not in OPTIMIZERS:
-    raise ConfigError(f"unknown {field}.name {opt_cfg.name!r}; choose one of {OPTIMIZERS.names()}.")
+  factory = OPTIMIZERS.get(opt_cfg.name, f"{field}.name")
   if not opt_cfg.lr > 0:
     raise ConfigError(f"{field}.lr must be > 0, got {opt_cfg.lr}.")
-  return OPTIMIZERS.get(opt_cfg.name)(opt_cfg.lr, opt_cfg[opt_cfg.name])
+  return factory(opt_cfg.lr, opt_cfg[opt_cfg.name])

@@ -1,6 +1,6 @@
 """Parts chosen by name: one small registry per kind of part (models, objectives, ...)."""
 
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Generic, Iterator, TypeVar
 
 from gan_jax.errors import ConfigError
 
@@ -23,9 +23,11 @@ class Registry(Generic[T]):
       return obj
     return add(item) if item is not None else add
 
-  def get(self, name: str) -> T:
+  def get(self, name: str, field: str | None = None) -> T:
+    """The part called ``name``; ``field`` names the config field in the error (default
+    ``self.what``)."""
     if name not in self._items:
-      raise ConfigError(f"unknown {self.what} {name!r}; choose one of {sorted(self._items)}.")
+      raise ConfigError(f"unknown {field or self.what} {name!r}; choose one of {sorted(self._items)}.")
     return self._items[name]
 
   def names(self) -> list[str]:
@@ -43,5 +45,3 @@ def check_choice(field: str, value, choices) -> None:
   if value not in choices:
     raise ConfigError(f"unknown {field} {value!r}; choose one of {sorted(choices)}.")
 
-
-Factory = Callable[..., object]

@@ -22,7 +22,7 @@ import sys
 
 
 def workdir_name(overrides: list[tuple[str, str]]) -> str:
-  """``latent_dim16_g_hidden64_name_mlp`` from [("model.latent_dim", "16"), ...]: the last
+  """``latent_dim16_g_hidden64_d_hidden64`` from [("model.latent_dim", "16"), ...]: the last
   part of each key (the whole key where two last parts coincide) and its value."""
   lasts = [k.split(".")[-1] for k, _ in overrides]
   parts = []
@@ -52,7 +52,7 @@ def main():
   fixed = [(k.split("=", 1)[0][len("--config."):], k.split("=", 1)[1])
            for k in extra if k.startswith("--config.") and "=" in k]
   for point in itertools.product(*[v for _, v in axes]):
-    name = workdir_name([(keys[0], v) for (keys, _), v in zip(axes, point)] + fixed)
+    name = workdir_name([(k, v) for (keys, _), v in zip(axes, point) for k in keys] + fixed)
     cmd = [sys.executable, "-m", "gan_jax.main", f"--config={a.config}",
            f"--workdir={os.path.join(root, name)}", *extra]
     cmd += [f"--config.{k}={v}" for (keys, _), v in zip(axes, point) for k in keys]

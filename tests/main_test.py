@@ -215,6 +215,6 @@ def test_sweep_expands_the_grid_with_tied_keys():
   assert r.returncode == 0, r.stderr
   lines = r.stdout.strip().splitlines()
   assert len(lines) == 4
-  assert "--workdir=runs/dcgan_mnist/latent_dim100_g_hidden64_seed43" in lines[3]
+  assert "--workdir=runs/dcgan_mnist/latent_dim100_g_hidden64_d_hidden64_seed43" in lines[3]
   assert "--config.model.g_hidden=64 --config.model.d_hidden=64" in lines[3]
   assert all("--config.seed=43" in line for line in lines)

@@ -14,6 +14,7 @@ from absl import logging
 
 from gan_jax.data.specs import RESIZE_METHODS, Split
 from gan_jax.errors import ConfigError
+from gan_jax.registry import check_choice
 
 
 def hide_gpus_from_tf():
@@ -36,8 +37,7 @@ def preprocess(images: tf.Tensor, image_size: int, method: str) -> tf.Tensor:
                         f"use one of {RESIZE_METHODS[1:]}.")
     p = (image_size - h) // 2
     return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], constant_values=-1.0)
-  if method not in RESIZE_METHODS:
-    raise ConfigError(f"unknown data.resize {method!r}; choose one of {RESIZE_METHODS}.")
+  check_choice("data.resize", method, RESIZE_METHODS)
   return tf.clip_by_value(tf.image.resize(x, (image_size, image_size), method=method), -1.0, 1.0)
 
 

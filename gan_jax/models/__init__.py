@@ -2,11 +2,14 @@
 contract of ``conditioning.py``."""
 
 from gan_jax.models import dcgan, mlp  # noqa: F401  (register the models)
-from gan_jax.models.conditioning import Condition, DOutput, LatentSampler  # noqa: F401
+from gan_jax.models.conditioning import (D_LABEL_INPUTS, Condition, DOutput,  # noqa: F401
+                                         LatentSampler)
 from gan_jax.models.registry import MODELS
+from gan_jax.registry import check_choice
 
 
 def build(model_cfg, *, channels: int, image_size: int, condition: Condition):
   """``(generator, discriminator)`` of ``model_cfg.name``."""
+  check_choice("model.d_label_input", model_cfg.d_label_input, D_LABEL_INPUTS)
   return MODELS.get(model_cfg.name)(model_cfg, channels=channels, image_size=image_size,
                                     condition=condition)

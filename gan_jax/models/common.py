@@ -6,7 +6,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
+from gan_jax.registry import check_choice
 
 BN_MOMENTUM = 0.9  # PyTorch momentum 0.1
 BN_EPS = 1e-5
@@ -21,8 +21,7 @@ def batch_norm(train: bool, scale_init: str, name=None):
   elif scale_init == "ones":
     init = nn.initializers.ones
   else:
-    raise ConfigError(f"unknown batch-norm scale init {scale_init!r}; choose one of "
-                      f"{list(BN_SCALE_INITS)}.")
+    check_choice("batch-norm scale init", scale_init, BN_SCALE_INITS)
   return nn.BatchNorm(use_running_average=not train, momentum=BN_MOMENTUM,
                       epsilon=BN_EPS, scale_init=init, name=name)
 

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 
 from gan_jax.data.specs import LABEL_KINDS
 from gan_jax.errors import ConfigError
+from gan_jax.registry import check_choice
 
 
 @flax.struct.dataclass
@@ -37,8 +38,7 @@ class Condition:
   max_active: int = 3  # multi-hot: draws have 1..max_active labels on
 
   def __post_init__(self):
-    if self.kind not in LABEL_KINDS:
-      raise ConfigError(f"unknown label kind {self.kind!r}; choose one of {LABEL_KINDS}.")
+    check_choice("label kind", self.kind, LABEL_KINDS)
     if self.kind != "none" and self.num_classes < 2:
       raise ConfigError(f"a {self.kind} condition needs at least 2 classes, got {self.num_classes}.")
 
@@ -83,8 +83,7 @@ class LabelPlanes(nn.Module):
     elif self.mode == "dense_plane":
       planes = nn.Dense(h * w)(v).reshape(b, h, w, 1)
     else:
-      raise ConfigError(f"unknown model.d_label_input {self.mode!r}; choose one of "
-                        "['dense_plane', 'planes'].")
+      check_choice("model.d_label_input", self.mode, D_LABEL_INPUTS)
     return jnp.concatenate([x, planes.astype(x.dtype)], axis=-1)
 
 

@@ -87,9 +87,7 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition):
   """``cfg`` is ``config.model``; its own fields are under ``cfg.dcgan``."""
   own = cfg.dcgan
   check_choice("model.dcgan.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
-  if own.conv_impl not in layers.IMPLS:
-    raise ConfigError(f"unknown model.dcgan.conv_impl {own.conv_impl!r}; choose one of "
-                      f"{list(layers.IMPLS)}.")
+  check_choice("model.dcgan.conv_impl", own.conv_impl, layers.IMPLS)
   num_upsamplings(image_size)
   g = DCGANGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size, impl=own.conv_impl,
                      use_bias=own.g_bias, bn_scale_init=own.bn_scale_init, condition=condition,
