@@ -47,9 +47,8 @@ def mlp(latent, hidden, channels, image_size, dropout=0.2, slope=0.2):
   return g, d
 
 
-def load_flax_params(module, params, prefix):
-  """Copies gan_jax parameters (flax names, HWIO kernels) into a torch Sequential, in order."""
-  import numpy as np
+def flax_named_layers(module):
+  """``(gan_jax layer name, kind, torch layer)`` of every parameterised layer, in order."""
   kinds = {nn.ConvTranspose2d: "ConvTranspose", nn.Conv2d: "Conv", nn.Linear: "TorchDense",
            nn.BatchNorm2d: "BatchNorm", nn.BatchNorm1d: "BatchNorm"}
   counters = {}
@@ -59,7 +58,14 @@ def load_flax_params(module, params, prefix):
       continue
     i = counters.get(kind, 0)
     counters[kind] = i + 1
-    get = lambda n: torch.from_numpy(np.ascontiguousarray(params[f"{prefix}/{kind}_{i}/{n}"]))
+    yield f"{kind}_{i}", kind, layer
+
+
+def load_flax_params(module, params, prefix):
+  """Copies gan_jax parameters (flax names, HWIO kernels) into a torch Sequential, in order."""
+  import numpy as np
+  for name, kind, layer in flax_named_layers(module):
+    get = lambda n: torch.from_numpy(np.ascontiguousarray(params[f"{prefix}/{name}/{n}"]))  # noqa: E731
     with torch.no_grad():
       if kind == "ConvTranspose":   # (kh, kw, in, out) -> (in, out, kh, kw)
         layer.weight.copy_(get("kernel").permute(2, 3, 0, 1))

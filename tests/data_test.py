@@ -154,7 +154,7 @@ def test_multi_hot_labels_travel_with_their_images():
   assert batch["label"].shape == (1, 8, 5)
 
 
-def test_resize_options():
+def test_pad_and_resize_reach_the_image_size_and_an_impossible_pad_is_refused():
   x = tf.zeros((2, 28, 28, 1), tf.uint8)
   assert pipeline.preprocess(x, 32, "pad").shape == (2, 32, 32, 1)
   assert pipeline.preprocess(x, 64, "bilinear").shape == (2, 64, 64, 1)

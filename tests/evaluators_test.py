@@ -65,9 +65,10 @@ def test_evaluation_samples_do_not_depend_on_batch_size_or_device_count(eval_con
     exp = Experiment(eval_config, parallel.make_mesh(devices))
     state, _ = train.restore_for_inference(exp, str(tmp_path))
     drawn.append(exp.generate(state, 20, 1234, batch))
-    eval_config.evals.fid.batch_size = batch
-    ev = fid_evaluator(Experiment(eval_config, parallel.make_mesh(devices)))
-    fids.append(ev.evaluate(lambda n, s, bs: exp.generate(state, n, s, bs), 2, True).scalars["fid"])
+    if (devices, batch) in ((1, 8), (8, 16)):  # the whole evaluator on the two extremes
+      eval_config.evals.fid.batch_size = batch
+      ev = fid_evaluator(Experiment(eval_config, parallel.make_mesh(devices)))
+      fids.append(ev.evaluate(lambda n, s, bs: exp.generate(state, n, s, bs), 2, True).scalars["fid"])
   (images, labels) = drawn[0]
   assert images.shape == (20, 32, 32, 1) and labels.shape == (20,)
   for other_images, other_labels in drawn[1:]:
@@ -157,7 +158,7 @@ def run_cli(args, fid_cache):
                         capture_output=True, text=True, timeout=300)
 
 
-def test_cli_folder_npz_and_saved_stats(fid_cache, tmp_path):
+def test_cli_reads_folders_npz_and_saved_stats_and_names_an_unreadable_image(fid_cache, tmp_path):
   from gan_jax import data
   imgs = data.synthetic.synthetic("test", 24, image_size=32).images
   folder = tmp_path / "pngs"
@@ -179,7 +180,7 @@ def test_cli_folder_npz_and_saved_stats(fid_cache, tmp_path):
   assert r3.returncode == 1 and "Cannot read image" in r3.stderr and "broken.png" in r3.stderr
 
 
-def test_cli_inception_score(fid_cache, pytorch_fid_weights, tmp_path):
+def test_cli_inception_score_needs_logits_and_lies_between_1_and_1008(fid_cache, pytorch_fid_weights, tmp_path):
   from gan_jax import data
   np.savez(tmp_path / "a.npz", images=data.synthetic.synthetic("test", 20, image_size=32).images)
   r = run_cli([str(tmp_path / "a.npz"), "--inception_score"], fid_cache)

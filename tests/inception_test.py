@@ -26,7 +26,7 @@ def weights(fid_cache, tmp_path_factory):
 
 
 @pytest.mark.parametrize("impl", ["cpu", "lax"])
-def test_golden_features(weights, impl):
+def test_flax_network_reproduces_the_reference_features(weights, impl):
   _, params, record = weights
   assert record["num_arrays"] == 188 and record["num_values"] == 21768352
   golden = np.load(GOLDEN)
@@ -51,7 +51,7 @@ def test_cpu_formulation_equals_the_convolution(kernel, stride, padding):
     inception.conv(x, k, stride, padding, "fast")
 
 
-def test_cache_is_reused_and_checked(weights):
+def test_converted_cache_is_reused_and_a_corrupt_one_is_refused(weights):
   cache, params, record = weights
   again, record2 = inception_weights.load(cache)
   assert record2 == record
@@ -63,7 +63,7 @@ def test_cache_is_reused_and_checked(weights):
     inception_weights.load(cache)
 
 
-def test_wrong_file_is_a_clear_error(tmp_path):
+def test_a_file_that_is_not_the_weights_is_a_clear_error(tmp_path):
   bad = tmp_path / "not_weights.pt"
   bad.write_bytes(b"this is not a zip archive")
   with pytest.raises(inception_weights.WeightsError, match="Not the fid-helper"):

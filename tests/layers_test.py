@@ -56,7 +56,7 @@ def test_conv_matches_gather_definition(shape):
 
 
 @pytest.mark.parametrize("h", [4, 8, 16])  # both sides of the im2col/conv kernel-gradient switch
-def test_fast_gradients_equal_reference(h):
+def test_fast_kernel_and_input_gradients_equal_the_reference(h):
   rng = np.random.default_rng(2)
   x = jnp.asarray(rng.normal(size=(3, h, h, 6)), jnp.float32)
   wt = jnp.asarray(rng.normal(size=(4, 4, 6, 4)), jnp.float32)
@@ -74,7 +74,7 @@ def test_fast_gradients_equal_reference(h):
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-3)
 
 
-def test_projection_and_full_window_paths():
+def test_1x1_projection_and_full_window_paths_equal_the_reference():
   rng = np.random.default_rng(3)
   z = jnp.asarray(rng.normal(size=(2, 1, 1, 7)), jnp.float32)
   for impl in layers.IMPLS:

@@ -60,7 +60,7 @@ def test_kid_is_unbiased_zero_for_same_distribution_and_positive_otherwise():
   assert fid_stats.kernel_inception_distance(a, b + 0.5, num_subsets=20, max_subset_size=400) > 0.05
 
 
-def test_inception_score_bounds():
+def test_inception_score_is_1_for_uniform_and_k_for_confident_k_classes():
   uniform = np.zeros((100, 10))
   assert fid_stats.inception_score(uniform)[0] == pytest.approx(1.0)
   confident = np.eye(10)[np.arange(100) % 10] * 50

@@ -112,17 +112,10 @@ def torch_step(case_path, out):
 def _flax_named(module, net):
   """torch parameters and running means under gan_jax's names and layouts."""
   import torch
-  from torch import nn
-  kinds = {nn.ConvTranspose2d: "ConvTranspose", nn.Conv2d: "Conv", nn.Linear: "TorchDense",
-           nn.BatchNorm2d: "BatchNorm", nn.BatchNorm1d: "BatchNorm"}
-  counters, out = {}, {}
-  for layer in module.modules():
-    kind = kinds.get(type(layer))
-    if kind is None:
-      continue
-    i = counters.get(kind, 0)
-    counters[kind] = i + 1
-    p = f"{net}/{kind}_{i}"
+  import torch_reference as ref
+  out = {}
+  for name, kind, layer in ref.flax_named_layers(module):
+    p = f"{net}/{name}"
     with torch.no_grad():
       if kind == "ConvTranspose":
         out[f"{p}/kernel"] = layer.weight.permute(2, 3, 0, 1).numpy().copy()
