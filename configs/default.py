@@ -59,10 +59,11 @@ def get_config():
   ))
 
   config.loss = ml_collections.ConfigDict()
-  config.loss.name = "non_saturating"   # non_saturating | minimax (gan_jax/losses)
+  config.loss.name = "non_saturating"   # non_saturating | minimax | wgan | hinge | least_squares
   config.loss.d_steps = 1               # discriminator updates per generator update
   config.loss.non_saturating = ml_collections.ConfigDict(dict(real_label=1.0))
   config.loss.minimax = ml_collections.ConfigDict(dict(real_label=1.0))
+  config.loss.wgan = ml_collections.ConfigDict(dict(clip=0.01))  # critic weights in [-clip, clip]
 
   config.g_optimizer = optimizer()
   config.d_optimizer = optimizer()

@@ -218,3 +218,16 @@ def test_sweep_expands_the_grid_with_tied_keys():
   assert "--workdir=runs/dcgan_mnist/latent_dim100_g_hidden64_d_hidden64_seed43" in lines[3]
   assert "--config.model.g_hidden=64 --config.model.d_hidden=64" in lines[3]
   assert all("--config.seed=43" in line for line in lines)
+
+
+def test_wgan_run_logs_the_critics_wasserstein_estimate_every_step(tmp_path):
+  workdir = str(tmp_path / "wgan")
+  r = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--config.loss.name=wgan",
+                "--config.loss.d_steps=2", "--config.g_optimizer.name=rmsprop",
+                "--config.d_optimizer.name=rmsprop", "--config.g_optimizer.lr=5e-5",
+                "--config.d_optimizer.lr=5e-5", "--config.log_every=1", "--config.log_scalars=point",
+                "--config.num_train_steps=4"])
+  assert r.returncode == 0, r.stderr[-3000:]
+  series = scalar_series(events(workdir), "wasserstein")
+  assert sorted(series) == [1, 2, 3, 4] and all(np.isfinite(v) for v in series.values())
+  assert "wasserstein" in r.stderr

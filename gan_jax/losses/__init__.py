@@ -1,6 +1,6 @@
 """GAN objectives by name (``config.loss.name``); hyper-parameters from ``config.loss.<name>``."""
 
-from gan_jax.losses import standard  # noqa: F401  (register the objectives)
+from gan_jax.losses import standard, wgan  # noqa: F401  (register the objectives)
 from gan_jax.losses.base import OBJECTIVES, GANInputs, Objective  # noqa: F401
 
 

@@ -1,5 +1,5 @@
-"""The original GAN objectives: non-saturating (the default) and minimax, with binary
-cross-entropy on the discriminator's logits."""
+"""The original GAN objectives, non-saturating (the default) and minimax, with binary
+cross-entropy on the discriminator's logits; and the hinge and least-squares objectives."""
 
 import jax
 import jax.numpy as jnp
@@ -50,3 +50,43 @@ def non_saturating(real_label: float = 1.0) -> Objective:
 @OBJECTIVES.register("minimax")
 def minimax(real_label: float = 1.0) -> Objective:
   return Objective(d_loss=bce_d_loss(real_label), g_loss=_minimax_g_loss)
+
+
+@OBJECTIVES.register("hinge")
+def hinge() -> Objective:
+  """Hinge loss (Lim & Ye 2017; SAGAN, BigGAN): D: E[relu(1 - D(x))] + E[relu(1 + D(G(z)))];
+  G: -E[D(G(z))]. Metrics are raw discriminator means."""
+
+  def d_loss(real_out, fake_out, inputs, state):
+    del inputs, state
+    r, f = real_out.logits, fake_out.logits
+    loss_real, loss_fake = jnp.mean(jax.nn.relu(1 - r)), jnp.mean(jax.nn.relu(1 + f))
+    return loss_real + loss_fake, {"d_loss_real": loss_real, "d_loss_fake": loss_fake,
+                                   "D_x": jnp.mean(r), "D_G_z1": jnp.mean(f)}
+
+  def g_loss(fake_out, inputs, state):
+    del inputs, state
+    f = jnp.mean(fake_out.logits)
+    return -f, {"D_G_z2": f}
+
+  return Objective(d_loss=d_loss, g_loss=g_loss)
+
+
+@OBJECTIVES.register("least_squares")
+def least_squares() -> Objective:
+  """Least-squares GAN (Mao et al. 2017), targets a=0, b=c=1: D: 1/2 E[(D(x) - 1)^2] +
+  1/2 E[D(G(z))^2]; G: 1/2 E[(D(G(z)) - 1)^2]. Metrics are raw discriminator means."""
+
+  def d_loss(real_out, fake_out, inputs, state):
+    del inputs, state
+    r, f = real_out.logits, fake_out.logits
+    loss_real, loss_fake = 0.5 * jnp.mean((r - 1) ** 2), 0.5 * jnp.mean(f ** 2)
+    return loss_real + loss_fake, {"d_loss_real": loss_real, "d_loss_fake": loss_fake,
+                                   "D_x": jnp.mean(r), "D_G_z1": jnp.mean(f)}
+
+  def g_loss(fake_out, inputs, state):
+    del inputs, state
+    f = fake_out.logits
+    return 0.5 * jnp.mean((f - 1) ** 2), {"D_G_z2": jnp.mean(f)}
+
+  return Objective(d_loss=d_loss, g_loss=g_loss)

@@ -1,0 +1,35 @@
+"""WGAN with weight clipping (Arjovsky et al. 2017), as the CelebA upsampling/WGAN study and
+the i-CLEVR report used it: a critic without sigmoid or log, every critic parameter clipped
+to [-clip, clip] after each critic update, RMSProp (configs: lr 5e-5, PyTorch semantics) and
+``loss.d_steps`` (n_critic, 5) critic updates per generator update.
+
+Metrics: ``wasserstein`` = E[D(x)] - E[D(G(z))], the critic's estimate of the distance (the
+study's plotted curve), ``D_x`` / ``D_G_z1`` / ``D_G_z2`` as raw critic means.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from gan_jax.errors import ConfigError
+from gan_jax.losses.base import OBJECTIVES, Objective
+
+
+@OBJECTIVES.register("wgan")
+def wgan(clip: float = 0.01) -> Objective:
+  if not clip > 0:
+    raise ConfigError(f"loss.wgan.clip must be > 0, got {clip}.")
+
+  def d_loss(real_out, fake_out, inputs, state):
+    del inputs, state
+    real, fake = jnp.mean(real_out.logits), jnp.mean(fake_out.logits)
+    return fake - real, {"wasserstein": real - fake, "D_x": real, "D_G_z1": fake}
+
+  def g_loss(fake_out, inputs, state):
+    del inputs, state
+    fake = jnp.mean(fake_out.logits)
+    return -fake, {"D_G_z2": fake}
+
+  def clip_params(params):
+    return jax.tree.map(lambda w: jnp.clip(w, -clip, clip), params)
+
+  return Objective(d_loss=d_loss, g_loss=g_loss, constrain_d_params=clip_params)
