@@ -43,7 +43,8 @@ def get_config():
   config.model.g_hidden = 100           # width of the generator (its narrowest layer)
   config.model.d_hidden = 100           # width of the discriminator (its narrowest layer)
   config.model.conditional = False      # condition G and D on the dataset's labels
-  config.model.g_label_dim = 50         # conditional: label embedding beside z
+  config.model.g_label_dim = 50         # conditional: learned label embedding beside z
+                                        # (0: the one-hot / multi-hot vector itself)
   config.model.d_label_input = "planes"  # conditional: planes (one per label) | dense_plane
   config.model.dcgan = ml_collections.ConfigDict(dict(
       conv_impl="fast",                 # fast | reference (same math, gan_jax/models/layers.py)

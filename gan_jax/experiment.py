@@ -38,6 +38,9 @@ def validate(config: ml_collections.ConfigDict):
             "model.g_hidden", "model.d_hidden", "loss.d_steps", "log_every", "sample_every",
             "checkpoint_every", "keep_checkpoints", "num_grid_samples", "num_samples")
   check_choice("data.source", config.data.source, data.SOURCES)
+  if config.model.g_label_dim < 0:
+    raise ConfigError(f"model.g_label_dim must be >= 0 (0 = the label vector itself), got "
+                      f"{config.model.g_label_dim}.")
   if not 0 <= config.ema_decay < 1:
     raise ConfigError(f"ema_decay must be in [0, 1), got {config.ema_decay}.")
   check_choice("log_scalars", config.log_scalars, LOG_SCALARS)

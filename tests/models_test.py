@@ -129,11 +129,13 @@ def test_mlp_discriminator_slope_and_dropout_are_configurable():
 
 
 @pytest.mark.parametrize("name", ["dcgan", "mlp"])
-@pytest.mark.parametrize("kind,label_input", [("class", "planes"), ("class", "dense_plane"),
-                                              ("multi_hot", "planes"), ("multi_hot", "dense_plane")])
-def test_conditional_models_take_labels_and_the_label_changes_the_output(name, kind, label_input):
+@pytest.mark.parametrize("kind,label_input,label_dim", [
+    ("class", "planes", 0), ("class", "dense_plane", 6), ("multi_hot", "planes", 6),
+    ("multi_hot", "dense_plane", 0)])
+def test_conditional_models_take_labels_and_the_label_changes_the_output(name, kind, label_input,
+                                                                          label_dim):
   c = cfg(name, 16, 8)
-  c.conditional, c.g_label_dim, c.d_label_input = True, 6, label_input
+  c.conditional, c.g_label_dim, c.d_label_input = True, label_dim, label_input
   cond = Condition(kind, 5)
   g, d = build(c, condition=cond)
   sampler = LatentSampler(16, cond)

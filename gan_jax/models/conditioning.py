@@ -55,14 +55,17 @@ class Condition:
 
 class LabelEmbedding(nn.Module):
   """Labels -> (B, features): a learned embedding (a bias-free linear map of the label
-  vector, i.e. an embedding table for class indices, a sum of tag embeddings for multi-hot)."""
+  vector, i.e. an embedding table for class indices, a sum of tag embeddings for multi-hot),
+  or with ``features=0`` the label vector itself (one-hot / multi-hot)."""
   condition: Condition
   features: int
 
   @nn.compact
   def __call__(self, y):
-    return nn.Dense(self.features, use_bias=False,
-                    kernel_init=nn.initializers.normal(1.0))(self.condition.vector(y))
+    v = self.condition.vector(y)
+    if self.features == 0:
+      return v
+    return nn.Dense(self.features, use_bias=False, kernel_init=nn.initializers.normal(1.0))(v)
 
 
 class LabelPlanes(nn.Module):
