@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 
 import jax
 import numpy as np
@@ -75,9 +76,11 @@ def _attempt(restore_fn):
       previous = sys.unraisablehook
       sys.unraisablehook = lambda unraisable: None
       try:
-        for _ in range(3):  # the aborted reads finish on their threads, then are collected
-          gc.collect()
-          time.sleep(0.3)
+        with warnings.catch_warnings():  # "coroutine ... was never awaited"
+          warnings.simplefilter("ignore", RuntimeWarning)
+          for _ in range(3):  # the aborted reads finish on their threads, then are collected
+            gc.collect()
+            time.sleep(0.3)
       finally:
         sys.unraisablehook = previous
       return None, why

@@ -181,8 +181,6 @@ def corrupt(step_dir):
           fh.write(b"garbage")
 
 
-# orbax leaves the aborted reads' coroutines to the garbage collector (not ours to await)
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_unreadable_newest_checkpoint_is_moved_aside_and_training_resumes_from_the_one_before(
     test_config, tmp_path):
   """Train to 12 with checkpoints at 6 and 12; damage 12; train to 18: resumes from 6, moves 12
@@ -202,7 +200,6 @@ def test_unreadable_newest_checkpoint_is_moved_aside_and_training_resumes_from_t
     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_every_checkpoint_unreadable_starts_afresh_keeping_them_aside(test_config, tmp_path):
   mesh = parallel.make_mesh(1)
   test_config.num_train_steps = 6
