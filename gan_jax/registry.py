@@ -1,6 +1,6 @@
 """Parts chosen by name: one small registry per kind of part (models, objectives, ...)."""
 
-from typing import Generic, Iterator, TypeVar
+from typing import Generic, TypeVar
 
 from gan_jax.errors import ConfigError
 
@@ -29,12 +29,6 @@ class Registry(Generic[T]):
     if name not in self._items:
       raise ConfigError(f"unknown {field or self.what} {name!r}; choose one of {sorted(self._items)}.")
     return self._items[name]
-
-  def names(self) -> list[str]:
-    return sorted(self._items)
-
-  def items(self) -> Iterator[tuple[str, T]]:
-    return iter(sorted(self._items.items()))
 
   def __contains__(self, name: str) -> bool:
     return name in self._items

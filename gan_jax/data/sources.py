@@ -32,7 +32,7 @@ def _host_port(url: str) -> tuple[str, int]:
   return u.hostname or "", u.port or (443 if u.scheme == "https" else 80)
 
 
-def _try_tfds(name, spec, split, source, tfds_data_dir) -> tuple[Split | None, str]:
+def _try_tfds(spec, split, tfds_data_dir) -> tuple[Split | None, str]:
   """(the split, "") from TFDS, or (None, why not)."""
   import tensorflow_datasets as tfds
   builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
@@ -62,7 +62,7 @@ def load_split(name: str, split: str, *, source: str = "auto", tfds_data_dir: st
     return synthetic(split, synthetic_size, channels=spec.channels)
   why = ""
   if source in ("auto", "tfds") and spec.tfds_name:
-    loaded, why = _try_tfds(name, spec, split, source, tfds_data_dir)
+    loaded, why = _try_tfds(spec, split, tfds_data_dir)
     if loaded is not None:
       return loaded
     if source == "tfds":
