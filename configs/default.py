@@ -38,7 +38,7 @@ def get_config():
   config.data.prefetch = 2
 
   config.model = ml_collections.ConfigDict()
-  config.model.name = "dcgan"           # dcgan | mlp (gan_jax/models)
+  config.model.name = "dcgan"           # dcgan | mlp | began (gan_jax/models)
   config.model.latent_dim = 16
   config.model.g_hidden = 100           # width of the generator (its narrowest layer)
   config.model.d_hidden = 100           # width of the discriminator (its narrowest layer)
@@ -46,12 +46,22 @@ def get_config():
   config.model.g_label_dim = 50         # conditional: learned label embedding beside z
                                         # (0: the one-hot / multi-hot vector itself)
   config.model.d_label_input = "planes"  # conditional: planes (one per label) | dense_plane
+  config.model.latent_dist = "normal"   # normal: N(0, 1) | uniform: U(-1, 1)
   config.model.dcgan = ml_collections.ConfigDict(dict(
       conv_impl="fast",                 # fast | reference (same math, gan_jax/models/layers.py)
       g_bias=False,                     # biases in G's transposed convolutions (PyTorch init)
       d_bias=False,                     # biases in D's convolutions
       bn_scale_init="normal_002",       # normal_002 (DCGAN paper) | ones (PyTorch default)
       d_slope=0.2,                      # D's LeakyReLU slope
+      upsample="transposed",            # transposed | nearest | bilinear (+ 3x3 conv); D mirrors
+      d_norm="batch",                   # batch | layer | none: D's normalisation
+      d_spectral_norm=False,            # spectral normalisation of every D weight
+  ))
+  config.model.began = ml_collections.ConfigDict(dict(
+      filters=128,                      # n: stage i of the encoder has n * (i + 1) channels
+      code_dim=64,                      # D's linear bottleneck
+      upsample="nearest",               # nearest | bilinear (G and D's decoder)
+      downsample="conv",                # conv: stride-2 3x3 conv (BEGAN paper) | bilinear
   ))
   config.model.mlp = ml_collections.ConfigDict(dict(
       bn_scale_init="ones",
@@ -60,15 +70,38 @@ def get_config():
   ))
 
   config.loss = ml_collections.ConfigDict()
-  config.loss.name = "non_saturating"   # non_saturating | minimax | wgan | hinge | least_squares
+  config.loss.name = "non_saturating"   # non_saturating | minimax | hinge | least_squares |
+                                        # wgan | wgan_gp | began
   config.loss.d_steps = 1               # discriminator updates per generator update
   config.loss.non_saturating = ml_collections.ConfigDict(dict(real_label=1.0))
   config.loss.minimax = ml_collections.ConfigDict(dict(real_label=1.0))
   config.loss.wgan = ml_collections.ConfigDict(dict(clip=0.01))  # critic weights in [-clip, clip]
+  config.loss.wgan_gp = ml_collections.ConfigDict(dict(weight=10.0))
+  config.loss.began = ml_collections.ConfigDict(dict(gamma=0.5, lambda_k=0.001, k_init=0.0))
+  config.loss.r1_gamma = 0.0            # > 0: gamma/2 * E|grad D(x)|^2 on real images (any loss)
+  config.loss.out_of_bound = 0.0        # > 0: weight of the penalty on G outputs outside [-1, 1]
+  config.loss.dynamic_steps = ml_collections.ConfigDict(dict(
+      enabled=False,                    # repeat D (G) updates while its loss is above threshold
+      d_threshold=1.386,                # 2 log 2: our d_loss sums the real and fake terms
+      g_threshold=0.693,                # log 2: -log D(G(z)) at D(G(z)) = 0.5
+      max_d=5,
+      max_g=5,
+  ))
 
   config.g_optimizer = optimizer()
   config.d_optimizer = optimizer()
   config.ema_decay = 0.0                # > 0 keeps an EMA of G's params, used for sampling
+                                        # and evaluation
+  config.lr_plateau = ml_collections.ConfigDict(dict(
+      metric="",                        # "" = off; a D-update metric, e.g. M (BEGAN)
+      window=500,                       # steps averaged per check
+      patience=4,                       # windows without improvement before a cut
+      factor=0.5,
+      min_scale=1 / 16,                 # floor: never below lr / 16
+      rtol=1e-3,                        # improvement = below (1 - rtol) * best
+      cooldown=0,
+  ))
+  config.diff_augment = ""              # DiffAugment policies, e.g. "color,translation,cutout"
 
   config.evals = ml_collections.ConfigDict()
   config.evals.fid = ml_collections.ConfigDict(dict(

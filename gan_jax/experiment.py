@@ -13,8 +13,8 @@ import jax
 import ml_collections
 import numpy as np
 
-from gan_jax import checkpointing, data, evaluators, fetch, losses, models, optimizers, parallel
-from gan_jax import steps, train_state
+from gan_jax import augment, checkpointing, data, evaluators, fetch, losses, models, optimizers
+from gan_jax import parallel, steps, train_state
 from gan_jax.errors import ConfigError
 from gan_jax.models import Condition, LatentSampler
 from gan_jax.registry import check_choice
@@ -59,6 +59,19 @@ def _check_resize(d, native: int):
                       f"{d.image_size}px; use one of {list(RESIZE_METHODS[1:])}.")
 
 
+def _dynamic_steps(loss_cfg):
+  dyn = loss_cfg.dynamic_steps
+  if not dyn.enabled:
+    return None
+  if dyn.max_d < 1 or dyn.max_g < 1:
+    raise ConfigError(f"loss.dynamic_steps.max_d and max_g must be >= 1, got {dyn.max_d} "
+                      f"and {dyn.max_g}.")
+  if loss_cfg.d_steps != 1:
+    raise ConfigError("loss.dynamic_steps repeats updates on one real batch: set "
+                      "loss.d_steps=1.")
+  return steps.DynamicSteps(dyn.d_threshold, dyn.g_threshold, dyn.max_d, dyn.max_g)
+
+
 class Experiment:
   """Models, objective, optimizers, sampler and jitted steps for one config on one mesh."""
 
@@ -74,13 +87,18 @@ class Experiment:
       raise ConfigError(f"model.conditional=True but {config.data.name!r} has no labels.")
     self.condition = (Condition(self.spec.label_kind, self.spec.num_classes)
                       if config.model.conditional else Condition())
-    self.sampler = LatentSampler(config.model.latent_dim, self.condition)
+    self.sampler = LatentSampler(config.model.latent_dim, self.condition,
+                                 config.model.latent_dist)
     self.generator, self.discriminator = models.build(
         config.model, channels=self.channels, image_size=config.data.image_size,
         condition=self.condition)
     self.objective = losses.build(config.loss)
-    self.g_tx = optimizers.make(config.g_optimizer, "g_optimizer")
-    self.d_tx = optimizers.make(config.d_optimizer, "d_optimizer")
+    plateau = config.lr_plateau
+    self.g_tx = optimizers.make(config.g_optimizer, "g_optimizer", plateau)
+    self.d_tx = optimizers.make(config.d_optimizer, "d_optimizer", plateau,
+                                updates_per_step=config.loss.d_steps)
+    self.augment = augment.parse(config.diff_augment)
+    self.dynamic = _dynamic_steps(config.loss)
     parallel.check_batch_size(config.data.batch_size, self.mesh)
     self.use_ema = config.ema_decay > 0
 
@@ -96,7 +114,8 @@ class Experiment:
     step = functools.partial(
         steps.train_step, generator=self.generator, discriminator=self.discriminator,
         g_tx=self.g_tx, d_tx=self.d_tx, objective=self.objective, sampler=self.sampler,
-        ema_decay=config.ema_decay)
+        ema_decay=config.ema_decay, augment=self.augment, plateau_metric=plateau.metric,
+        dynamic=self.dynamic)
     self.train_step = jax.jit(
         step, in_shardings=(repl, parallel.batch_sharding(self.mesh)),
         out_shardings=(repl, repl), donate_argnums=0)

@@ -7,6 +7,7 @@ update = -lr g / (sqrt(v) + eps), eps OUTSIDE the square root, v starting at 0.
 """
 
 import optax
+import optax.contrib
 
 from gan_jax.errors import ConfigError
 from gan_jax.registry import Registry
@@ -30,9 +31,27 @@ def _sgd(lr, cfg):
   return optax.sgd(lr, momentum=cfg.momentum or None, nesterov=cfg.nesterov)
 
 
-def make(opt_cfg, field: str = "optimizer") -> optax.GradientTransformation:
-  """The optimizer of a ``<net>_optimizer`` block; ``field`` names it in errors."""
+def make(opt_cfg, field: str = "optimizer", plateau=None,
+         updates_per_step: int = 1) -> optax.GradientTransformation:
+  """The optimizer of a ``<net>_optimizer`` block; ``field`` names it in errors.
+
+  ``plateau`` (the ``lr_plateau`` block, when its ``metric`` is set) chains optax's
+  ``reduce_on_plateau``: the metric is averaged over ``window`` training steps
+  (``updates_per_step`` updates of this optimizer each); after ``patience`` windows without
+  an improvement (by ``rtol``) the learning rate is multiplied by ``factor``, never below
+  ``min_scale`` times the configured one. Its state is part of the optimizer state, so it is
+  checkpointed and a resumed run continues the same schedule."""
   factory = OPTIMIZERS.get(opt_cfg.name, f"{field}.name")
   if not opt_cfg.lr > 0:
     raise ConfigError(f"{field}.lr must be > 0, got {opt_cfg.lr}.")
-  return factory(opt_cfg.lr, opt_cfg[opt_cfg.name])
+  tx = factory(opt_cfg.lr, opt_cfg[opt_cfg.name])
+  if plateau is None or not plateau.metric:
+    return tx
+  if not (0 < plateau.factor < 1 and plateau.window > 0 and plateau.patience > 0
+          and 0 < plateau.min_scale <= 1 and plateau.rtol > 0):
+    raise ConfigError("lr_plateau needs 0 < factor < 1, window > 0, patience > 0, "
+                      f"0 < min_scale <= 1 and rtol > 0; got {plateau.to_dict()}.")
+  return optax.chain(tx, optax.contrib.reduce_on_plateau(
+      factor=plateau.factor, patience=plateau.patience, rtol=plateau.rtol, atol=0.0,
+      cooldown=plateau.cooldown, accumulation_size=plateau.window * updates_per_step,
+      min_scale=plateau.min_scale))

@@ -7,14 +7,34 @@ update and ``D_G_z2`` after it (through the updated D), and G is updated on the 
 (z, y). Modules, objective, optimizers and sampler are bound with ``functools.partial``
 before jit. Under ``jax.jit`` over the ('data',) mesh every mean, batch norm included, is
 a mean over the global batch, so N devices compute what one device computes.
+
+With ``dynamic`` (the CelebA upsampling/WGAN study's dynamic critic count) the step instead
+updates D on its real batch, with a fresh z each time, while D's loss stays above
+``d_threshold`` (at most ``max_d`` updates), then G while its loss stays above
+``g_threshold`` (at most ``max_g``); the first update of each is unconditional, the repeats
+run in a ``lax.while_loop`` so the step stays one jitted program on any device count, and
+the counts used are the metrics ``d_updates`` / ``g_updates``.
 """
+
+import dataclasses
 
 import jax
 import jax.numpy as jnp
 import optax
+from jax import lax
 
+from gan_jax import augment as augment_lib
+from gan_jax.errors import ConfigError
 from gan_jax.losses import GANInputs
 from gan_jax.train_state import GANState
+
+
+@dataclasses.dataclass(frozen=True)
+class DynamicSteps:
+  d_threshold: float
+  g_threshold: float
+  max_d: int
+  max_g: int
 
 
 def _finite(tree):
@@ -22,8 +42,15 @@ def _finite(tree):
   return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
 
 
+def lr_scale(opt_state):
+  """The learning-rate scale of a ``reduce_on_plateau`` at the end of an optimizer chain."""
+  return opt_state[-1].scale
+
+
 def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, d_tx, objective,
-               sampler, ema_decay: float = 0.0) -> tuple[GANState, dict]:
+               sampler, ema_decay: float = 0.0, augment: tuple[str, ...] = (),
+               plateau_metric: str = "", dynamic: DynamicSteps | None = None
+               ) -> tuple[GANState, dict]:
   """``batch``: {'image': (d_steps, B, H, W, C), 'label': (d_steps, B, ...)}."""
   real_all, labels_all = batch["image"], batch.get("label")
   d_steps, batch_size = real_all.shape[:2]
@@ -36,56 +63,139 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
     return fake, new_vars.get("batch_stats", g_stats)
 
   def discriminate(d_params, d_stats, x, y, key):
+    if augment:
+      x = augment_lib.diff_augment(x, jax.random.fold_in(key, 1), augment)
     out, new_vars = discriminator.apply({"params": d_params, "batch_stats": d_stats}, x, y,
                                         train=True, mutable=["batch_stats"],
                                         rngs={"dropout": key})
     return out, new_vars.get("batch_stats", d_stats)
 
-  def d_update(d_params, d_stats, d_opt_state, real, real_y, i):
-    z, fake_y = sampler.draw(jax.random.fold_in(z_key, i), batch_size)
-    # G runs once per z: the pullback is kept for the generator update.
-    fake, g_vjp, g_stats = jax.vjp(
-        lambda p: generate(p, state.g_batch_stats, z, fake_y), state.g_params, has_aux=True)
-    k_real, k_fake = jax.random.split(jax.random.fold_in(drop_key, i))
-    inputs = GANInputs(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y)
+  def plateau_value(d_metrics):
+    if not plateau_metric:
+      return {}
+    if plateau_metric not in d_metrics:
+      raise ConfigError(f"lr_plateau.metric={plateau_metric!r} is not a metric of the "
+                        f"discriminator update; choose one of {sorted(d_metrics)}.")
+    return {"value": d_metrics[plateau_metric]}
+
+  def d_update(d_params, d_stats, d_opt_state, real, real_y, fake, fake_y, key):
+    k_real, k_fake = jax.random.split(key)
+    k_critic, k_obj = jax.random.split(jax.random.fold_in(key, 2))
 
     def d_loss_fn(params):
       real_out, stats = discriminate(params, d_stats, real, real_y, k_real)
       fake_out, stats = discriminate(params, stats, fake, fake_y, k_fake)
+      critic = lambda x, y: discriminate(params, d_stats, x, y, k_critic)[0]  # noqa: E731
+      inputs = GANInputs(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y,
+                         critic=critic, key=k_obj)
       value, metrics = objective.d_loss(real_out, fake_out, inputs, state.loss_state)
       return value, (stats, metrics)
 
     (d_loss, (d_stats, metrics)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(d_params)
-    updates, d_opt_state = d_tx.update(grads, d_opt_state, d_params)
+    metrics = dict(metrics, d_loss=d_loss)
+    updates, d_opt_state = d_tx.update(grads, d_opt_state, d_params, **plateau_value(metrics))
     d_params = objective.constrain_d_params(optax.apply_updates(d_params, updates))
-    return d_params, d_stats, d_opt_state, (fake, fake_y, g_vjp, g_stats, inputs), \
-        dict(metrics, d_loss=d_loss)
+    return d_params, d_stats, d_opt_state, metrics
 
-  # d_steps is static and small: a Python loop, since convolutions inside an
-  # XLA while loop (lax.scan) run several times slower on CPU.
-  d_params, d_stats, d_opt_state = state.d_params, state.d_batch_stats, state.d_opt_state
-  for i in range(d_steps):
-    real_y = labels_all[i] if conditional else None
-    d_params, d_stats, d_opt_state, g_forward, d_metrics = d_update(
-        d_params, d_stats, d_opt_state, real_all[i], real_y, i)
-
-  g_drop_key = jax.random.fold_in(drop_key, d_steps)
-
-  # Generator update on the last (z, y), through the updated discriminator.
-  fake, fake_y, g_vjp, g_stats, inputs = g_forward
-
-  def g_loss_fn(fake):
-    fake_out, new_d_stats = discriminate(d_params, d_stats, fake, fake_y, g_drop_key)
-    value, metrics = objective.g_loss(fake_out, inputs.replace(fake=fake), state.loss_state)
+  def g_loss_through_d(d_params, d_stats, fake, fake_y, key):
+    """G's objective on given generated images, through the current D."""
+    k_critic, k_obj = jax.random.split(jax.random.fold_in(key, 2))
+    fake_out, new_d_stats = discriminate(d_params, d_stats, fake, fake_y, key)
+    critic = lambda x, y: discriminate(d_params, d_stats, x, y, k_critic)[0]  # noqa: E731
+    inputs = GANInputs(real=None, fake=fake, real_labels=None, fake_labels=fake_y,
+                       critic=critic, key=k_obj)
+    value, metrics = objective.g_loss(fake_out, inputs, state.loss_state)
     return value, (new_d_stats, metrics)
 
-  (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(g_loss_fn, has_aux=True)(fake)
-  (grads,) = g_vjp(d_fake)
-  updates, g_opt_state = g_tx.update(grads, state.g_opt_state, state.g_params)
-  g_params = optax.apply_updates(state.g_params, updates)
+  d_params, d_stats, d_opt_state = state.d_params, state.d_batch_stats, state.d_opt_state
+  g_params, g_stats, g_opt_state = state.g_params, state.g_batch_stats, state.g_opt_state
+  counts = {}
 
-  metrics = {**d_metrics, **g_metrics, "g_loss": g_loss}
+  if dynamic is None:
+    # d_steps is static and small: a Python loop, since convolutions inside an
+    # XLA while loop (lax.scan) run several times slower on CPU.
+    for i in range(d_steps):
+      real_y = labels_all[i] if conditional else None
+      z, fake_y = sampler.draw(jax.random.fold_in(z_key, i), batch_size)
+      # G runs once per z: the pullback is kept for the generator update.
+      fake, g_vjp, new_g_stats = jax.vjp(
+          lambda p: generate(p, g_stats, z, fake_y), g_params, has_aux=True)
+      d_params, d_stats, d_opt_state, d_metrics = d_update(
+          d_params, d_stats, d_opt_state, real_all[i], real_y, fake, fake_y,
+          jax.random.fold_in(drop_key, i))
+
+    # Generator update on the last (z, y), through the updated discriminator.
+    (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(
+        lambda f: g_loss_through_d(d_params, d_stats, f, fake_y,
+                                   jax.random.fold_in(drop_key, d_steps)),
+        has_aux=True)(fake)
+    (grads,) = g_vjp(d_fake)
+    updates, g_opt_state = g_tx.update(grads, g_opt_state, g_params, **plateau_value(d_metrics))
+    g_params = optax.apply_updates(g_params, updates)
+    g_stats = new_g_stats
+  else:
+    if d_steps != 1:
+      raise ConfigError("loss.dynamic_steps repeats updates on one real batch: set "
+                        "loss.d_steps=1.")
+    real, real_y = real_all[0], (labels_all[0] if conditional else None)
+
+    def one_d(i, d_params, d_stats, d_opt_state, g_stats):
+      z, fake_y = sampler.draw(jax.random.fold_in(z_key, i), batch_size)
+      fake, g_stats = generate(g_params, g_stats, z, fake_y)
+      d_params, d_stats, d_opt_state, metrics = d_update(
+          d_params, d_stats, d_opt_state, real, real_y, lax.stop_gradient(fake), fake_y,
+          jax.random.fold_in(drop_key, i))
+      return d_params, d_stats, d_opt_state, g_stats, metrics
+
+    first = one_d(0, d_params, d_stats, d_opt_state, g_stats)
+
+    def d_cond(carry):
+      i, *_, metrics = carry
+      return (i < dynamic.max_d) & (metrics["d_loss"] > dynamic.d_threshold)
+
+    def d_body(carry):
+      i, *rest = carry
+      return (i + 1, *one_d(i, *rest[:4]))
+
+    n_d, d_params, d_stats, d_opt_state, g_stats, d_metrics = lax.while_loop(
+        d_cond, d_body, (jnp.asarray(1, jnp.int32), *first))
+
+    def one_g(j, g_params, g_stats, g_opt_state, d_stats):
+      key = jax.random.fold_in(z_key, dynamic.max_d + j)
+      z, fake_y = sampler.draw(key, batch_size)
+
+      def loss_fn(p):
+        fake, new_g_stats = generate(p, g_stats, z, fake_y)
+        value, (new_d_stats, metrics) = g_loss_through_d(
+            d_params, d_stats, fake, fake_y, jax.random.fold_in(drop_key, dynamic.max_d + j))
+        return value, (new_g_stats, new_d_stats, metrics)
+
+      (g_loss, (g_stats, d_stats, metrics)), grads = jax.value_and_grad(
+          loss_fn, has_aux=True)(g_params)
+      updates, g_opt_state = g_tx.update(grads, g_opt_state, g_params,
+                                         **plateau_value(d_metrics))
+      g_params = optax.apply_updates(g_params, updates)
+      return g_params, g_stats, g_opt_state, d_stats, dict(metrics, g_loss=g_loss)
+
+    first = one_g(0, g_params, g_stats, g_opt_state, d_stats)
+
+    def g_cond(carry):
+      j, *_, metrics = carry
+      return (j < dynamic.max_g) & (metrics["g_loss"] > dynamic.g_threshold)
+
+    def g_body(carry):
+      j, *rest = carry
+      return (j + 1, *one_g(j, *rest[:4]))
+
+    n_g, g_params, g_stats, g_opt_state, d_stats, g_metrics = lax.while_loop(
+        g_cond, g_body, (jnp.asarray(1, jnp.int32), *first))
+    g_loss = g_metrics.pop("g_loss")
+    counts = {"d_updates": n_d.astype(jnp.float32), "g_updates": n_g.astype(jnp.float32)}
+
+  metrics = {**d_metrics, **g_metrics, "g_loss": g_loss, **counts}
   loss_state = objective.update_state(state.loss_state, metrics)
+  if plateau_metric:
+    metrics["lr_scale"] = lr_scale(g_opt_state)
   g_ema = state.g_ema_params
   if ema_decay > 0:
     g_ema = optax.incremental_update(g_params, g_ema, 1.0 - ema_decay)
@@ -100,4 +210,5 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
 def sample_step(state: GANState, z, y=None, *, generator, use_ema: bool):
   """Generator in inference mode (running batch statistics) on given inputs."""
   params = state.g_ema_params if use_ema else state.g_params
-  return generator.apply({"params": params, "batch_stats": state.g_batch_stats}, z, y, train=False)
+  return generator.apply({"params": params, "batch_stats": state.g_batch_stats}, z, y,
+                         train=False)

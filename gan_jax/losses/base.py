@@ -21,12 +21,16 @@ PyTree = Any
 
 @flax.struct.dataclass
 class GANInputs:
-  """One discriminator update's inputs: real images and labels, generated images and the
-  labels they were generated for (labels are None for unconditional models)."""
+  """One update's inputs: real images and labels, generated images and the labels they were
+  generated for (labels are None for unconditional models); ``critic(x, y) -> DOutput`` is
+  the discriminator being updated (its parameters traced, training mode, its batch-statistics
+  update dropped), for penalties on input gradients; ``key`` is the update's own randomness."""
   real: jax.Array
   fake: jax.Array
   real_labels: Any = None
   fake_labels: Any = None
+  critic: Callable | None = flax.struct.field(pytree_node=False, default=None)
+  key: jax.Array | None = None
 
 
 def _no_state():
@@ -46,7 +50,8 @@ def _identity(params):
 class Objective:
   """``d_loss(real_out, fake_out, inputs, state)`` and ``g_loss(fake_out, inputs, state)``
   return ``(scalar, metrics)``, metrics being means over the global batch;
-  ``update_state(state, metrics)`` runs once per step after both updates."""
+  ``update_state(state, metrics)`` runs once per step after both updates, with the metrics
+  of the step's last discriminator update and of its generator update."""
   d_loss: Callable[..., tuple[jax.Array, dict]]
   g_loss: Callable[..., tuple[jax.Array, dict]]
   init_state: Callable[[], PyTree] = _no_state

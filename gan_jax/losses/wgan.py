@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from gan_jax.errors import ConfigError
+from gan_jax.losses import penalties
 from gan_jax.losses.base import OBJECTIVES, Objective
 
 
@@ -33,3 +34,21 @@ def wgan(clip: float = 0.01) -> Objective:
     return jax.tree.map(lambda w: jnp.clip(w, -clip, clip), params)
 
   return Objective(d_loss=d_loss, g_loss=g_loss, constrain_d_params=clip_params)
+
+
+@OBJECTIVES.register("wgan_gp")
+def wgan_gp(weight: float = 10.0) -> Objective:
+  """WGAN-GP (Gulrajani et al. 2017): the WGAN critic loss without clipping, plus ``weight``
+  times the gradient penalty at random interpolates (gan_jax/losses/penalties.py); the paper
+  uses Adam(1e-4, 0.0, 0.9), 5 critic updates and a critic without batch norm."""
+  if not weight > 0:
+    raise ConfigError(f"loss.wgan_gp.weight must be > 0, got {weight}.")
+  base = wgan(clip=1.0)
+
+  def d_loss(real_out, fake_out, inputs, state):
+    value, metrics = base.d_loss(real_out, fake_out, inputs, state)
+    gp = penalties.gradient_penalty(inputs.critic, inputs.real, inputs.fake, inputs.real_labels,
+                                    inputs.key)
+    return value + weight * gp, dict(metrics, gradient_penalty=gp)
+
+  return Objective(d_loss=d_loss, g_loss=base.g_loss)

@@ -1,7 +1,7 @@
 """Generators and discriminators by name (``config.model.name``), under the conditioning
 contract of ``conditioning.py``."""
 
-from gan_jax.models import dcgan, mlp  # noqa: F401  (register the models)
+from gan_jax.models import began, dcgan, mlp  # noqa: F401  (register the models)
 from gan_jax.models.conditioning import (D_LABEL_INPUTS, Condition, DOutput,  # noqa: F401
                                          LatentSampler)
 from gan_jax.models.registry import MODELS

@@ -91,6 +91,7 @@ class LabelPlanes(nn.Module):
 
 
 D_LABEL_INPUTS = ("planes", "dense_plane")
+LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +99,15 @@ class LatentSampler:
   """Draws generator inputs ``(z, y)``; ``y`` is None for an unconditional model."""
   latent_dim: int
   condition: Condition = Condition()
+  distribution: str = "normal"  # normal: N(0, 1) | uniform: U(-1, 1) (BEGAN, Lucic et al.)
+
+  def __post_init__(self):
+    check_choice("model.latent_dist", self.distribution, LATENT_DISTRIBUTIONS)
+
+  def noise(self, key, shape):
+    if self.distribution == "uniform":
+      return jax.random.uniform(key, shape, jnp.float32, -1.0, 1.0)
+    return jax.random.normal(key, shape, jnp.float32)
 
   def labels(self, key, n: int):
     c = self.condition
@@ -113,9 +123,9 @@ class LatentSampler:
     return None
 
   def draw(self, key, n: int):
-    """Training draws: z ~ N(0, 1) from ``key`` (as an unconditional model always drew it),
-    labels from ``fold_in(key, 1)``."""
-    z = jax.random.normal(key, (n, self.latent_dim), jnp.float32)
+    """Training draws: z from ``key`` (as an unconditional model always drew it), labels from
+    ``fold_in(key, 1)``."""
+    z = self.noise(key, (n, self.latent_dim))
     return z, self.labels(jax.random.fold_in(key, 1), n)
 
   def draw_indexed(self, key, start: int, count: int):
@@ -141,7 +151,7 @@ class LatentSampler:
     c = self.condition
     if c.kind == "class":
       cols = max(1, n // c.num_classes)
-      z = jax.random.normal(key, (cols, self.latent_dim), jnp.float32)
+      z = self.noise(key, (cols, self.latent_dim))
       return (jnp.tile(z, (c.num_classes, 1)),
               jnp.repeat(jnp.arange(c.num_classes, dtype=jnp.int32), cols), cols)
     z, y = self.draw(key, n)

@@ -5,11 +5,29 @@ G: z (+ label embedding) -> ConvT(k4 s1 p0) to 4x4, then k4 s2 p1 ConvT blocks d
 to S x S (at 32 px: 4h, 2h, h, C channels). D: (image + label planes) -> Conv(h) LReLU ->
 [Conv(2^i h) BN LReLU]... -> Conv(1, k4 s1 p0). Weights N(0, 0.02); batch-norm scale as
 ``bn_scale_init``; convolution biases (PyTorch's default init) switchable per network.
+
+Up-sampling (the CelebA upsampling/WGAN study), ``upsample``:
+* ``transposed``: each doubling is a k4 s2 p1 transposed convolution (DCGAN);
+* ``nearest`` / ``bilinear``: each doubling is a x2 resize (nearest neighbour, or bilinear
+  with half-pixel centres as PyTorch's ``Upsample(align_corners=False)``) followed by a
+  k3 s1 p1 convolution (Odena et al. 2016, "Deconvolution and checkerboard artifacts").
+The discriminator mirrors the choice: each halving is a k4 s2 p1 convolution for
+``transposed``, and for the resize variants a k3 s1 p1 convolution followed by the adjoint
+of G's resize: 2x2 average pooling for ``nearest`` (nearest up-sampling's transpose, up to
+a factor 4), antialiased linear down-sampling for ``bilinear`` (a 4-tap triangle filter:
+bilinear up-sampling's transpose, up to a factor 4). The 1x1 -> 4x4 projection of G and
+D's last 4x4 -> 1x1 convolution are the same in all variants.
+
+``d_norm``: D's normalisation after each hidden convolution (``batch``, ``layer`` over
+H, W, C as in WGAN-GP, or ``none``); ``d_spectral_norm`` wraps every D convolution in
+spectral normalisation (Miyato et al. 2018; one power iteration per step, its vectors in
+``batch_stats``).
 """
 
 import math
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 
 from gan_jax.errors import ConfigError
@@ -29,6 +47,24 @@ def num_upsamplings(image_size: int) -> int:
   return int(n)
 
 
+UPSAMPLES = ("transposed", "nearest", "bilinear")
+D_NORMS = ("batch", "layer", "none")
+
+
+def upsample2x(x, method: str):
+  b, h, w, c = x.shape
+  if method == "nearest":
+    return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
+  return jax.image.resize(x, (b, 2 * h, 2 * w, c), "bilinear", antialias=False)
+
+
+def downsample2x(x, method: str):
+  b, h, w, c = x.shape
+  if method == "nearest":
+    return x.reshape(b, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+  return jax.image.resize(x, (b, h // 2, w // 2, c), "linear", antialias=True)
+
+
 class DCGANGenerator(nn.Module):
   latent_dim: int
   hidden: int
@@ -39,6 +75,7 @@ class DCGANGenerator(nn.Module):
   bn_scale_init: str = "normal_002"
   condition: Condition = Condition()
   label_dim: int = 50
+  upsample: str = "transposed"
 
   @nn.compact
   def __call__(self, z, y=None, train: bool = True):
@@ -46,15 +83,19 @@ class DCGANGenerator(nn.Module):
     if self.condition.active:
       z = jnp.concatenate([z, LabelEmbedding(self.condition, self.label_dim)(y)], axis=-1)
     x = z.reshape(z.shape[0], 1, 1, z.shape[-1])
-    conv_t = lambda f, s, p: layers.ConvTranspose(f, 4, s, p, impl=self.impl,  # noqa: E731
-                                                  use_bias=self.use_bias)
-    x = conv_t(self.hidden * 2 ** (n - 1), 1, 0)(x)
+    def double(x, features):
+      if self.upsample == "transposed":
+        return layers.ConvTranspose(features, 4, 2, 1, impl=self.impl, use_bias=self.use_bias)(x)
+      x = upsample2x(x, self.upsample)
+      return layers.Conv(features, 3, 1, 1, impl=self.impl, use_bias=self.use_bias)(x)
+
+    x = layers.ConvTranspose(self.hidden * 2 ** (n - 1), 4, 1, 0, impl=self.impl,
+                             use_bias=self.use_bias)(x)
     x = nn.relu(batch_norm(train, self.bn_scale_init)(x))
     for i in range(n - 1, 0, -1):
-      x = conv_t(self.hidden * 2 ** (i - 1), 2, 1)(x)
+      x = double(x, self.hidden * 2 ** (i - 1))
       x = nn.relu(batch_norm(train, self.bn_scale_init)(x))
-    x = conv_t(self.channels, 2, 1)(x)
-    return jnp.tanh(x)
+    return jnp.tanh(double(x, self.channels))
 
 
 class DCGANDiscriminator(nn.Module):
@@ -66,19 +107,38 @@ class DCGANDiscriminator(nn.Module):
   slope: float = 0.2
   condition: Condition = Condition()
   label_input: str = "planes"
+  upsample: str = "transposed"
+  norm: str = "batch"
+  spectral_norm: bool = False
 
   @nn.compact
   def __call__(self, x, y=None, train: bool = True):
     n = num_upsamplings(self.image_size)
     if self.condition.active:
       x = LabelPlanes(self.condition, self.label_input)(x, y)
-    conv = lambda f, s, p: layers.Conv(f, 4, s, p, impl=self.impl,  # noqa: E731
-                                       use_bias=self.use_bias)
-    x = nn.leaky_relu(conv(self.hidden, 2, 1)(x), self.slope)
+
+    def conv(x, features, k, s, p):
+      layer = layers.Conv(features, k, s, p, impl=self.impl, use_bias=self.use_bias)
+      if self.spectral_norm:
+        return nn.SpectralNorm(layer)(x, update_stats=train)
+      return layer(x)
+
+    def halve(x, features):
+      if self.upsample == "transposed":
+        return conv(x, features, 4, 2, 1)
+      return downsample2x(conv(x, features, 3, 1, 1), self.upsample)
+
+    def norm(x):
+      if self.norm == "batch":
+        return batch_norm(train, self.bn_scale_init)(x)
+      if self.norm == "layer":
+        return nn.LayerNorm(reduction_axes=(-3, -2, -1), feature_axes=-1)(x)
+      return x
+
+    x = nn.leaky_relu(halve(x, self.hidden), self.slope)
     for i in range(1, n):
-      x = conv(self.hidden * 2 ** i, 2, 1)(x)
-      x = nn.leaky_relu(batch_norm(train, self.bn_scale_init)(x), self.slope)
-    x = conv(1, 1, 0)(x)
+      x = nn.leaky_relu(norm(halve(x, self.hidden * 2 ** i)), self.slope)
+    x = conv(x, 1, 4, 1, 0)
     return DOutput(logits=x.reshape(x.shape[0]))
 
 
@@ -88,11 +148,14 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition):
   own = cfg.dcgan
   check_choice("model.dcgan.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
   check_choice("model.dcgan.conv_impl", own.conv_impl, layers.IMPLS)
+  check_choice("model.dcgan.upsample", own.upsample, UPSAMPLES)
+  check_choice("model.dcgan.d_norm", own.d_norm, D_NORMS)
   num_upsamplings(image_size)
   g = DCGANGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size, impl=own.conv_impl,
                      use_bias=own.g_bias, bn_scale_init=own.bn_scale_init, condition=condition,
-                     label_dim=cfg.g_label_dim)
+                     label_dim=cfg.g_label_dim, upsample=own.upsample)
   d = DCGANDiscriminator(cfg.d_hidden, image_size, impl=own.conv_impl, use_bias=own.d_bias,
                          bn_scale_init=own.bn_scale_init, slope=own.d_slope, condition=condition,
-                         label_input=cfg.d_label_input)
+                         label_input=cfg.d_label_input, upsample=own.upsample, norm=own.d_norm,
+                         spectral_norm=own.d_spectral_norm)
   return g, d

@@ -1,0 +1,123 @@
+"""BEGAN's networks (Berthelot et al. 2017), as the paper and carpedm20/BEGAN-tensorflow
+build them: 3x3 convolutions with ELU, no batch norm, a linear bottleneck.
+
+Decoder (G, and the second half of D), n = ``filters``, S = image size:
+  h -> Dense(8*8*n) -> 8x8xn -> [Conv3(n) ELU, Conv3(n) ELU, up x2] ... -> Conv3(n) ELU,
+  Conv3(n) ELU -> Conv3(C) (linear output, no tanh: the out-of-bound penalty keeps it in
+  range if asked), log2(S/8) up-samplings (nearest as the paper, or bilinear).
+Encoder (first half of D):
+  x -> Conv3(n) ELU -> for stage i = 1..r: [Conv3(n*i) ELU, Conv3(n*i) ELU, down x2 to
+  n*(i+1) channels] (the last stage without the down-sampling) -> Dense(code_dim), linear.
+Down-sampling is a stride-2 3x3 convolution (``conv``, the paper) or a bilinear resize
+followed by a 1x1 convolution (``bilinear``, the conditional-BEGAN report).
+D returns ``DOutput(logits=-L1 error per image, reconstruction=D(x))``: the logits are
+the negated per-example reconstruction error, so "higher = more real" holds as for other
+discriminators.
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from gan_jax.errors import ConfigError
+from gan_jax.models import layers
+from gan_jax.models.conditioning import Condition, DOutput
+from gan_jax.models.dcgan import downsample2x, upsample2x
+from gan_jax.models.registry import MODELS
+from gan_jax.registry import check_choice
+
+UPSAMPLES = ("nearest", "bilinear")
+DOWNSAMPLES = ("conv", "bilinear")
+_INIT = nn.initializers.variance_scaling(1.0, "fan_avg", "uniform")  # TF's xavier (the port)
+
+
+def num_stages(image_size: int) -> int:
+  n = (image_size // 8).bit_length() - 1
+  if image_size < 8 or 8 * 2 ** n != image_size:
+    raise ConfigError(f"data.image_size must be 8 * 2**n (8, 16, 32, 64, 128...) for the "
+                      f"began model, got {image_size}.")
+  return n + 1
+
+
+def _conv(features, stride=1, k=3):
+  pad = (k - 1) // 2
+  return layers.Conv(features, k, stride, pad, use_bias=True, kernel_init=_INIT,
+                     impl="reference")
+
+
+class Decoder(nn.Module):
+  filters: int
+  channels: int
+  image_size: int
+  upsample: str = "nearest"
+
+  @nn.compact
+  def __call__(self, h):
+    r = num_stages(self.image_size)
+    n = self.filters
+    x = nn.Dense(8 * 8 * n, kernel_init=_INIT)(h).reshape(h.shape[0], 8, 8, n)
+    for i in range(r):
+      x = nn.elu(_conv(n)(x))
+      x = nn.elu(_conv(n)(x))
+      if i < r - 1:
+        x = upsample2x(x, self.upsample)
+    return _conv(self.channels)(x)
+
+
+class BEGANGenerator(nn.Module):
+  filters: int
+  channels: int
+  image_size: int
+  upsample: str = "nearest"
+
+  @nn.compact
+  def __call__(self, z, y=None, train: bool = True):
+    del y, train
+    return Decoder(self.filters, self.channels, self.image_size, self.upsample)(z)
+
+
+class BEGANDiscriminator(nn.Module):
+  filters: int
+  code_dim: int
+  channels: int
+  image_size: int
+  upsample: str = "nearest"
+  downsample: str = "conv"
+
+  @nn.compact
+  def __call__(self, x, y=None, train: bool = True):
+    del y, train
+    r = num_stages(self.image_size)
+    n = self.filters
+    h = nn.elu(_conv(n)(x))
+    for i in range(1, r + 1):
+      h = nn.elu(_conv(n * i)(h))
+      h = nn.elu(_conv(n * i)(h))
+      if i < r:
+        if self.downsample == "conv":
+          h = nn.elu(_conv(n * (i + 1), stride=2)(h))
+        else:
+          h = nn.elu(_conv(n * (i + 1), k=1)(downsample2x(h, "bilinear")))
+    code = nn.Dense(self.code_dim, kernel_init=_INIT)(h.reshape(h.shape[0], -1))
+    rec = Decoder(n, self.channels, self.image_size, self.upsample)(code)
+    err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
+    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec)
+
+
+@MODELS.register("began")
+def build(cfg, *, channels: int, image_size: int, condition: Condition):
+  """``cfg`` is ``config.model``; its own fields are under ``cfg.began`` (``g_hidden`` and
+  ``d_hidden`` are not used: both networks have ``began.filters``)."""
+  own = cfg.began
+  if condition.active:
+    raise ConfigError("model.name='began' is unconditional: set model.conditional=False.")
+  check_choice("model.began.upsample", own.upsample, UPSAMPLES)
+  check_choice("model.began.downsample", own.downsample, DOWNSAMPLES)
+  if own.filters < 1 or own.code_dim < 1:
+    raise ConfigError(f"model.began.filters and code_dim must be >= 1, got {own.filters} and "
+                      f"{own.code_dim}.")
+  num_stages(image_size)
+  g = BEGANGenerator(own.filters, channels, image_size, own.upsample)
+  d = BEGANDiscriminator(own.filters, own.code_dim, channels, image_size, own.upsample,
+                         own.downsample)
+  return g, d
