@@ -1,0 +1,193 @@
+"""The DCGAN up-sampling variants, D's normalisation and spectral norm, the BEGAN networks,
+DiffAugment: shapes, closed-form parameter counts, fast == reference, formulas."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from configs import default
+from gan_jax import augment, models
+from gan_jax.errors import ConfigError
+from gan_jax.models import Condition, LatentSampler
+
+
+def count(tree):
+  return sum(x.size for x in jax.tree.leaves(tree))
+
+
+def dcgan_cfg(upsample, latent=16, hidden=8, impl="fast"):
+  c = default.get_config().model
+  c.latent_dim, c.g_hidden, c.d_hidden = latent, hidden, hidden
+  c.dcgan.upsample, c.dcgan.conv_impl = upsample, impl
+  return c
+
+
+def counts(l, h, c, size, upsample):
+  """G: a 4x4 projection, then doublings (k4 transposed: 16 taps; resize + k3 conv: 9);
+  D mirrors; batch norm adds 2 per channel where the study's networks have it."""
+  taps = 16 if upsample == "transposed" else 9
+  n = int(np.log2(size // 4))
+  widths = [h * 2 ** i for i in range(n - 1, -1, -1)]
+  g = l * 16 * widths[0] + 2 * widths[0]
+  for a, b in zip(widths, widths[1:]):
+    g += a * b * taps + 2 * b
+  g += widths[-1] * c * taps
+  dw = [h * 2 ** i for i in range(n)]
+  d = c * dw[0] * taps
+  for a, b in zip(dw, dw[1:]):
+    d += a * b * taps + 2 * b
+  d += dw[-1] * 16
+  return g, d
+
+
+def init(c, channels, size, latent):
+  g, d = models.build(c, channels=channels, image_size=size, condition=Condition())
+  z, _ = LatentSampler(latent).dummy(3)
+  z = jax.random.normal(jax.random.PRNGKey(5), z.shape)
+  gv = g.init(jax.random.PRNGKey(0), z, train=False)
+  x = g.apply(gv, z, train=False)
+  dv = d.init(jax.random.PRNGKey(1), x, train=False)
+  return g, d, gv, dv, z, x
+
+
+@pytest.mark.parametrize("upsample", ["transposed", "nearest", "bilinear"])
+@pytest.mark.parametrize("size", [32, 64])
+def test_upsampling_variants_shapes_counts_and_fast_equals_reference(upsample, size):
+  channels = 3 if size == 64 else 1
+  g, d, gv, dv, z, x = init(dcgan_cfg(upsample), channels, size, 16)
+  assert x.shape == (3, size, size, channels)
+  assert (count(gv["params"]), count(dv["params"])) == counts(16, 8, channels, size, upsample)
+  out = d.apply(dv, x, train=False).logits
+  assert out.shape == (3,)
+  # the same parameters through the reference formulation give the same outputs
+  gr, dr, *_ = init(dcgan_cfg(upsample, impl="reference"), channels, size, 16)
+  np.testing.assert_allclose(gr.apply(gv, z, train=False), x, rtol=1e-4, atol=1e-5)
+  np.testing.assert_allclose(dr.apply(dv, x, train=False).logits, out, rtol=1e-4, atol=1e-5)
+
+
+def test_resize_variants_are_resize_then_convolution():
+  from gan_jax.models.dcgan import downsample2x, upsample2x
+  x = jnp.arange(16.0).reshape(1, 4, 4, 1)
+  up = upsample2x(x, "nearest")
+  np.testing.assert_array_equal(up[0, :2, :2, 0], [[0, 0], [0, 0]])
+  np.testing.assert_array_equal(up[0, 6:, 6:, 0], [[15, 15], [15, 15]])
+  # bilinear with half-pixel centres: output pixel 1 sits at input 0.25 -> 0.75 x[0] + 0.25 x[1]
+  row = upsample2x(jnp.asarray([0.0, 4.0, 8.0, 12.0]).reshape(1, 1, 4, 1)
+                   .repeat(2, axis=1), "bilinear")[0, 0, :, 0]
+  np.testing.assert_allclose(row[1:7], [1, 3, 5, 7, 9, 11], rtol=1e-6)
+  np.testing.assert_allclose(downsample2x(x, "nearest")[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
+  # the adjoint relation: <up(a), b> = 4 <a, down(b)> for nearest
+  a, b = jnp.arange(4.0).reshape(1, 2, 2, 1), jnp.arange(16.0).reshape(1, 4, 4, 1) ** 0.5
+  np.testing.assert_allclose(jnp.sum(upsample2x(a, "nearest") * b),
+                             4 * jnp.sum(a * downsample2x(b, "nearest")), rtol=1e-6)
+
+
+def test_unknown_upsampling_is_a_config_error_listing_the_choices():
+  with pytest.raises(ConfigError, match="model.dcgan.upsample.*transposed"):
+    models.build(dcgan_cfg("pixelshuffle"), channels=1, image_size=32, condition=Condition())
+
+
+def test_layer_norm_discriminator_treats_each_example_alone():
+  c = dcgan_cfg("transposed")
+  c.dcgan.d_norm = "layer"
+  _, d, _, dv, _, x = init(c, 1, 32, 16)
+  assert "batch_stats" not in dv
+  full = d.apply(dv, x, train=True).logits
+  single = d.apply(dv, x[:1], train=True).logits
+  np.testing.assert_allclose(full[:1], single, rtol=1e-5, atol=1e-6)
+
+
+def test_spectral_norm_divides_each_kernel_by_its_largest_singular_value():
+  c = dcgan_cfg("transposed")
+  c.dcgan.d_spectral_norm, c.dcgan.d_norm = True, "none"
+  _, d, _, dv, _, x = init(c, 1, 32, 16)
+  stats = dv["batch_stats"]
+  for _ in range(30):  # power iterations, as training runs them
+    _, new = d.apply({"params": dv["params"], "batch_stats": stats}, x, train=True,
+                     mutable=["batch_stats"])
+    stats = new["batch_stats"]
+  for name, layer in dv["params"].items():
+    kernel = np.asarray(layer["kernel"])
+    sigma_true = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0]
+    sn = stats[[k for k in stats if k.endswith(name.split("_")[-1]) and "SpectralNorm" in k][0]]
+    sigma = float(np.asarray(list(v for k, v in sn.items() if k.endswith("sigma"))[0]))
+    np.testing.assert_allclose(sigma, sigma_true, rtol=2e-2, err_msg=name)
+
+
+@pytest.mark.parametrize("size,stages", [(32, 3), (64, 4)])
+def test_began_networks_follow_the_paper(size, stages):
+  """Decoder: Dense(8*8*n), then per stage two 3x3 convolutions (+bias), one more 3x3 to C;
+  encoder: a 3x3 conv, per stage i two 3x3 convolutions of n*i channels and a stride-2 one to
+  n*(i+1), a linear code; the reconstruction has the image's shape."""
+  c = default.get_config().model
+  c.name, c.latent_dim = "began", 6
+  c.began.filters, c.began.code_dim = 4, 5
+  g, d = models.build(c, channels=3, image_size=size, condition=Condition())
+  z = jnp.ones((2, 6))
+  gv = g.init(jax.random.PRNGKey(0), z)
+  x = g.apply(gv, z)
+  assert x.shape == (2, size, size, 3)
+  dv = d.init(jax.random.PRNGKey(1), x)
+  out = d.apply(dv, x)
+  assert out.reconstruction.shape == x.shape and out.logits.shape == (2,)
+  np.testing.assert_allclose(-out.logits, jnp.mean(jnp.abs(out.reconstruction - x), (1, 2, 3)),
+                             rtol=1e-5)
+  n, conv = 4, lambda a, b: 9 * a * b + b  # noqa: E731
+
+  def decoder(h):
+    return h * 64 * n + 64 * n + stages * 2 * conv(n, n) + conv(n, 3)
+
+  enc = conv(3, n)
+  prev = n
+  for i in range(1, stages + 1):
+    enc += conv(prev, n * i) + conv(n * i, n * i)
+    prev = n * i
+    if i < stages:
+      enc += conv(n * i, n * (i + 1))
+      prev = n * (i + 1)
+  enc += 8 * 8 * prev * 5 + 5
+  assert count(gv["params"]) == decoder(6)
+  assert count(dv["params"]) == enc + decoder(5)
+  assert "batch_stats" not in gv and "batch_stats" not in dv  # no batch norm
+
+
+def test_began_refuses_conditions_and_sizes_it_cannot_build():
+  c = default.get_config().model
+  c.name = "began"
+  with pytest.raises(ConfigError, match="unconditional"):
+    models.build(c, channels=1, image_size=32, condition=Condition("class", 10))
+  with pytest.raises(ConfigError, match="8 \\* 2\\*\\*n"):
+    models.build(c, channels=1, image_size=28, condition=Condition())
+
+
+def test_diff_augment_policies():
+  x = jnp.broadcast_to(jnp.arange(64.0).reshape(1, 8, 8, 1), (16, 8, 8, 3)) / 64.0
+  key = jax.random.PRNGKey(0)
+  # translation: each example is its image shifted by at most 1 pixel (1/8 of 8), zero fill
+  t = np.asarray(augment.diff_augment(x, key, ("translation",)))
+  for b in range(16):
+    found = False
+    for dy in (-1, 0, 1):
+      for dx in (-1, 0, 1):
+        want = np.zeros((8, 8))
+        src = np.asarray(x[0, :, :, 0])
+        want[max(dy, 0):8 + min(dy, 0), max(dx, 0):8 + min(dx, 0)] = \
+            src[max(-dy, 0):8 + min(-dy, 0), max(-dx, 0):8 + min(-dx, 0)]
+        found |= np.allclose(t[b, :, :, 0], want)
+    assert found, b
+  assert len({t[b].tobytes() for b in range(16)}) > 1  # per-example shifts
+  # cutout: a 4x4 square (possibly clipped at the border) zeroed, the rest untouched
+  c = np.asarray(augment.diff_augment(x + 1.0, key, ("cutout",)))
+  zeros = (c[..., 0] == 0).sum(axis=(1, 2))
+  assert zeros.max() == 16 and zeros.min() >= 4
+  np.testing.assert_array_equal(c[c != 0], np.asarray(x + 1.0)[c != 0])
+  # colour: differentiable, deterministic for a key, different for another
+  policy = augment.parse("color, translation ,cutout")
+  a1 = augment.diff_augment(x, key, policy)
+  np.testing.assert_array_equal(a1, augment.diff_augment(x, key, policy))
+  assert not np.allclose(a1, augment.diff_augment(x, jax.random.PRNGKey(1), policy))
+  g = jax.grad(lambda v: jnp.sum(augment.diff_augment(v, key, policy) ** 2))(x)
+  assert float(jnp.abs(g).sum()) > 0
+  with pytest.raises(ConfigError, match="diff_augment.*color"):
+    augment.parse("colour")

@@ -1,0 +1,250 @@
+"""BEGAN, WGAN-GP, R1, the out-of-bound penalty, the dynamic critic count and the
+learning-rate plateau: each against its formula, under jit, on 1 and 8 devices, resumed."""
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from conftest import batch_for
+from gan_jax import losses, optimizers, parallel, train
+from gan_jax.errors import ConfigError
+from gan_jax.experiment import Experiment
+from gan_jax.losses import GANInputs, penalties
+from gan_jax.models import DOutput
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+BEGAN = {"model.name": "began", "loss.name": "began", "model.began.filters": 8,
+         "model.began.code_dim": 8, "model.latent_dist": "uniform"}
+
+
+def configured(config, overrides: dict):
+  for key, value in overrides.items():
+    *path, last = key.split(".")
+    node = config
+    for p in path:
+      node = node[p]
+    node[last] = value
+  return config
+
+
+def test_every_objective_is_registered_and_the_loop_names_none_of_them():
+  names = set(losses.OBJECTIVES._items)
+  assert {"non_saturating", "minimax", "hinge", "least_squares", "wgan", "wgan_gp",
+          "began"} <= names
+  for module in ("steps.py", "train.py", "experiment.py"):
+    source = open(os.path.join(ROOT, "gan_jax", module)).read()
+    for name in names:
+      assert f'"{name}"' not in source and f"'{name}'" not in source, (module, name)
+
+
+def test_began_losses_k_update_and_convergence_measure_follow_the_paper():
+  obj = losses.OBJECTIVES.get("began")(gamma=0.4, lambda_k=0.001)
+  rng = np.random.default_rng(0)
+  real, fake = (jnp.asarray(rng.normal(size=(4, 8, 8, 3)), jnp.float32) for _ in range(2))
+  rec_r, rec_f = real + 0.3, fake - 0.1
+  inputs = GANInputs(real=real, fake=fake)
+  state = {"k": jnp.asarray(0.25)}
+  d, m = obj.d_loss(DOutput(jnp.zeros(4), reconstruction=rec_r),
+                    DOutput(jnp.zeros(4), reconstruction=rec_f), inputs, state)
+  np.testing.assert_allclose(d, 0.3 - 0.25 * 0.1, rtol=1e-5)
+  np.testing.assert_allclose(m["M"], 0.3 + abs(0.4 * 0.3 - 0.1), rtol=1e-5)
+  g, gm = obj.g_loss(DOutput(jnp.zeros(4), reconstruction=fake + 0.2), inputs, state)
+  np.testing.assert_allclose(g, 0.2, rtol=1e-5)
+  k = obj.update_state(state, {**m, **gm})["k"]
+  np.testing.assert_allclose(k, 0.25 + 0.001 * (0.4 * 0.3 - 0.2), rtol=1e-5)
+  # k_t is clipped to [0, 1]
+  assert float(obj.update_state({"k": jnp.asarray(0.0)}, {"L_real": 0.0, "L_fake_g": 9.})["k"]) == 0
+  assert float(obj.update_state({"k": jnp.asarray(1.0)}, {"L_real": 9.0, "L_fake_g": 0.})["k"]) == 1
+  with pytest.raises(ConfigError, match="autoencoder"):
+    obj.d_loss(DOutput(jnp.zeros(4)), DOutput(jnp.zeros(4)), inputs, state)
+
+
+def test_began_on_real_data_lowers_m_and_keeps_k_in_range(test_config):
+  """60 steps of the BEGAN networks (8 filters) on the synthetic shapes dataset through the
+  real input pipeline: the convergence measure falls and k_t stays in [0, 1]."""
+  config = configured(test_config, BEGAN)
+  config.loss.began.gamma = 0.4
+  for opt in (config.g_optimizer, config.d_optimizer):
+    opt.lr = 5e-4
+  mesh = parallel.make_mesh(1)
+  exp = Experiment(config, mesh)
+  state = exp.init_state()
+  ms, ks = [], []
+  for batch in exp.train_batches(exp.load_split("train"), 0, 60):
+    state, metrics = exp.train_step(state, exp.put_batch(batch))
+    ms.append(float(metrics["M"]))
+    ks.append(float(metrics["k"]))
+  assert np.mean(ms[-10:]) < 0.8 * np.mean(ms[:10])
+  assert min(ks) >= 0 and max(ks) <= 1 and max(ks) > 0
+
+
+def test_began_resume_is_exact_with_k_and_the_learning_rate_schedule(test_config, tmp_path):
+  """Train 12 straight vs 6 + resume to 12, with a plateau window of 1 step so the
+  learning-rate scale is cut within the run: every leaf of the state (k_t and the plateau's
+  state included) is bit-identical."""
+  config = configured(test_config, BEGAN)
+  config.lr_plateau.metric = "M"
+  config.lr_plateau.window = 1
+  config.lr_plateau.patience = 1
+  config.lr_plateau.min_scale = 0.25
+  mesh = parallel.make_mesh(2)
+  straight = jax.device_get(train.train_and_evaluate(config, str(tmp_path / "a"), mesh))
+  half = config.copy_and_resolve_references()
+  half.num_train_steps = 6
+  train.train_and_evaluate(half, str(tmp_path / "b"), mesh)
+  resumed = jax.device_get(train.train_and_evaluate(config, str(tmp_path / "b"), mesh))
+  for a, b in zip(jax.tree.leaves(straight), jax.tree.leaves(resumed)):
+    np.testing.assert_array_equal(a, b)
+  scale = float(straight.g_opt_state[-1].scale)
+  assert 0.25 <= scale < 1.0  # cut at least once, never below the floor
+  assert float(straight.d_opt_state[-1].scale) == scale
+  assert 0 < float(straight.loss_state["k"]) <= 1
+
+
+def test_reduce_on_plateau_halves_after_patience_windows_down_to_the_floor(test_config):
+  plateau = test_config.lr_plateau
+  plateau.metric, plateau.window, plateau.patience, plateau.min_scale = "M", 2, 1, 0.25
+  tx = optimizers.make(test_config.g_optimizer, "g_optimizer", plateau)
+  params = {"w": jnp.ones(3)}
+  state = tx.init(params)
+  scales = []
+  for _ in range(12):  # a constant metric never improves after its first window
+    _, state = tx.update({"w": jnp.ones(3)}, state, params, value=jnp.asarray(1.0))
+    scales.append(float(state[-1].scale))
+  assert scales[:3] == [1.0, 1.0, 1.0] and scales[3] == 0.5 and scales[-1] == 0.25
+
+
+def test_plateau_on_a_metric_the_discriminator_does_not_report_names_the_choices(test_config):
+  test_config.lr_plateau.metric = "M"  # the non-saturating loss has no M
+  exp = Experiment(test_config, parallel.make_mesh(1))
+  with pytest.raises(ConfigError, match="lr_plateau.metric='M'.*D_x"):
+    exp.train_step(exp.init_state(), exp.put_batch(batch_for(test_config)))
+
+
+def _tiny_critic(w):
+  def critic(x, y):
+    del y
+    h = jnp.tanh(x.reshape(x.shape[0], -1) @ w["a"])
+    return DOutput(logits=(h ** 2) @ w["b"])
+  return critic
+
+
+def test_gradient_penalty_gradient_matches_finite_differences():
+  """d(penalty)/d(critic parameters) from JAX's second-order autodiff equals central finite
+  differences of the penalty (float64, a tiny two-layer critic), and the penalty itself equals
+  a finite-difference estimate of the input-gradient norms."""
+  with jax.enable_x64(True):
+    rng = np.random.default_rng(0)
+    w = {"a": jnp.asarray(rng.normal(size=(12, 5))), "b": jnp.asarray(rng.normal(size=5))}
+    real = jnp.asarray(rng.normal(size=(3, 2, 2, 3)))
+    fake = jnp.asarray(rng.normal(size=(3, 2, 2, 3)))
+    key = jax.random.PRNGKey(3)
+
+    def gp(w):
+      return penalties.gradient_penalty(_tiny_critic(w), real, fake, None, key)
+
+    grads = jax.grad(gp)(w)
+    h = 1e-6
+    for name in ("a", "b"):
+      flat = np.asarray(w[name]).ravel()
+      for i in range(0, flat.size, 7):
+        plus, minus = flat.copy(), flat.copy()
+        plus[i] += h
+        minus[i] -= h
+        fd = (gp({**w, name: jnp.asarray(plus.reshape(w[name].shape))})
+              - gp({**w, name: jnp.asarray(minus.reshape(w[name].shape))})) / (2 * h)
+        np.testing.assert_allclose(np.asarray(grads[name]).ravel()[i], fd, rtol=1e-5, atol=1e-8)
+
+    # the penalty's value from finite-difference input gradients
+    eps = jax.random.uniform(key, (3, 1, 1, 1), jnp.float64)
+    x_hat = np.asarray(eps * real + (1 - eps) * fake)
+    crit = _tiny_critic(w)
+    norms = []
+    for b in range(3):
+      g = np.zeros(12)
+      for j in range(12):
+        xp, xm = x_hat.copy(), x_hat.copy()
+        xp[b].reshape(-1)[j] += h
+        xm[b].reshape(-1)[j] -= h
+        g[j] = (float(crit(jnp.asarray(xp), None).logits[b])
+                - float(crit(jnp.asarray(xm), None).logits[b])) / (2 * h)
+      norms.append(np.linalg.norm(g))
+    np.testing.assert_allclose(gp(w), np.mean((np.asarray(norms) - 1) ** 2), rtol=1e-6)
+
+
+def test_r1_and_out_of_bound_penalties_equal_their_formulas(test_config):
+  w = {"a": jnp.eye(12, 5), "b": jnp.ones(5)}
+  x = jnp.linspace(-1, 1, 24).reshape(2, 2, 2, 3)
+  g = jax.vmap(jax.grad(lambda xi: _tiny_critic(w)(xi[None], None).logits[0]))(x)
+  np.testing.assert_allclose(penalties.r1_penalty(_tiny_critic(w), x, None),
+                             np.mean(np.sum(np.asarray(g).reshape(2, -1) ** 2, -1)), rtol=1e-5)
+  images = jnp.asarray([[-1.5, -1.0, 0.3, 1.0, 1.2]])
+  np.testing.assert_allclose(penalties.out_of_bound_penalty(images), 0.25 + 0.04, rtol=1e-5)
+  assert float(penalties.out_of_bound_penalty(jnp.clip(images, -1, 1))) == 0.0
+  # both plug into any objective through the config, and report themselves
+  test_config.loss.r1_gamma, test_config.loss.out_of_bound = 2.0, 1.0
+  exp = Experiment(test_config, parallel.make_mesh(1))
+  _, metrics = exp.train_step(exp.init_state(), exp.put_batch(batch_for(test_config)))
+  assert float(metrics["r1"]) > 0 and float(metrics["out_of_bound"]) == 0.0  # tanh output
+
+
+@pytest.mark.parametrize("thresholds,expected", [((1e9, 1e9), (1, 1)), ((0.0, 0.0), (4, 3))])
+def test_dynamic_critic_count_uses_and_logs_the_counts_on_1_and_8_devices(
+    test_config, thresholds, expected):
+  """A threshold no loss exceeds gives one update each; a threshold every loss exceeds gives
+  the caps. 1 and 8 devices agree on the counts, losses and parameters (SGD)."""
+  dyn = test_config.loss.dynamic_steps
+  dyn.enabled, (dyn.d_threshold, dyn.g_threshold), dyn.max_d, dyn.max_g = True, thresholds, 4, 3
+  for opt in (test_config.g_optimizer, test_config.d_optimizer):
+    opt.name = "sgd"
+  results = []
+  for n in (1, 8):
+    exp = Experiment(test_config, parallel.make_mesh(n))
+    state = exp.init_state()
+    state, metrics = exp.train_step(state, exp.put_batch(batch_for(test_config)))
+    results.append((jax.device_get(state), jax.device_get(metrics)))
+  (s1, m1), (s8, m8) = results
+  assert (m1["d_updates"], m1["g_updates"]) == expected
+  for k in m1:
+    np.testing.assert_allclose(m1[k], m8[k], rtol=1e-4, atol=1e-5, err_msg=k)
+  for a, b in zip(jax.tree.leaves((s1.g_params, s1.d_params)),
+                  jax.tree.leaves((s8.g_params, s8.d_params))):
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_dynamic_critic_count_needs_one_real_batch_per_step(test_config):
+  test_config.loss.dynamic_steps.enabled = True
+  test_config.loss.d_steps = 2
+  with pytest.raises(ConfigError, match="d_steps=1"):
+    Experiment(test_config, parallel.make_mesh(1))
+
+
+def test_wgan_gp_step_reports_the_penalty_and_does_not_clip(test_config):
+  test_config.loss.name = "wgan_gp"
+  test_config.model.dcgan.d_norm = "layer"
+  exp = Experiment(test_config, parallel.make_mesh(1))
+  state = exp.init_state()
+  for s in range(2):
+    state, metrics = exp.train_step(state, exp.put_batch(batch_for(test_config, s)))
+  assert float(metrics["gradient_penalty"]) > 0
+  assert max(float(jnp.max(jnp.abs(w))) for w in jax.tree.leaves(state.d_params)) > 0.01
+  np.testing.assert_allclose(
+      metrics["d_loss"], -metrics["wasserstein"] + 10 * metrics["gradient_penalty"], rtol=1e-4)
+
+
+def test_optax_plateau_state_is_what_the_step_logs(test_config):
+  """``lr_scale`` in the metrics is the generator optimizer's plateau scale."""
+  config = configured(test_config, BEGAN)
+  config.lr_plateau.metric = "M"
+  config.lr_plateau.window, config.lr_plateau.patience = 1, 1
+  exp = Experiment(config, parallel.make_mesh(1))
+  state = exp.init_state()
+  for s in range(3):
+    state, metrics = exp.train_step(state, exp.put_batch(batch_for(config, s, channels=1)))
+  assert float(metrics["lr_scale"]) == float(state.g_opt_state[-1].scale)
+  assert isinstance(state.g_opt_state[-1], optax.contrib.ReduceLROnPlateauState)
