@@ -35,11 +35,14 @@ def main():
   p.add_argument("--noise_count", type=int, default=0, help="0: --count")
   a = p.parse_args()
   logging.set_verbosity(logging.INFO)  # extraction progress
-  mnist = np.concatenate([data.load_split("mnist", s, source="offline").images
-                          for s in ("train", "test")])
+  def every_image(name, split):
+    source = data.load_split(name, split, source="offline")
+    return source.read(np.arange(len(source)))[0]
+
+  mnist = np.concatenate([every_image("mnist", s) for s in ("train", "test")])
   if 2 * a.count > len(mnist):
     sys.exit(f"--count={a.count}: MNIST has {len(mnist)} images here, at most {len(mnist) // 2}")
-  fashion = data.load_split("fashion_mnist", "test", source="offline").images[:a.count]
+  fashion = every_image("fashion_mnist", "test")[:a.count]
   order = np.random.default_rng(0).permutation(len(mnist))
   half_a, half_b = mnist[order[:a.count]], mnist[order[a.count:2 * a.count]]
   ext = features.FeatureExtractor(parallel.make_mesh(), fetch.default_cache_dir())

@@ -27,12 +27,19 @@ def get_config():
   config.num_train_steps = 5000
 
   config.data = ml_collections.ConfigDict()
-  config.data.name = "mnist"            # mnist | fashion_mnist | synthetic (gan_jax/data)
+  config.data.name = "mnist"            # mnist | fashion_mnist | celeb_a | image_folder |
+                                        # synthetic (gan_jax/data)
   config.data.source = "auto"           # auto | tfds | offline (gan_jax/data/sources.py)
   config.data.tfds_data_dir = ""        # "" = TFDS default (~/tensorflow_datasets)
   config.data.cache_dir = ""            # "" = $GAN_JAX_CACHE or ~/.cache/gan_jax
   config.data.image_size = 32
   config.data.resize = "pad"            # pad | bilinear | nearest | area | bicubic
+  config.data.crop = 0                  # centred square crop in px before resizing
+                                        # (0 = the largest; CelebA papers: 108)
+  config.data.folder = ""               # image_folder: the folder (nested, PNG/JPG)
+  config.data.folder_channels = 3       # image_folder: 3 (RGB) or 1 (grey)
+  config.data.skip_unreadable = False   # image_folder: leave out undecodable files (counted)
+  config.data.decode_threads = 2        # image_folder / mixed sizes: parallel decoding
   config.data.batch_size = 64           # global batch, split over all devices
   config.data.synthetic_size = 2048     # images of the 'synthetic' dataset
   config.data.prefetch = 2

@@ -38,6 +38,8 @@ def validate(config: ml_collections.ConfigDict):
             "model.g_hidden", "model.d_hidden", "loss.d_steps", "log_every", "sample_every",
             "checkpoint_every", "keep_checkpoints", "num_grid_samples", "num_samples")
   check_choice("data.source", config.data.source, data.SOURCES)
+  if config.data.folder_channels not in (1, 3):
+    raise ConfigError(f"data.folder_channels must be 1 or 3, got {config.data.folder_channels}.")
   if config.model.g_label_dim < 0:
     raise ConfigError(f"model.g_label_dim must be >= 0 (0 = the label vector itself), got "
                       f"{config.model.g_label_dim}.")
@@ -51,12 +53,17 @@ def validate(config: ml_collections.ConfigDict):
     _positive(config, f"evals.{name}.num_samples", f"evals.{name}.final_num_samples")
 
 
-def _check_resize(d, native: int):
+def _check_resize(d, native: int | None):
   from gan_jax.data.specs import RESIZE_METHODS
   check_choice("data.resize", d.resize, RESIZE_METHODS)
-  if d.resize == "pad" and (d.image_size < native or (d.image_size - native) % 2):
-    raise ConfigError(f"data.resize='pad' cannot take {native}px images of {d.name} to "
-                      f"{d.image_size}px; use one of {list(RESIZE_METHODS[1:])}.")
+  if d.crop < 0:
+    raise ConfigError(f"data.crop must be >= 0 (0 = the largest centred square), got {d.crop}.")
+  if d.resize == "pad" and (native is None or d.crop or d.image_size < native
+                            or (d.image_size - native) % 2):
+    what = f"{native}px images" if native else "images of mixed or non-square sizes"
+    raise ConfigError(f"data.resize='pad' cannot take {what} of {d.name}"
+                      + (f" cropped to {d.crop}px" if d.crop else "")
+                      + f" to {d.image_size}px; use one of {list(RESIZE_METHODS[1:])}.")
 
 
 def _dynamic_steps(loss_cfg):
@@ -79,7 +86,8 @@ class Experiment:
     validate(config)
     self.config = config
     self.mesh = mesh or parallel.make_mesh()
-    self.spec = data.DATASETS.get(config.data.name)
+    self.spec = (data.folder_spec(config.data) if config.data.name == "image_folder"
+                 else data.DATASETS.get(config.data.name))
     self.channels = self.spec.channels
     self.image_shape = (config.data.image_size, config.data.image_size, self.spec.channels)
     _check_resize(config.data, self.spec.native_size)
@@ -166,22 +174,23 @@ class Experiment:
 
   # ---- data ------------------------------------------------------------------------------
 
-  def load_split(self, split: str) -> data.Split:
+  def load_split(self, split: str) -> data.Source:
     d = self.config.data
     s = data.load_split(d.name, split, source=d.source, tfds_data_dir=d.tfds_data_dir,
-                        cache_dir=d.cache_dir, synthetic_size=d.synthetic_size)
-    if s.images.shape[-1] != self.channels:
-      raise ConfigError(f"{d.name} images have {s.images.shape[-1]} channels, "
-                        f"expected {self.channels}.")
+                        cache_dir=d.cache_dir, synthetic_size=d.synthetic_size,
+                        folder=d.folder, folder_channels=d.folder_channels,
+                        skip_unreadable=d.skip_unreadable)
+    if s.channels != self.channels:
+      raise ConfigError(f"{d.name} images have {s.channels} channels, expected {self.channels}.")
     return s
 
-  def train_batches(self, split: data.Split, start_step: int, num_steps: int):
+  def train_batches(self, source: data.Source, start_step: int, num_steps: int):
     from gan_jax.data import pipeline
     d = self.config.data
     return pipeline.create_train_iterator(
-        split, batch_size=d.batch_size, image_size=d.image_size, resize=d.resize,
+        source, batch_size=d.batch_size, image_size=d.image_size, resize=d.resize,
         seed=self.config.seed, d_steps=self.config.loss.d_steps, start_step=start_step,
-        num_steps=num_steps, prefetch=d.prefetch)
+        num_steps=num_steps, prefetch=d.prefetch, crop=d.crop, threads=d.decode_threads)
 
   def put_batch(self, local_batch: dict) -> dict:
     """This process's share of a batch -> global arrays sharded over the mesh."""
@@ -192,11 +201,12 @@ class Experiment:
     than the split holds), preprocessed as for training, as uint8."""
     from gan_jax.data import pipeline
     s = self.load_split(split)
-    idx = data.subset_indices(len(s.images), count, seed)
+    idx = data.subset_indices(len(s), count, seed)
     d = self.config.data
-    what = (f"{s.source}; {len(idx)} of {len(s.images)} images"
-            + (f", random subset seed {seed}" if len(idx) < len(s.images) else ""))
-    return pipeline.images_for_metrics(s, idx, d.image_size, d.resize), what
+    what = (f"{s.description}; {len(idx)} of {len(s)} images"
+            + (f", random subset seed {seed}" if len(idx) < len(s) else ""))
+    return pipeline.images_for_metrics(s, idx, d.image_size, d.resize, d.crop,
+                                       d.decode_threads), what
 
   # ---- evaluators ------------------------------------------------------------------------
 

