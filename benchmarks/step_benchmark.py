@@ -53,12 +53,17 @@ def main(_):
   dt = time.perf_counter() - t0
   print(json.dumps({
       "impl": "gan_jax", "jax": jax.__version__, "platform": jax.devices()[0].platform,
-      "devices": jax.device_count(), "model": config.model.name,
+      "devices": jax.device_count(), "model": config.model.name, "loss": config.loss.name,
+      "upsample": config.model.dcgan.upsample if config.model.name == "dcgan" else
+      (config.model.began.upsample if config.model.name == "began" else ""),
       "conv_impl": config.model.dcgan.conv_impl, "latent_dim": config.model.latent_dim,
       "hidden": config.model.g_hidden, "batch_size": config.data.batch_size,
       "image_size": config.data.image_size, "d_steps": config.loss.d_steps, "steps": FLAGS.steps,
       "compile_s": round(compile_s, 2), "steps_per_sec": round(FLAGS.steps / dt, 3),
-      "images_per_sec": round(FLAGS.steps * config.data.batch_size / dt, 1)}))
+      # generated images per second (one generator update per step), and real images read
+      "images_per_sec": round(FLAGS.steps * config.data.batch_size / dt, 1),
+      "real_images_per_sec": round(FLAGS.steps * config.data.batch_size
+                                   * config.loss.d_steps / dt, 1)}))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ def get_config():
   config.data.folder_channels = 3       # image_folder: 3 (RGB) or 1 (grey)
   config.data.skip_unreadable = False   # image_folder: leave out undecodable files (counted)
   config.data.decode_threads = 2        # image_folder / mixed sizes: parallel decoding
+  config.data.real_threshold = ml_collections.ConfigDict(dict(
+      enabled=False,                    # before each epoch, leave out the real images whose
+      num_std=2.0,                      # loss last epoch was > mean + num_std * std
+  ))
   config.data.batch_size = 64           # global batch, split over all devices
   config.data.synthetic_size = 2048     # images of the 'synthetic' dataset
   config.data.prefetch = 2

@@ -15,6 +15,7 @@ import numpy as np
 
 from gan_jax import augment, checkpointing, data, evaluators, fetch, losses, models, optimizers
 from gan_jax import parallel, steps, train_state
+from gan_jax.data import threshold
 from gan_jax.errors import ConfigError
 from gan_jax.models import Condition, LatentSampler
 from gan_jax.registry import check_choice
@@ -43,6 +44,9 @@ def validate(config: ml_collections.ConfigDict):
   if config.model.g_label_dim < 0:
     raise ConfigError(f"model.g_label_dim must be >= 0 (0 = the label vector itself), got "
                       f"{config.model.g_label_dim}.")
+  if not config.data.real_threshold.num_std > 0:
+    raise ConfigError(f"data.real_threshold.num_std must be > 0, got "
+                      f"{config.data.real_threshold.num_std}.")
   if not 0 <= config.ema_decay < 1:
     raise ConfigError(f"ema_decay must be in [0, 1), got {config.ema_decay}.")
   check_choice("log_scalars", config.log_scalars, LOG_SCALARS)
@@ -134,8 +138,42 @@ class Experiment:
 
   # ---- state and checkpoints ------------------------------------------------------------
 
-  def init_state(self):
-    return self._init(jax.random.PRNGKey(self.config.seed))
+  def init_state(self, num_train: int = 0):
+    """A fresh state; ``num_train`` (the training split's size) sizes the real-image
+    threshold's state when it is on."""
+    state = self._init(jax.random.PRNGKey(self.config.seed))
+    if self.uses_threshold:
+      state = state.replace(data_state=jax.device_put(
+          threshold.initial(num_train), parallel.replicated(self.mesh)))
+    return state
+
+  @property
+  def uses_threshold(self) -> bool:
+    return bool(self.config.data.real_threshold.enabled)
+
+  def abstract_state_for(self, num_train: int = 0):
+    """The abstract state (restore target); with the real-image threshold, its per-image
+    state is sized by the training split."""
+    if not self.uses_threshold:
+      return self.abstract_state
+    repl = parallel.replicated(self.mesh)
+    data_state = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=repl),
+                              jax.eval_shape(lambda: threshold.initial(num_train)))
+    return self.abstract_state.replace(data_state=data_state)
+
+  def next_epoch(self, state, step: int):
+    """The state with the real-image threshold's next epoch started at ``step``."""
+    new = threshold.next_epoch(jax.device_get(state.data_state), step,
+                               self.config.data.real_threshold.num_std)
+    return state.replace(data_state=jax.device_put(new, parallel.replicated(self.mesh)))
+
+  def epoch_range(self, state) -> tuple[int, int, np.ndarray, int]:
+    """``(epoch, first step, kept dataset indices, steps)`` of the threshold's current epoch."""
+    ds = jax.device_get(state.data_state)
+    kept = np.flatnonzero(ds["kept"])
+    per_step = self.config.data.batch_size * self.config.loss.d_steps
+    return int(ds["epoch"]), int(ds["epoch_start"]), kept, threshold.epoch_steps(len(kept),
+                                                                                  per_step)
 
   def meta(self) -> dict:
     """What must match for a checkpoint to load into this experiment's model."""
@@ -184,13 +222,15 @@ class Experiment:
       raise ConfigError(f"{d.name} images have {s.channels} channels, expected {self.channels}.")
     return s
 
-  def train_batches(self, source: data.Source, start_step: int, num_steps: int):
+  def train_batches(self, source: data.Source, start_step: int, num_steps: int,
+                    kept=None, epoch: int = 0, epoch_start: int = 0):
     from gan_jax.data import pipeline
     d = self.config.data
     return pipeline.create_train_iterator(
         source, batch_size=d.batch_size, image_size=d.image_size, resize=d.resize,
         seed=self.config.seed, d_steps=self.config.loss.d_steps, start_step=start_step,
-        num_steps=num_steps, prefetch=d.prefetch, crop=d.crop, threads=d.decode_threads)
+        num_steps=num_steps, prefetch=d.prefetch, crop=d.crop, threads=d.decode_threads,
+        kept=kept, epoch=epoch, epoch_start=epoch_start)
 
   def put_batch(self, local_batch: dict) -> dict:
     """This process's share of a batch -> global arrays sharded over the mesh."""

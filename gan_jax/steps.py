@@ -24,6 +24,7 @@ import optax
 from jax import lax
 
 from gan_jax import augment as augment_lib
+from gan_jax.data import threshold
 from gan_jax.errors import ConfigError
 from gan_jax.losses import GANInputs
 from gan_jax.train_state import GANState
@@ -89,13 +90,15 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
       inputs = GANInputs(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y,
                          critic=critic, key=k_obj)
       value, metrics = objective.d_loss(real_out, fake_out, inputs, state.loss_state)
-      return value, (stats, metrics)
+      example = lax.stop_gradient(objective.example_loss(real_out, real))
+      return value, (stats, metrics, example)
 
-    (d_loss, (d_stats, metrics)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(d_params)
+    (d_loss, (d_stats, metrics, example)), grads = jax.value_and_grad(
+        d_loss_fn, has_aux=True)(d_params)
     metrics = dict(metrics, d_loss=d_loss)
     updates, d_opt_state = d_tx.update(grads, d_opt_state, d_params, **plateau_value(metrics))
     d_params = objective.constrain_d_params(optax.apply_updates(d_params, updates))
-    return d_params, d_stats, d_opt_state, metrics
+    return d_params, d_stats, d_opt_state, metrics, example
 
   def g_loss_through_d(d_params, d_stats, fake, fake_y, key):
     """G's objective on given generated images, through the current D."""
@@ -110,6 +113,7 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
   d_params, d_stats, d_opt_state = state.d_params, state.d_batch_stats, state.d_opt_state
   g_params, g_stats, g_opt_state = state.g_params, state.g_batch_stats, state.g_opt_state
   counts = {}
+  examples = []  # each real batch's per-example losses, before D's update on it
 
   if dynamic is None:
     # d_steps is static and small: a Python loop, since convolutions inside an
@@ -120,9 +124,10 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
       # G runs once per z: the pullback is kept for the generator update.
       fake, g_vjp, new_g_stats = jax.vjp(
           lambda p: generate(p, g_stats, z, fake_y), g_params, has_aux=True)
-      d_params, d_stats, d_opt_state, d_metrics = d_update(
+      d_params, d_stats, d_opt_state, d_metrics, example = d_update(
           d_params, d_stats, d_opt_state, real_all[i], real_y, fake, fake_y,
           jax.random.fold_in(drop_key, i))
+      examples.append(example)
 
     # Generator update on the last (z, y), through the updated discriminator.
     (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(
@@ -142,12 +147,13 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
     def one_d(i, d_params, d_stats, d_opt_state, g_stats):
       z, fake_y = sampler.draw(jax.random.fold_in(z_key, i), batch_size)
       fake, g_stats = generate(g_params, g_stats, z, fake_y)
-      d_params, d_stats, d_opt_state, metrics = d_update(
+      d_params, d_stats, d_opt_state, metrics, example = d_update(
           d_params, d_stats, d_opt_state, real, real_y, lax.stop_gradient(fake), fake_y,
           jax.random.fold_in(drop_key, i))
-      return d_params, d_stats, d_opt_state, g_stats, metrics
+      return d_params, d_stats, d_opt_state, g_stats, metrics, example
 
-    first = one_d(0, d_params, d_stats, d_opt_state, g_stats)
+    *first, example = one_d(0, d_params, d_stats, d_opt_state, g_stats)
+    examples.append(example)
 
     def d_cond(carry):
       i, *_, metrics = carry
@@ -155,7 +161,7 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
 
     def d_body(carry):
       i, *rest = carry
-      return (i + 1, *one_d(i, *rest[:4]))
+      return (i + 1, *one_d(i, *rest[:4])[:-1])
 
     n_d, d_params, d_stats, d_opt_state, g_stats, d_metrics = lax.while_loop(
         d_cond, d_body, (jnp.asarray(1, jnp.int32), *first))
@@ -196,6 +202,9 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
   loss_state = objective.update_state(state.loss_state, metrics)
   if plateau_metric:
     metrics["lr_scale"] = lr_scale(g_opt_state)
+  data_state = state.data_state
+  if "index" in batch:  # the real-image threshold records each real image's loss
+    data_state = threshold.record(data_state, batch["index"], jnp.stack(examples))
   g_ema = state.g_ema_params
   if ema_decay > 0:
     g_ema = optax.incremental_update(g_params, g_ema, 1.0 - ema_decay)
@@ -203,7 +212,7 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
   new_state = state.replace(
       step=state.step + 1, g_params=g_params, g_batch_stats=g_stats, g_opt_state=g_opt_state,
       d_params=d_params, d_batch_stats=d_stats, d_opt_state=d_opt_state,
-      loss_state=loss_state, g_ema_params=g_ema)
+      loss_state=loss_state, g_ema_params=g_ema, data_state=data_state)
   return new_state, metrics
 
 

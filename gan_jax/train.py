@@ -145,16 +145,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   ckpt = _checkpointer(config, workdir)
   meta = exp.meta()
   state, start = None, 0
+  source = None
   try:
+    source = exp.load_split("train")
     if ckpt.latest_step() is not None:
-      state, start = ckpt.restore(exp.abstract_state, meta)
+      state, start = ckpt.restore(exp.abstract_state_for(len(source)), meta)
       if state is None:
         logging.warning("Starting from step 0.")
         start = 0
       else:
         logging.info("Resuming from step %d", start)
     if state is None:
-      state = exp.init_state()
+      state = exp.init_state(len(source))
   except GanJaxError:
     ckpt.close()
     raise
@@ -168,7 +170,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   evals = exp.evaluators()
   for ev in evals:
     ev.prepare()  # weights are fetched now, not after training
-  batches = exp.train_batches(exp.load_split("train"), start, total)
+  batches = None if exp.uses_threshold else exp.train_batches(source, start, total)
+  epoch_end = None
 
   writer = _writer(workdir)
   if start == 0:
@@ -219,6 +222,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     with _StopRequest() as stop:
       t0 = time.time()
       for step in range(start + 1, total + 1):
+        if exp.uses_threshold and (epoch_end is None or step - 1 >= epoch_end):
+          # the real-image threshold: one pipeline per epoch, its kept set from the last
+          if epoch_end is not None:
+            state = exp.next_epoch(state, step - 1)
+          epoch, epoch_start, kept, epoch_steps = exp.epoch_range(state)
+          epoch_end = epoch_start + epoch_steps
+          if step - 1 >= epoch_end:  # resumed exactly at an epoch's end
+            state = exp.next_epoch(state, step - 1)
+            epoch, epoch_start, kept, epoch_steps = exp.epoch_range(state)
+            epoch_end = epoch_start + epoch_steps
+          batches = exp.train_batches(source, step - 1, min(epoch_end, total), kept, epoch,
+                                      epoch_start)
+          writer.write_scalars(step, {"kept_real_images": float(len(kept))})
         batch = exp.put_batch(next(batches))
         state, step_metrics = exp.train_step(state, batch)
         metrics.add(step, step_metrics)
@@ -251,7 +267,9 @@ def restore_for_inference(exp: Experiment, workdir: str):
   """``(state, step)`` of the newest checkpoint in ``workdir``."""
   ckpt = _checkpointer(exp.config, os.path.abspath(workdir))
   try:
-    return ckpt.restore(exp.abstract_state, exp.meta(), fall_back=False)
+    abstract = (exp.abstract_state_for(len(exp.load_split("train"))) if exp.uses_threshold
+                else exp.abstract_state)
+    return ckpt.restore(abstract, exp.meta(), fall_back=False)
   finally:
     ckpt.close()
 

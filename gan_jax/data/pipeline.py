@@ -61,13 +61,15 @@ def preprocess(images: tf.Tensor, image_size: int, method: str, crop: int = 0) -
   return tf.clip_by_value(tf.image.resize(x, (image_size, image_size), method=method), -1.0, 1.0)
 
 
-def positions(step, *, seed, n, global_batch, d_steps, process_index, process_count):
-  """Dataset indices of this process's share of step ``step``: (d_steps, B / P)."""
+def positions(step, *, seed, n, global_batch, d_steps, process_index, process_count,
+              first_epoch=0):
+  """Dataset indices of this process's share of step ``step``: (d_steps, B / P); epochs are
+  numbered from ``first_epoch`` (each has its own permutation)."""
   local = global_batch // process_count
   sub = tf.range(d_steps, dtype=tf.int64)[:, None] * global_batch
   g = (step * d_steps * global_batch + sub + process_index * local
        + tf.range(local, dtype=tf.int64)[None, :])
-  epoch, i = g // n, g % n
+  epoch, i = g // n + first_epoch, g % n
   i, epoch = tf.reshape(i, [-1]), tf.reshape(epoch, [-1])
   # One step spans at most two epochs (n >= d_steps * global_batch is checked).
   first = tf.reduce_min(epoch)
@@ -144,28 +146,45 @@ def _options(threads: int) -> tf.data.Options:
 
 def create_train_iterator(source: Source, *, batch_size: int, image_size: int, resize: str,
                           seed: int, d_steps: int, start_step: int, num_steps: int,
-                          prefetch: int = 2, crop: int = 0, threads: int = 1):
+                          prefetch: int = 2, crop: int = 0, threads: int = 1,
+                          kept: np.ndarray | None = None, epoch: int = 0, epoch_start: int = 0):
   """Yields this process's numpy batches of steps ``start_step..num_steps-1``:
-  {'image': (d_steps, B/P, S, S, C) f32 in [-1, 1], 'label': (d_steps, B/P, ...)}."""
+  {'image': (d_steps, B/P, S, S, C) f32 in [-1, 1], 'label': (d_steps, B/P, ...)}.
+
+  With ``kept`` (dataset indices; the real-image threshold) the steps read one epoch,
+  numbered ``epoch`` and starting at step ``epoch_start``, of a permutation of ``kept`` only,
+  and each batch also holds the dataset ``index`` (d_steps, B/P) of its images."""
   hide_gpus_from_tf()
-  n = len(source)
+  n = len(source) if kept is None else len(kept)
   if n < d_steps * batch_size:
     raise ConfigError(f"The split has {n} images, fewer than one step reads "
                       f"({d_steps} x {batch_size}); use a smaller data.batch_size.")
   local = batch_size // jax.process_count()
   shape = (d_steps, local)
 
+  kept_t = None if kept is None else tf.constant(np.asarray(kept, np.int64))
+
   def step_indices(step):
-    return positions(step, seed=seed, n=n, global_batch=batch_size, d_steps=d_steps,
-                     process_index=jax.process_index(), process_count=jax.process_count())
+    if kept_t is None:
+      return positions(step, seed=seed, n=n, global_batch=batch_size, d_steps=d_steps,
+                       process_index=jax.process_index(), process_count=jax.process_count())
+    pos = positions(step - epoch_start, seed=seed, n=n, global_batch=batch_size,
+                    d_steps=d_steps, process_index=jax.process_index(),
+                    process_count=jax.process_count(), first_epoch=epoch)
+    return tf.gather(kept_t, pos)
 
   def reshape(x, y):
     return {"image": tf.reshape(x, shape + (image_size, image_size, source.channels)),
             "label": tf.reshape(y, shape + source.label_shape)}
 
   ds = tf.data.Dataset.range(start_step, num_steps).map(step_indices)
-  ds = _indexed(source, ds, d_steps * local, image_size, resize, crop, threads)
-  ds = ds.map(reshape).prefetch(prefetch).with_options(_options(threads))
+  if kept is None:
+    ds = _indexed(source, ds, d_steps * local, image_size, resize, crop, threads).map(reshape)
+  else:
+    data = _indexed(source, ds, d_steps * local, image_size, resize, crop, threads)
+    ds = tf.data.Dataset.zip(data, ds).map(
+        lambda xy, idx: dict(reshape(*xy), index=tf.reshape(tf.cast(idx, tf.int32), shape)))
+  ds = ds.prefetch(prefetch).with_options(_options(threads))
   logging.info("Train data: %s, %d images, global batch %d (%d per process)",
                source.description, n, batch_size, local)
   return _batches(ds)

@@ -46,17 +46,25 @@ def _identity(params):
   return params
 
 
+def _negated_logits(out, images):
+  del images
+  return -out.logits
+
+
 @dataclasses.dataclass(frozen=True)
 class Objective:
   """``d_loss(real_out, fake_out, inputs, state)`` and ``g_loss(fake_out, inputs, state)``
   return ``(scalar, metrics)``, metrics being means over the global batch;
   ``update_state(state, metrics)`` runs once per step after both updates, with the metrics
-  of the step's last discriminator update and of its generator update."""
+  of the step's last discriminator update and of its generator update.
+  ``example_loss(real_out, real) -> (B,)`` is each real image's own loss (higher = judged
+  less real), for the real-image threshold."""
   d_loss: Callable[..., tuple[jax.Array, dict]]
   g_loss: Callable[..., tuple[jax.Array, dict]]
   init_state: Callable[[], PyTree] = _no_state
   update_state: Callable[[PyTree, dict], PyTree] = _keep_state
   constrain_d_params: Callable[[PyTree], PyTree] = _identity
+  example_loss: Callable[..., jax.Array] = _negated_logits
 
 
 OBJECTIVES: Registry[Callable[..., Objective]] = Registry("loss.name")

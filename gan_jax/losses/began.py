@@ -56,5 +56,10 @@ def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0) -> O
     k = state["k"] + lambda_k * (gamma * metrics["L_real"] - metrics["L_fake_g"])
     return {"k": jnp.clip(k, 0.0, 1.0)}
 
+  def example_loss(out, images):
+    """Each real image's reconstruction error."""
+    err = jnp.abs(images - out.reconstruction)
+    return jnp.mean(err.reshape(err.shape[0], -1), axis=-1)
+
   return Objective(d_loss=d_loss, g_loss=g_loss, init_state=init_state,
-                   update_state=update_state)
+                   update_state=update_state, example_loss=example_loss)

@@ -42,14 +42,22 @@ def _minimax_g_loss(fake_out, inputs, state):
   return -jnp.mean(jax.nn.softplus(f)), {"D_G_z2": jnp.mean(jax.nn.sigmoid(f))}
 
 
+def _bce_example_loss(out, images):
+  """-log D(x) per real image."""
+  del images
+  return jax.nn.softplus(-out.logits)
+
+
 @OBJECTIVES.register("non_saturating")
 def non_saturating(real_label: float = 1.0) -> Objective:
-  return Objective(d_loss=bce_d_loss(real_label), g_loss=_ns_g_loss)
+  return Objective(d_loss=bce_d_loss(real_label), g_loss=_ns_g_loss,
+                   example_loss=_bce_example_loss)
 
 
 @OBJECTIVES.register("minimax")
 def minimax(real_label: float = 1.0) -> Objective:
-  return Objective(d_loss=bce_d_loss(real_label), g_loss=_minimax_g_loss)
+  return Objective(d_loss=bce_d_loss(real_label), g_loss=_minimax_g_loss,
+                   example_loss=_bce_example_loss)
 
 
 @OBJECTIVES.register("hinge")
