@@ -16,10 +16,18 @@ from absl import logging
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+# Library warnings that are advice, not a problem of the run (TFDS suggests OpenCV for its
+# image decoding; Pillow decodes the same images).
+_ADVICE = ("OpenCV is not installed",)
+
+
 class _OnlyOwnInfo(std_logging.Filter):
-  """INFO and below only from gan_jax's own modules."""
+  """INFO and below only from gan_jax's own modules; no library advice."""
 
   def filter(self, record):
+    if record.levelno < std_logging.ERROR and not record.pathname.startswith(PACKAGE_DIR):
+      if str(record.msg).startswith(_ADVICE):
+        return False
     return record.levelno >= std_logging.WARNING or record.pathname.startswith(PACKAGE_DIR)
 
 

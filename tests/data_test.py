@@ -192,3 +192,35 @@ def test_subset_indices_are_seeded_distinct_and_cover_all_classes_of_a_sorted_sp
   np.testing.assert_array_equal(idx, data.subset_indices(len(labels), 3000, seed=0))
   assert not np.array_equal(idx, data.subset_indices(len(labels), 3000, seed=1))
   np.testing.assert_array_equal(data.subset_indices(100, 0, seed=0), np.arange(100))
+
+
+def test_a_prepared_array_record_celeba_is_read_in_place_with_the_papers_crop(tmp_path):
+  """A real prepared TFDS `celeb_a` (its own features, 218x178 images, written as array_record
+  to a temp data dir) is read by index without a copy; the centred 108x108 crop resized to 64
+  is exactly the white square each image carries there."""
+  import tensorflow_datasets as tfds
+  builder = tfds.builder("celeb_a", data_dir=str(tmp_path), try_gcs=False)
+  n = 6
+  images = np.zeros((n, 218, 178, 3), np.uint8)
+  top, left = (218 - 108) // 2, (178 - 108) // 2
+  images[:, top:top + 108, left:left + 108] = 255
+  feats = builder.info.features
+  example = {
+      "image": images,
+      "attributes": {k: np.zeros(n, bool) for k in feats["attributes"].keys()},
+      "identity": {"Identity_No": np.zeros(n, np.int64)},
+      "landmarks": {k: np.zeros(n, np.int64) for k in feats["landmarks"].keys()},
+  }
+  tfds.dataset_builders.store_as_tfds_dataset(
+      name="celeb_a", version=str(builder.info.version), features=feats, data_dir=str(tmp_path),
+      split_datasets={"train": tf.data.Dataset.from_tensor_slices(example)},
+      file_format="array_record")
+  src = data.load_split("celeb_a", "train", tfds_data_dir=str(tmp_path),
+                        cache_dir=str(tmp_path / "cache"))
+  assert isinstance(src, data.RecordSource) and src.description.startswith("TFDS celeb_a/")
+  assert "cache" not in src.description and not os.path.exists(tmp_path / "cache" / "tfds")
+  assert len(src) == n and src.shape == (218, 178, 3)
+  batch = next(iterator(src, batch_size=4, image_size=64, resize="area", crop=108))
+  assert batch["image"].shape == (1, 4, 64, 64, 3)
+  # (area resampling's own rounding is < 0.01; one black row or column inside would be ~0.4)
+  np.testing.assert_allclose(batch["image"], 1.0, atol=0.01)

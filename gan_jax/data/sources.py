@@ -79,8 +79,9 @@ def _store(name: str, data_dir: str, features, split_datasets: dict,
   """Writes ``split_datasets`` ({split: tf.data.Dataset}) as the array_record TFDS dataset
   ``name`` in ``data_dir``, in the given order (no shuffling: index i is example i)."""
   import tensorflow_datasets as tfds
-  logging.info("Writing %s (%s) as an array_record TFDS dataset in %s", name,
+  logging.info("Writing %s (%s) as an array_record TFDS dataset in %s (once)", name,
                ", ".join(split_datasets), data_dir)
+  tfds.disable_progress_bar()  # the terminal shows gan_jax's own lines
   tfds.dataset_builders.store_as_tfds_dataset(
       name=name, version=STORE_VERSION, features=features, split_datasets=split_datasets,
       data_dir=data_dir, file_format="array_record", disable_shuffling=True,
