@@ -10,15 +10,10 @@ The critic's estimate E[D(x)] - E[D(G(z))] is logged as ``wasserstein``; the stu
 final estimates of 0.26-0.56 and an Inception Score (torchvision's network) of 2.97.
 """
 
-from configs import celeba64, default
+from configs import celeba64, wgan_mnist
 
 
 def get_config():
   config = celeba64.get_config()
   config.data.batch_size = 64
-  config.loss.name = "wgan"
-  config.loss.wgan.clip = 0.01
-  config.loss.d_steps = 5
-  config.g_optimizer = default.optimizer("rmsprop", lr=5e-5)
-  config.d_optimizer = default.optimizer("rmsprop", lr=5e-5)
-  return config
+  return wgan_mnist.wgan_recipe(config)

@@ -13,11 +13,15 @@ five times as many batches. The critic's estimate E[D(x)] - E[D(G(z))] is logged
 from configs import dcgan_mnist, default
 
 
-def get_config():
-  config = dcgan_mnist.get_config()
+def wgan_recipe(config):
+  """The WGAN paper's recipe on ``config``'s networks (also configs/wgan_celeba64.py)."""
   config.loss.name = "wgan"
   config.loss.wgan.clip = 0.01
   config.loss.d_steps = 5
   config.g_optimizer = default.optimizer("rmsprop", lr=5e-5)
   config.d_optimizer = default.optimizer("rmsprop", lr=5e-5)
   return config
+
+
+def get_config():
+  return wgan_recipe(dcgan_mnist.get_config())

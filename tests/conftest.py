@@ -74,3 +74,14 @@ def batch_for(config, seed=0, channels=1):
            config.data.image_size, channels)
   return {"image": rng.uniform(-1, 1, shape).astype(np.float32),
           "label": rng.integers(0, 2, shape[:2]).astype(np.int32)}
+
+
+def configured(config, overrides: dict):
+  """``config`` with dotted-path ``overrides`` applied (``{"model.name": "mlp"}``)."""
+  for key, value in overrides.items():
+    *path, last = key.split(".")
+    node = config
+    for p in path:
+      node = node[p]
+    node[last] = value
+  return config

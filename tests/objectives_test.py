@@ -9,7 +9,7 @@ import numpy as np
 import optax
 import pytest
 
-from conftest import batch_for
+from conftest import batch_for, configured
 from gan_jax import losses, optimizers, parallel, train
 from gan_jax.errors import ConfigError
 from gan_jax.experiment import Experiment
@@ -20,16 +20,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BEGAN = {"model.name": "began", "loss.name": "began", "model.began.filters": 8,
          "model.began.code_dim": 8, "model.latent_dist": "uniform"}
-
-
-def configured(config, overrides: dict):
-  for key, value in overrides.items():
-    *path, last = key.split(".")
-    node = config
-    for p in path:
-      node = node[p]
-    node[last] = value
-  return config
 
 
 def test_every_objective_is_registered_and_the_loop_names_none_of_them():
@@ -287,3 +277,29 @@ def test_real_image_threshold_leaves_out_high_loss_images_and_resumes_exactly(
   read = np.concatenate([b["index"].ravel() for b in exp.train_batches(
       exp.load_split("train"), 16, 16 + len(kept) // 16, kept, 1, 16)])
   assert set(read) <= set(kept) and len(set(read)) == len(read) == (len(kept) // 16) * 16
+
+
+def test_generator_ema_is_what_sampling_and_evaluation_use(test_config):
+  """With ``ema_decay`` the EMA follows p_ema <- d p_ema + (1 - d) p, and every sample (grids,
+  --mode=sample, the evaluators' ``generate``) comes from the EMA weights."""
+  test_config.ema_decay = 0.9
+  exp = Experiment(test_config, parallel.make_mesh(1))
+  state0 = exp.init_state()
+  g0 = jax.device_get(state0.g_params)
+  state, _ = exp.train_step(state0, exp.put_batch(batch_for(test_config)))
+  for e, p, p0 in zip(jax.tree.leaves(state.g_ema_params), jax.tree.leaves(state.g_params),
+                      jax.tree.leaves(g0)):
+    np.testing.assert_allclose(e, 0.9 * p0 + 0.1 * p, rtol=1e-5, atol=1e-7)
+  z, y, _ = exp.grid_inputs(4, 0)
+  want = exp.generator.apply({"params": state.g_ema_params, "batch_stats": state.g_batch_stats},
+                             z, y, train=False)
+  np.testing.assert_allclose(exp.sample(state, z, y), want, rtol=1e-5, atol=1e-6)
+  raw = exp.generator.apply({"params": state.g_params, "batch_stats": state.g_batch_stats},
+                            z, y, train=False)
+  assert not np.allclose(want, raw)
+  images, _ = exp.generate(state, 4, 0, 4)
+  z4, y4 = exp._draw_indexed(jax.random.PRNGKey(0), 0, 4)
+  from gan_jax.metrics.preprocess import quantize
+  ema_images = quantize(np.asarray(exp.generator.apply(
+      {"params": state.g_ema_params, "batch_stats": state.g_batch_stats}, z4, y4, train=False)))
+  assert np.mean(images == ema_images) > 0.999

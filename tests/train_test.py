@@ -6,7 +6,7 @@ import jax
 import numpy as np
 import pytest
 
-from conftest import batch_for
+from conftest import batch_for, configured
 from gan_jax import checkpointing, parallel, train
 from gan_jax.errors import CheckpointError, ConfigError, NonFiniteLossError
 from gan_jax.experiment import Experiment
@@ -20,16 +20,6 @@ VARIANTS = {
     "wgan_gp_augmented": {"loss.name": "wgan_gp", "model.dcgan.d_norm": "layer",
                           "diff_augment": "color,translation,cutout"},
 }
-
-
-def configured(config, overrides: dict):
-  for key, value in overrides.items():
-    *path, last = key.split(".")
-    node = config
-    for p in path:
-      node = node[p]
-    node[last] = value
-  return config
 
 
 def run_steps(config, n_devices, num_steps):
