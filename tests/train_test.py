@@ -87,10 +87,14 @@ def restore(workdir, config):
   return jax.device_get(state), step
 
 
-@pytest.mark.parametrize("variant", ["dcgan", "cdcgan"])
+@pytest.mark.parametrize("variant", ["dcgan", "cdcgan", "dynamic"])
 def test_train_6_then_resume_to_12_is_bit_identical_to_12_straight(test_config, tmp_path, variant):
-  config = configured(test_config, VARIANTS[variant])
-  config.loss.d_steps = 2
+  if variant == "dynamic":  # the dynamic critic count (one real batch per step)
+    config = configured(test_config, {"loss.dynamic_steps.enabled": True,
+                                      "loss.dynamic_steps.d_threshold": 1.3})
+  else:
+    config = configured(test_config, VARIANTS[variant])
+    config.loss.d_steps = 2
   mesh = parallel.make_mesh(2)
   straight = train.train_and_evaluate(config, str(tmp_path / "straight"), mesh)
   half = config.copy_and_resolve_references()
