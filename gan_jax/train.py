@@ -145,7 +145,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   ckpt = _checkpointer(config, workdir)
   meta = exp.meta()
   state, start = None, 0
-  source = None
   try:
     source = exp.load_split("train")
     if ckpt.latest_step() is not None:
@@ -223,15 +222,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
       t0 = time.time()
       for step in range(start + 1, total + 1):
         if exp.uses_threshold and (epoch_end is None or step - 1 >= epoch_end):
-          # the real-image threshold: one pipeline per epoch, its kept set from the last
-          if epoch_end is not None:
-            state = exp.next_epoch(state, step - 1)
+          # the real-image threshold: one pipeline per epoch; an epoch that is over (here, or
+          # in the checkpoint resumed from) starts the next from its recorded losses
           epoch, epoch_start, kept, epoch_steps = exp.epoch_range(state)
-          epoch_end = epoch_start + epoch_steps
-          if step - 1 >= epoch_end:  # resumed exactly at an epoch's end
+          while step - 1 >= epoch_start + epoch_steps:
             state = exp.next_epoch(state, step - 1)
             epoch, epoch_start, kept, epoch_steps = exp.epoch_range(state)
-            epoch_end = epoch_start + epoch_steps
+          epoch_end = epoch_start + epoch_steps
           batches = exp.train_batches(source, step - 1, min(epoch_end, total), kept, epoch,
                                       epoch_start)
           writer.write_scalars(step, {"kept_real_images": float(len(kept))})
