@@ -152,6 +152,19 @@ def test_began_networks_follow_the_paper(size, stages):
   assert "batch_stats" not in gv and "batch_stats" not in dv  # no batch norm
 
 
+def test_began_generator_is_linear_in_training_and_clipped_for_samples():
+  c = default.get_config().model
+  c.name, c.latent_dim = "began", 6
+  c.began.filters, c.began.code_dim = 4, 5
+  g, _ = models.build(c, channels=1, image_size=16, condition=Condition())
+  z = jnp.ones((2, 6))
+  gv = g.init(jax.random.PRNGKey(0), z)
+  gv = jax.tree.map(lambda p: 30.0 * p, gv)  # outputs far outside the pixel range
+  raw = g.apply(gv, z, train=True)
+  assert float(jnp.max(jnp.abs(raw))) > 1.0
+  np.testing.assert_array_equal(g.apply(gv, z, train=False), jnp.clip(raw, -1.0, 1.0))
+
+
 def test_began_refuses_conditions_and_sizes_it_cannot_build():
   c = default.get_config().model
   c.name = "began"

@@ -4,7 +4,8 @@ build them: 3x3 convolutions with ELU, no batch norm, a linear bottleneck.
 Decoder (G, and the second half of D), n = ``filters``, S = image size:
   h -> Dense(8*8*n) -> 8x8xn -> [Conv3(n) ELU, Conv3(n) ELU, up x2] ... -> Conv3(n) ELU,
   Conv3(n) ELU -> Conv3(C) (linear output, no tanh: the out-of-bound penalty keeps it in
-  range if asked), log2(S/8) up-samplings (nearest as the paper, or bilinear).
+  range if asked; clipped to [-1, 1] in inference mode), log2(S/8) up-samplings (nearest as
+  the paper, or bilinear).
 Encoder (first half of D):
   x -> Conv3(n) ELU -> for stage i = 1..r: [Conv3(n*i) ELU, Conv3(n*i) ELU, down x2 to
   n*(i+1) channels] (the last stage without the down-sampling) -> Dense(code_dim), linear.
@@ -72,8 +73,12 @@ class BEGANGenerator(nn.Module):
 
   @nn.compact
   def __call__(self, z, y=None, train: bool = True):
-    del y, train
-    return Decoder(self.filters, self.channels, self.image_size, self.upsample)(z)
+    """Training: the decoder's linear output (the out-of-bound penalty sees it whole);
+    inference (samples, grids, evaluation): clipped to the pixel range [-1, 1], as the
+    paper's ports do when they save images."""
+    del y
+    x = Decoder(self.filters, self.channels, self.image_size, self.upsample)(z)
+    return x if train else jnp.clip(x, -1.0, 1.0)
 
 
 class BEGANDiscriminator(nn.Module):
