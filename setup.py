@@ -5,11 +5,12 @@ from setuptools import find_packages, setup
 setup(
     name="gan_jax",
     version="0.1.0",
-    description="GAN research codebase in JAX/Flax: DCGAN and MLP GANs, class-conditional DCGAN, "
-                "FID/KID/IS with the standard Inception network.",
+    description="GAN research codebase in JAX/Flax: DCGAN, MLP, WGAN, BEGAN, conditional GANs "
+                "and ACGAN, FID/KID/IS with the standard Inception network.",
     # configs/ stays a folder of the clone (python -m gan_jax.main --config=configs/x.py); it is
     # not installed, so no top-level package name can collide with another distribution's.
     packages=find_packages(include=["gan_jax", "gan_jax.*"]),
+    package_data={"gan_jax.data": ["shapes_conditions/*.json"]},
     python_requires=">=3.10",
     install_requires=[
         "jax>=0.10.2,<0.11",
@@ -24,6 +25,7 @@ setup(
         "importlib_resources",       # TFDS's download path imports it
         "numpy>=1.26",
         "pillow>=10",
+        "matplotlib>=3.8",           # evaluation figures (class histograms)
         "absl-py>=2",
     ],
     extras_require={

@@ -56,7 +56,10 @@ def get_config():
   config.model.conditional = False      # condition G and D on the dataset's labels
   config.model.g_label_dim = 50         # conditional: learned label embedding beside z
                                         # (0: the one-hot / multi-hot vector itself)
+  config.model.g_label_bias = False     # conditional: the embedding is a fully connected
+                                        # layer with a bias (the i-CLEVR report's Linear)
   config.model.d_label_input = "planes"  # conditional: planes (one per label) | dense_plane
+                                        # (one learned plane) | projection | none (ACGAN)
   config.model.latent_dist = "normal"   # normal: N(0, 1) | uniform: U(-1, 1)
   config.model.dcgan = ml_collections.ConfigDict(dict(
       conv_impl="fast",                 # fast | reference (same math, gan_jax/models/layers.py)
@@ -67,6 +70,8 @@ def get_config():
       upsample="transposed",            # transposed | nearest | bilinear (+ 3x3 conv); D mirrors
       d_norm="batch",                   # batch | layer | none: D's normalisation
       d_spectral_norm=False,            # spectral normalisation of every D weight
+      d_first_norm=False,               # normalise after D's first convolution too
+      d_last_bias=False,                # a bias in D's last convolution only
   ))
   config.model.began = ml_collections.ConfigDict(dict(
       filters=128,                      # n: stage i of the encoder has n * (i + 1) channels
@@ -88,7 +93,17 @@ def get_config():
   config.loss.minimax = ml_collections.ConfigDict(dict(real_label=1.0))
   config.loss.wgan = ml_collections.ConfigDict(dict(clip=0.01))  # critic weights in [-clip, clip]
   config.loss.wgan_gp = ml_collections.ConfigDict(dict(weight=10.0))
-  config.loss.began = ml_collections.ConfigDict(dict(gamma=0.5, lambda_k=0.001, k_init=0.0))
+  config.loss.began = ml_collections.ConfigDict(dict(
+      gamma=0.5, lambda_k=0.001, k_init=0.0,
+      mismatch_weight=0.0,              # conditional: > 0 rewards D for reconstructing real
+      mismatch_cap=1.5,                 # images badly under a wrong condition, up to
+  ))                                    # mismatch_cap x L(x)
+  config.loss.acgan = ml_collections.ConfigDict(dict(
+      weight=0.0,                       # > 0: ACGAN, D also predicts the condition, this
+                                        # weight on the class losses of D and G
+      d_fake_class=True,                # D's class loss on generated images too (the
+                                        # original ACGAN); False drops it
+  ))
   config.loss.r1_gamma = 0.0            # > 0: gamma/2 * E|grad D(x)|^2 on real images (any loss)
   config.loss.out_of_bound = 0.0        # > 0: weight of the penalty on G outputs outside [-1, 1]
   config.loss.dynamic_steps = ml_collections.ConfigDict(dict(
@@ -134,6 +149,37 @@ def get_config():
       kid_subsets=100,
       kid_subset_size=1000,
       seed=1234,                        # noise of the generated samples
+  ))
+
+  config.evals.intra_fid = ml_collections.ConfigDict(dict(
+      every=0, final=False,             # class-conditional: FID per class, averaged
+      num_samples=200,                  # samples per class (periodic / final)
+      final_num_samples=1000,
+      reference_split="test", reference_count=0, reference_seed=0,
+      resize="tf1_bilinear", weights="", allow_unverified_weights=False,
+      inception_score=False, is_splits=10, cache_dir="", batch_size=0,
+      kid_subsets=1, kid_subset_size=1000, seed=1234,
+  ))
+  # judged by a classifier trained in the repo (gan_jax/classifiers, once, cached)
+  config.evals.conditional_score = ml_collections.ConfigDict(dict(
+      every=0, final=False,             # multi-hot models: the i-CLEVR report's score
+      num_samples=1,                    # samples per condition (periodic / final)
+      final_num_samples=10,
+      lists="test,new_test",            # the dataset's condition lists
+      seed=1234, batch_size=64,
+      classifier_steps=0,               # 0: the dataset's recipe (gan_jax/classifiers)
+  ))
+  config.evals.class_accuracy = ml_collections.ConfigDict(dict(
+      every=0, final=False,             # class-conditional models: the classifier agrees
+      num_samples=1000,                 # with the asked class (overall, per class)
+      final_num_samples=10000,
+      seed=1234, batch_size=100, classifier_steps=0,
+  ))
+  config.evals.class_histogram = ml_collections.ConfigDict(dict(
+      every=0, final=False,             # samples' classes: histogram, KL to uniform,
+      num_samples=1000,                 # classes covered (mode collapse)
+      final_num_samples=10000,
+      seed=1234, batch_size=100, classifier_steps=0,
   ))
 
   config.log_every = 50                 # terminal + TensorBoard scalars

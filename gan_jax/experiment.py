@@ -10,6 +10,7 @@ sampler, the jitted steps and the data and evaluator hooks.
 import functools
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
@@ -101,9 +102,13 @@ class Experiment:
                       if config.model.conditional else Condition())
     self.sampler = LatentSampler(config.model.latent_dim, self.condition,
                                  config.model.latent_dist)
+    self.aux_classes = self.condition.num_classes if config.loss.acgan.weight > 0 else 0
+    if config.loss.acgan.weight > 0 and not self.condition.active:
+      raise ConfigError("loss.acgan.weight > 0 (ACGAN) needs a conditional model: set "
+                        "model.conditional=True (and usually model.d_label_input=none).")
     self.generator, self.discriminator = models.build(
         config.model, channels=self.channels, image_size=config.data.image_size,
-        condition=self.condition)
+        condition=self.condition, aux_classes=self.aux_classes)
     self.objective = losses.build(config.loss)
     plateau = config.lr_plateau
     self.g_tx = optimizers.make(config.g_optimizer, "g_optimizer", plateau)
@@ -181,7 +186,8 @@ class Experiment:
     model = {k: m[k] for k in ("name", "latent_dim", "g_hidden", "d_hidden", "conditional")}
     if m.conditional:
       model.update(g_label_dim=m.g_label_dim, d_label_input=m.d_label_input,
-                   label_kind=self.condition.kind, num_classes=self.condition.num_classes)
+                   label_kind=self.condition.kind, num_classes=self.condition.num_classes,
+                   g_label_bias=m.g_label_bias, aux_classes=self.aux_classes)
     model.update({k: v for k, v in m[m.name].to_dict().items() if k != "conv_impl"})
     return checkpointing.describe(model, self.config.data.image_size, self.config.data.name,
                                   self.config.loss.name, self.abstract_state)
@@ -192,10 +198,50 @@ class Experiment:
     """Generator outputs in [-1, 1] (inference mode) for given inputs."""
     return np.asarray(jax.device_get(self._sample(state, z, y)))
 
-  def grid_inputs(self, n: int, seed: int):
-    """The fixed sample grid's ``(z, y, columns)`` (one row per class when class-conditional)."""
+  def grid_inputs(self, n: int, seed: int, labels=None):
+    """The fixed sample grid's ``(z, y, columns)``: one row per class when class-conditional;
+    for multi-hot conditions one row per condition of the dataset's ``test`` list (as many
+    as fit 8 columns); with ``labels`` (see ``parse_labels``) one row per given label. The
+    same noise runs down each column."""
     key = jax.random.fold_in(jax.random.PRNGKey(seed), GRID_NOISE_SALT)
-    return self.sampler.grid(key, n)
+    c = self.condition
+    if labels is None and c.kind == "multi_hot" and self.spec.condition_lists is not None:
+      test = self.spec.condition_lists("test")
+      labels = test[:max(1, min(len(test), n // 8))]
+    if labels is None or not c.active:
+      return self.sampler.grid(key, n)
+    labels = np.asarray(labels)
+    cols = max(1, n // len(labels))
+    z = self.sampler.noise(key, (cols, self.sampler.latent_dim))
+    return (jnp.tile(z, (len(labels), 1)), jnp.asarray(np.repeat(labels, cols, axis=0)), cols)
+
+  def parse_labels(self, text: str) -> np.ndarray:
+    """Labels asked for on the command line, one grid row each: class indices or names
+    separated by commas (``3,7`` or ``Trouser,Bag``); multi-hot conditions separated by
+    semicolons, their labels by commas (``red circle,blue square;gray triangle``)."""
+    c, names = self.condition, list(self.spec.class_names)
+    if not c.active:
+      raise ConfigError("--labels needs a conditional model (model.conditional=True).")
+
+    def index(item: str) -> int:
+      item = item.strip()
+      if item in names:
+        return names.index(item)
+      if item.isdigit() and int(item) < c.num_classes:
+        return int(item)
+      raise ConfigError(f"--labels: unknown label {item!r}; labels are 0..{c.num_classes - 1}"
+                        + (f" or one of {names}" if names else "") + ".")
+
+    if c.kind == "class":
+      return np.asarray([index(t) for t in text.replace(";", ",").split(",") if t.strip()],
+                        np.int32)
+    rows = [r for r in text.split(";") if r.strip()]
+    out = np.zeros((len(rows), c.num_classes), np.float32)
+    for i, row in enumerate(rows):
+      out[i, [index(t) for t in row.split(",") if t.strip()]] = 1.0
+    if not len(out):
+      raise ConfigError("--labels is empty.")
+    return out
 
   def generate(self, state, num: int, seed: int, batch_size: int):
     """``num`` samples as uint8, and their labels: sample i is drawn from ``(seed, i)`` alone,
@@ -209,6 +255,28 @@ class Experiment:
       labels.append(None if y is None else np.asarray(y))
     images = np.concatenate(images)[:num]
     return images, (None if labels[0] is None else np.concatenate(labels)[:num])
+
+  def generate_with_labels(self, state, labels, seed: int, batch_size: int) -> np.ndarray:
+    """uint8 samples for given labels (class indices or multi-hot vectors), the noise of
+    sample i drawn from ``(seed, i)`` alone, as ``generate`` draws it."""
+    from gan_jax.metrics.preprocess import quantize
+    labels = np.asarray(labels)
+    key = jax.random.PRNGKey(seed)
+    out = []
+    for start in range(0, len(labels), batch_size):
+      z, _ = self._draw_indexed(key, start, batch_size)
+      y = labels[start:start + batch_size]
+      n = len(y)
+      if n < batch_size:  # one compiled shape: pad with the first label
+        y = np.concatenate([y, np.repeat(y[:1], batch_size - n, axis=0)])
+      out.append(quantize(self.sample(state, z, y))[:n])
+    return np.concatenate(out)
+
+  def samples(self, state):
+    """The generator of ``state`` as evaluators see it (``evaluators.Samples``)."""
+    return evaluators.Samples(
+        draw=lambda n, seed, bs: self.generate(state, n, seed, bs),
+        with_labels=lambda y, seed, bs: self.generate_with_labels(state, y, seed, bs))
 
   # ---- data ------------------------------------------------------------------------------
 
@@ -248,6 +316,17 @@ class Experiment:
     return pipeline.images_for_metrics(s, idx, d.image_size, d.resize, d.crop,
                                        d.decode_threads), what
 
+  def labelled_reference(self, split: str, count: int, seed: int):
+    """``reference_images`` with the images' labels: ``(images, labels, description)``."""
+    images, what = self.reference_images(split, count, seed)
+    s = self.load_split(split)
+    idx = data.subset_indices(len(s), count, seed)
+    if s.shape:
+      labels = np.concatenate([s.read(idx[i:i + 1024])[1] for i in range(0, len(idx), 1024)])
+    else:
+      labels = np.asarray([s.read_image(int(i))[1] for i in idx])
+    return images, labels, what
+
   # ---- evaluators ------------------------------------------------------------------------
 
   def evaluators(self, enabled_only: bool = True) -> list:
@@ -255,6 +334,8 @@ class Experiment:
     ctx = evaluators.EvalContext(
         mesh=self.mesh, reference_images=self.reference_images,
         dataset={"name": d.name, "image_size": d.image_size, "data_resize": d.resize},
-        condition=self.condition, cache_dir=d.cache_dir or fetch.default_cache_dir())
+        condition=self.condition, cache_dir=d.cache_dir or fetch.default_cache_dir(),
+        spec=self.spec, load_split=self.load_split, crop=d.crop,
+        labelled_reference=self.labelled_reference)
     built = evaluators.build_all(self.config.evals, ctx)
     return [e for e in built if e.enabled] if enabled_only else built

@@ -2,6 +2,7 @@
 
   python -m gan_jax.main --config=configs/dcgan_mnist.py [--workdir=runs/dcgan_mnist]
   python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=sample
+  python -m gan_jax.main --config=configs/cgan_shapes.py --mode=sample --labels="red circle;blue square,gray triangle"
   python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=eval
   python -m gan_jax.main --config=configs/dcgan_mnist.py --config.model.latent_dim=64
 
@@ -29,6 +30,9 @@ flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"],
                   "train (resumes when the workdir has checkpoints), sample (a grid from the newest "
                   "checkpoint), or eval (every enabled evaluator's final protocol on the newest "
                   "checkpoint; prints every metric as JSON).")
+flags.DEFINE_string("labels", "", "--mode=sample: one grid row per label: class indices or "
+                    "names (3,7 or Trouser,Bag); multi-hot conditions separated by ';', their "
+                    "labels by ',' ('red circle,blue square;gray triangle').")
 flags.DEFINE_string("coordinator_address", None, "host:port of process 0 (many-process runs).")
 flags.DEFINE_integer("num_processes", None, "Number of processes (many-process runs).")
 flags.DEFINE_integer("process_id", None, "This process's index (many-process runs).")
@@ -63,7 +67,7 @@ def main(argv):
     if FLAGS.mode == "train":
       train.train_and_evaluate(FLAGS.config, workdir)
     elif FLAGS.mode == "sample":
-      print(train.sample(FLAGS.config, workdir))
+      print(train.sample(FLAGS.config, workdir, labels=FLAGS.labels))
     else:
       import json
       print(json.dumps(train.evaluate(FLAGS.config, workdir)))

@@ -133,6 +133,14 @@ def _writer(workdir: str):
   return metric_writers.AsyncWriter(metric_writers.SummaryWriter(workdir))
 
 
+def _save_eval_images(workdir: str, result):
+  """An evaluation's figures as ``<workdir>/evals/<evaluator>_<name>_step<N>.png``."""
+  if jax.process_index() == 0:
+    for name, img in result.images.items():
+      images.save_png(img, os.path.join(workdir, "evals",
+                                        f"{result.evaluator}_{name}_step{result.step:06d}.png"))
+
+
 def _checkpointer(config, workdir):
   return checkpointing.Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
 
@@ -201,9 +209,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     def run(step, final):
       if final:
         ckpt.wait()  # the trained model is safe on disk before the long evaluation
-      result = ev.evaluate(lambda n, seed, bs: exp.generate(state, n, seed, bs), step, final)
+      result = ev.evaluate(exp.samples(state), step, final)
       writer.write_scalars(step, {("final_" if final else "") + k: v
                                   for k, v in result.scalars.items()})
+      if result.images:
+        writer.write_images(step, {f"{ev.name}/{k}": v[None] for k, v in result.images.items()})
+      _save_eval_images(workdir, result)
       evaluators.append_result(workdir, result.record())
       progress.clear_bar()
       logging.info("Step %d: %s on %d samples (%.0fs)%s", step, result.describe(),
@@ -271,12 +282,15 @@ def restore_for_inference(exp: Experiment, workdir: str):
     ckpt.close()
 
 
-def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> str:
-  """Restores the newest checkpoint and writes a grid of ``num_samples`` samples."""
+def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None, labels: str = "") -> str:
+  """Restores the newest checkpoint and writes a grid of ``num_samples`` samples: one row
+  per class (or per test condition) for conditional models, or per label of ``labels``
+  (``Experiment.parse_labels``)."""
   workdir = os.path.abspath(workdir)
   exp = Experiment(config, mesh)
+  asked = exp.parse_labels(labels) if labels else None
   state, step = restore_for_inference(exp, workdir)
-  z, y, cols = exp.grid_inputs(config.num_samples, config.sample_seed)
+  z, y, cols = exp.grid_inputs(config.num_samples, config.sample_seed, asked)
   samples = exp.sample(state, z, y)
   base = os.path.join(workdir, "samples", f"sample_step{step:06d}_seed{config.sample_seed}")
   if jax.process_index() == 0:
@@ -301,7 +315,8 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
   state, step = restore_for_inference(exp, workdir)
   out = {"step": step}
   for ev in evals:
-    result = ev.evaluate(lambda n, seed, bs: exp.generate(state, n, seed, bs), step, True)
+    result = ev.evaluate(exp.samples(state), step, True)
+    _save_eval_images(workdir, result)
     evaluators.append_result(workdir, result.record())
     logging.info("Step %d: %s: %s (%.0fs); appended to %s/results.json", step, ev.name,
                  result.describe(), result.seconds, workdir)

@@ -67,13 +67,20 @@ def offline_cache(tmp_path_factory):
 
 
 def batch_for(config, seed=0, channels=1):
-  """A fixed random batch for ``config`` (labels drawn for the synthetic dataset's 2 classes)."""
+  """A fixed random batch for ``config``: labels drawn for its dataset's classes (class
+  indices, or multi-hot vectors with at least one label on)."""
   import numpy as np
+  from gan_jax import data
+  spec = data.DATASETS.get(config.data.name)
   rng = np.random.default_rng(seed)
   shape = (config.loss.d_steps, config.data.batch_size, config.data.image_size,
            config.data.image_size, channels)
-  return {"image": rng.uniform(-1, 1, shape).astype(np.float32),
-          "label": rng.integers(0, 2, shape[:2]).astype(np.int32)}
+  if spec.label_kind == "multi_hot":
+    labels = rng.integers(0, 2, shape[:2] + (spec.num_classes,)).astype(np.float32)
+    labels[..., 0] = np.maximum(labels[..., 0], labels.sum(-1) == 0)
+  else:
+    labels = rng.integers(0, max(spec.num_classes, 2), shape[:2]).astype(np.int32)
+  return {"image": rng.uniform(-1, 1, shape).astype(np.float32), "label": labels}
 
 
 def configured(config, overrides: dict):

@@ -17,6 +17,12 @@ VARIANTS = {
     "cdcgan": {"model.conditional": True},
     "began": {"model.name": "began", "loss.name": "began", "model.began.filters": 8,
               "model.began.code_dim": 8},
+    # multi-hot conditions: ACGAN (D predicts the tags), conditional BEGAN with the mismatch term
+    "acgan_tags": {"data.name": "synthetic_tags", "model.conditional": True,
+                   "model.d_label_input": "none", "loss.acgan.weight": 1.0},
+    "cbegan_tags": {"data.name": "synthetic_tags", "model.conditional": True,
+                    "model.name": "began", "loss.name": "began", "model.began.filters": 8,
+                    "model.began.code_dim": 8, "loss.began.mismatch_weight": 1.0},
 }
 # One SGD step only (its double-backward compiles slowly on 8 emulated devices).
 SGD_ONLY = {"wgan_gp_augmented": {"loss.name": "wgan_gp", "model.dcgan.d_norm": "layer",
@@ -88,7 +94,7 @@ def restore(workdir, config):
   return jax.device_get(state), step
 
 
-@pytest.mark.parametrize("variant", ["dcgan", "cdcgan", "dynamic"])
+@pytest.mark.parametrize("variant", ["dcgan", "cdcgan", "cbegan_tags", "dynamic"])
 def test_train_6_then_resume_to_12_is_bit_identical_to_12_straight(test_config, tmp_path, variant):
   if variant == "dynamic":  # the dynamic critic count (one real batch per step)
     config = configured(test_config, {"loss.dynamic_steps.enabled": True,

@@ -135,9 +135,12 @@ def _mnist_offline(split, cache_dir):
 
 DATASETS.register("mnist", DatasetSpec(
     channels=1, native_size=28, num_classes=10, tfds_name="mnist", offline=_mnist_offline,
+    class_names=tuple(str(i) for i in range(10)),
     download_url="https://storage.googleapis.com/cvdf-datasets/mnist/"))
 DATASETS.register("fashion_mnist", DatasetSpec(
     channels=1, native_size=28, num_classes=10, tfds_name="fashion_mnist", offline=_fashion_offline,
+    class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                 "Sneaker", "Bag", "Ankle boot"),
     download_url="http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"))
 
 DATASETS.register("celeb_a", DatasetSpec(

@@ -99,7 +99,8 @@ def _store_name(base: str) -> str:
 def _from_prepared_tfds(builder, spec, split, cache_dir) -> RecordSource:
   desc = f"TFDS {builder.info.full_name} ({builder.data_dir})"
   if str(builder.info.file_format or "").lower().endswith("array_record"):
-    return _data_source(builder.name, split, builder.data_dir_root, spec, desc)
+    name = builder.name + (f"/{builder.builder_config.name}" if builder.builder_config else "")
+    return _data_source(name, split, builder.data_dir_root, spec, desc)
   name = _store_name(f"{builder.info.full_name}")
   store_dir = os.path.join(cache_dir, "tfds")
   if not _stored(name, store_dir):
@@ -118,6 +119,18 @@ def _host_port(url: str) -> tuple[str, int]:
 def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str]:
   """(the split, "") from TFDS, or (None, why not)."""
   import tensorflow_datasets as tfds
+  if spec.local_builder:  # drawn here: prepared on first use, no network involved
+    import importlib
+    importlib.import_module(spec.local_builder)  # registers the builder
+    # prepared as TFDS's default (tfrecord), so ``tfds.load`` reads it as any TFDS dataset;
+    # gan_jax reads its array_record copy by index
+    builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
+    if not builder.is_prepared():
+      logging.info("Preparing TFDS %s in %s (once, no download)", spec.tfds_name,
+                   builder.data_dir)
+      tfds.disable_progress_bar()
+      builder.download_and_prepare()
+    return _from_prepared_tfds(builder, spec, split, cache_dir), ""
   builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
   if builder.is_prepared():
     return _from_prepared_tfds(builder, spec, split, cache_dir), ""
@@ -172,9 +185,9 @@ def load_split(name: str, split: str, *, source: str = "auto", tfds_data_dir: st
     return folder_lib.FolderSource(folder_lib.split_root(folder, split), folder_channels,
                                    skip_unreadable)
   spec = DATASETS.get(name)
-  if name == "synthetic":
-    from gan_jax.data.synthetic import synthetic
-    return synthetic(split, synthetic_size, channels=spec.channels)
+  if name in ("synthetic", "synthetic_tags"):
+    from gan_jax.data import synthetic
+    return getattr(synthetic, name)(split, synthetic_size, channels=spec.channels)
   cache_dir = cache_dir or fetch.default_cache_dir()
   why = ""
   if source in ("auto", "tfds") and spec.tfds_name:

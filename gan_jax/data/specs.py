@@ -84,6 +84,13 @@ class DatasetSpec:
   image_key: str = "image"
   label_key: str | None = "label"
   manual: str = ""  # how to prepare it when it cannot be downloaded here
+  class_names: tuple[str, ...] = ()  # names of the labels (grids, histograms, --labels)
+  local_builder: str = ""  # module of a TFDS builder that prepares it here, with no network
+  # fixed lists of conditions to evaluate on: name -> labels (N, K) (the shapes dataset's)
+  condition_lists: Callable[[str], np.ndarray] | None = None
+
+  def class_name(self, i: int) -> str:
+    return self.class_names[i] if i < len(self.class_names) else str(i)
 
   def label_shape(self) -> tuple[int, ...]:
     return (self.num_classes,) if self.label_kind == "multi_hot" else ()

@@ -1,4 +1,5 @@
-"""Procedurally drawn shapes, for tests and benchmarks (no download; small, held in memory)."""
+"""Procedurally drawn shapes, for tests and benchmarks (no download; small, held in memory):
+``synthetic`` (2 classes) and ``synthetic_tags`` (3 multi-hot tags)."""
 
 import numpy as np
 
@@ -21,4 +22,22 @@ def synthetic(split: str, size: int, image_size: int = 28, channels: int = 1,
   return ArraySource(images, labels, f"synthetic shapes ({size} images, seed {seed})")
 
 
-DATASETS.register("synthetic", DatasetSpec(channels=1, native_size=28, num_classes=2))
+def synthetic_tags(split: str, size: int, image_size: int = 28, channels: int = 1,
+                   seed: int = 0) -> ArraySource:
+  """The same images with multi-hot tags: (square, bright, large), at least one on."""
+  src = synthetic(split, size, image_size, channels, seed)
+  img = src.images.astype(np.float32)
+  on = img > 0
+  area = on.reshape(size, -1).mean(-1)
+  brightness = img.reshape(size, -1).max(-1)
+  tags = np.stack([src.labels == 1, brightness > 0.75 * 255, area > np.median(area)], -1)
+  tags[~tags.any(-1), 0] = True  # at least one tag on
+  return ArraySource(src.images, tags.astype(np.float32),
+                     f"synthetic shapes with tags ({size} images, seed {seed})")
+
+
+DATASETS.register("synthetic", DatasetSpec(channels=1, native_size=28, num_classes=2,
+                                           class_names=("disc", "square")))
+DATASETS.register("synthetic_tags", DatasetSpec(
+    channels=1, native_size=28, num_classes=3, label_kind="multi_hot",
+    class_names=("square", "bright", "large")))

@@ -1,8 +1,8 @@
 """Evaluators by name, declared in ``config.evals`` (see ``base.py`` for the protocol)."""
 
-from gan_jax.evaluators import fid  # noqa: F401  (register the evaluators)
+from gan_jax.evaluators import classified, fid  # noqa: F401  (register the evaluators)
 from gan_jax.evaluators.base import (EVALUATORS, EvalContext, EvalResult, Evaluator,  # noqa: F401
-                                     append_result)
+                                     Samples, append_result)
 
 
 def build_all(evals_cfg, ctx: EvalContext) -> list[Evaluator]:

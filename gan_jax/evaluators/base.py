@@ -22,6 +22,18 @@ Generate = Callable[[int, int, int], tuple[Any, Any]]
 
 
 @dataclasses.dataclass(frozen=True)
+class Samples:
+  """The generator as evaluators see it. ``samples(num, seed, batch_size)`` draws z and the
+  labels (``Generate``); ``with_labels(labels, seed, batch_size)`` generates for given
+  labels (class indices or multi-hot vectors), z of sample i from (seed, i) alone."""
+  draw: Generate
+  with_labels: Callable[[Any, int, int], Any]
+
+  def __call__(self, num: int, seed: int, batch_size: int):
+    return self.draw(num, seed, batch_size)
+
+
+@dataclasses.dataclass(frozen=True)
 class EvalContext:
   """What evaluators may use, bound when the experiment is built."""
   mesh: Any
@@ -31,6 +43,11 @@ class EvalContext:
   dataset: dict        # name, image_size, data_resize: recorded in every protocol
   condition: Any       # models.Condition of the generator
   cache_dir: str       # default cache dir for reference statistics and weights
+  spec: Any = None     # data.DatasetSpec of the training dataset (classes, their names)
+  load_split: Callable[[str], Any] | None = None  # split name -> data.Source
+  crop: int = 0        # data.crop: with image_size and data_resize, the preprocessing
+  # labelled_reference(split, count, seed) -> (uint8 images, labels, description)
+  labelled_reference: Callable[[str, int, int], tuple[Any, Any, str]] | None = None
 
 
 @dataclasses.dataclass
@@ -42,11 +59,14 @@ class EvalResult:
   protocol: dict
   seconds: float
   num_samples: int
+  details: dict = dataclasses.field(default_factory=dict)  # non-scalar results (JSON)
+  images: dict = dataclasses.field(default_factory=dict)   # name -> uint8 (H, W, C) figure
 
   def record(self) -> dict:
     """One entry of ``results.json``."""
     return {"evaluator": self.evaluator, "step": self.step, "final": self.final,
             **self.scalars, "num_samples": self.num_samples, "seconds": self.seconds,
+            **({"details": self.details} if self.details else {}),
             "protocol": self.protocol}
 
   def describe(self) -> str:

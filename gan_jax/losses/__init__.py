@@ -1,12 +1,12 @@
 """GAN objectives by name (``config.loss.name``); hyper-parameters from ``config.loss.<name>``;
-penalties any objective can carry: ``loss.r1_gamma`` (R1 on real images) and
-``loss.out_of_bound`` (generator outputs outside [-1, 1])."""
+what any objective can carry: ``loss.r1_gamma`` (R1 on real images), ``loss.out_of_bound``
+(generator outputs outside [-1, 1]) and ``loss.acgan`` (an auxiliary classifier's loss)."""
 
 import dataclasses
 
 from gan_jax.errors import ConfigError
 from gan_jax.losses import began, standard, wgan  # noqa: F401  (register the objectives)
-from gan_jax.losses import penalties
+from gan_jax.losses import acgan, penalties
 from gan_jax.losses.base import OBJECTIVES, GANInputs, Objective  # noqa: F401
 
 
@@ -36,5 +36,9 @@ def build(loss_cfg) -> Objective:
   (objectives without hyper-parameters have no block), and the configured penalties."""
   factory = OBJECTIVES.get(loss_cfg.name)
   hparams = loss_cfg[loss_cfg.name].to_dict() if loss_cfg.name in loss_cfg else {}
-  return with_penalties(factory(**hparams), loss_cfg.get("r1_gamma", 0.0),
-                        loss_cfg.get("out_of_bound", 0.0))
+  objective = with_penalties(factory(**hparams), loss_cfg.get("r1_gamma", 0.0),
+                             loss_cfg.get("out_of_bound", 0.0))
+  if "acgan" in loss_cfg:
+    objective = acgan.with_aux_classifier(objective, loss_cfg.acgan.weight,
+                                          loss_cfg.acgan.d_fake_class)
+  return objective

@@ -13,8 +13,19 @@ used in this step), ``M`` = L(x) + |gamma L(x) - L(G(z))|, the convergence measu
 discriminator's one forward pass (as carpedm20/BEGAN-tensorflow computes it; lower is
 better), and ``L_fake_g`` (L(G(z)) in the generator update). ``lr_plateau.metric = 'M'``
 halves the learning rates when M stops improving.
+
+Conditional BEGAN (the conditional-BEGAN report), ``mismatch_weight`` > 0: D is also shown
+each real image under a wrong condition, the condition of the next image in the batch (the
+batch rolled by one; pairs whose two conditions are equal are left out, and the term is 0
+when every pair is), and rewarded for
+reconstructing it badly, up to ``mismatch_cap`` x L(x) (the report: 1.5; beyond that D
+would lose its autoencoding): with L_w the mean reconstruction error under wrong conditions,
+  L_D += mismatch_weight * relu(mismatch_cap * sg(L(x)) - L_w),
+sg = stop-gradient, so the cap never pays D for reconstructing real images worse. Logged:
+``L_wrong`` = L_w.
 """
 
+import jax
 import jax.numpy as jnp
 
 from gan_jax.errors import ConfigError
@@ -28,21 +39,46 @@ def reconstruction_loss(images, out):
   return jnp.mean(jnp.abs(images - out.reconstruction))
 
 
+def mismatch_loss(inputs):
+  """``(L_w, pairs)``: the mean reconstruction error of the real images under the next image's
+  condition, over the ``pairs`` whose conditions differ (0 when none does)."""
+  y = inputs.real_labels
+  if y is None:
+    raise ConfigError("loss.began.mismatch_weight > 0 needs a conditional model: set "
+                      "model.conditional=True.")
+  wrong = jnp.roll(y, 1, axis=0)
+  differs = (wrong != y) if y.ndim == 1 else jnp.any(wrong != y, axis=-1)
+  out = inputs.critic(inputs.real, wrong)
+  err = jnp.mean(jnp.abs(inputs.real - out.reconstruction).reshape(y.shape[0], -1), axis=-1)
+  w = differs.astype(err.dtype)
+  return jnp.sum(w * err) / jnp.maximum(jnp.sum(w), 1.0), jnp.sum(w)
+
+
 @OBJECTIVES.register("began")
-def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0) -> Objective:
+def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0,
+          mismatch_weight: float = 0.0, mismatch_cap: float = 1.5) -> Objective:
   if not 0 < gamma <= 1:
     raise ConfigError(f"loss.began.gamma must be in (0, 1], got {gamma}.")
   if not lambda_k > 0:
     raise ConfigError(f"loss.began.lambda_k must be > 0, got {lambda_k}.")
   if not 0 <= k_init <= 1:
     raise ConfigError(f"loss.began.k_init must be in [0, 1], got {k_init}.")
+  if mismatch_weight < 0 or not mismatch_cap > 0:
+    raise ConfigError(f"loss.began.mismatch_weight must be >= 0 and mismatch_cap > 0, got "
+                      f"{mismatch_weight} and {mismatch_cap}.")
 
   def d_loss(real_out, fake_out, inputs, state):
     l_real = reconstruction_loss(inputs.real, real_out)
     l_fake = reconstruction_loss(inputs.fake, fake_out)
     k = state["k"]
     m = l_real + jnp.abs(gamma * l_real - l_fake)
-    return l_real - k * l_fake, {"L_real": l_real, "L_fake": l_fake, "k": k, "M": m}
+    value, metrics = l_real - k * l_fake, {"L_real": l_real, "L_fake": l_fake, "k": k, "M": m}
+    if mismatch_weight > 0:
+      l_wrong, pairs = mismatch_loss(inputs)
+      metrics["L_wrong"] = l_wrong
+      value = value + mismatch_weight * (pairs > 0) * jax.nn.relu(
+          mismatch_cap * jax.lax.stop_gradient(l_real) - l_wrong)
+    return value, metrics
 
   def g_loss(fake_out, inputs, state):
     del state

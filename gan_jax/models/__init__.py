@@ -8,8 +8,10 @@ from gan_jax.models.registry import MODELS
 from gan_jax.registry import check_choice
 
 
-def build(model_cfg, *, channels: int, image_size: int, condition: Condition):
-  """``(generator, discriminator)`` of ``model_cfg.name``."""
+def build(model_cfg, *, channels: int, image_size: int, condition: Condition,
+          aux_classes: int = 0):
+  """``(generator, discriminator)`` of ``model_cfg.name``; ``aux_classes`` > 0 gives D an
+  auxiliary classifier (ACGAN)."""
   check_choice("model.d_label_input", model_cfg.d_label_input, D_LABEL_INPUTS)
   return MODELS.get(model_cfg.name)(model_cfg, channels=channels, image_size=image_size,
-                                    condition=condition)
+                                    condition=condition, aux_classes=aux_classes)

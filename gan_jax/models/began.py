@@ -14,6 +14,12 @@ followed by a 1x1 convolution (``bilinear``, the conditional-BEGAN report).
 D returns ``DOutput(logits=-L1 error per image, reconstruction=D(x))``: the logits are
 the negated per-example reconstruction error, so "higher = more real" holds as for other
 discriminators.
+
+Conditional (the conditional-BEGAN report): a learned embedding of the condition
+(``model.g_label_dim`` wide; the report: 16) beside z at G's input, followed by G's first
+fully connected layer; in D, the embedding beside the code at the bottleneck, followed by a
+fully connected layer back to ``code_dim`` before the decoder. G and D learn their own
+embeddings.
 """
 
 import flax.linen as nn
@@ -22,7 +28,7 @@ import jax.numpy as jnp
 
 from gan_jax.errors import ConfigError
 from gan_jax.models import layers
-from gan_jax.models.conditioning import Condition, DOutput
+from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding
 from gan_jax.models.dcgan import downsample2x, upsample2x
 from gan_jax.models.registry import MODELS
 from gan_jax.registry import check_choice
@@ -70,13 +76,16 @@ class BEGANGenerator(nn.Module):
   channels: int
   image_size: int
   upsample: str = "nearest"
+  condition: Condition = Condition()
+  label_dim: int = 16
 
   @nn.compact
   def __call__(self, z, y=None, train: bool = True):
     """Training: the decoder's linear output (the out-of-bound penalty sees it whole);
     inference (samples, grids, evaluation): clipped to the pixel range [-1, 1], as the
     paper's ports do when they save images."""
-    del y
+    if self.condition.active:
+      z = jnp.concatenate([z, LabelEmbedding(self.condition, self.label_dim)(y)], axis=-1)
     x = Decoder(self.filters, self.channels, self.image_size, self.upsample)(z)
     return x if train else jnp.clip(x, -1.0, 1.0)
 
@@ -88,10 +97,12 @@ class BEGANDiscriminator(nn.Module):
   image_size: int
   upsample: str = "nearest"
   downsample: str = "conv"
+  condition: Condition = Condition()
+  label_dim: int = 16
 
   @nn.compact
   def __call__(self, x, y=None, train: bool = True):
-    del y, train
+    del train
     r = num_stages(self.image_size)
     n = self.filters
     h = nn.elu(_conv(n)(x))
@@ -104,25 +115,32 @@ class BEGANDiscriminator(nn.Module):
         else:
           h = nn.elu(_conv(n * (i + 1), k=1)(downsample2x(h, "bilinear")))
     code = nn.Dense(self.code_dim, kernel_init=_INIT)(h.reshape(h.shape[0], -1))
+    if self.condition.active:
+      e = LabelEmbedding(self.condition, self.label_dim)(y)
+      code = nn.Dense(self.code_dim, kernel_init=_INIT)(jnp.concatenate([code, e], axis=-1))
     rec = Decoder(n, self.channels, self.image_size, self.upsample)(code)
     err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
     return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec)
 
 
 @MODELS.register("began")
-def build(cfg, *, channels: int, image_size: int, condition: Condition):
+def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
   """``cfg`` is ``config.model``; its own fields are under ``cfg.began`` (``g_hidden`` and
-  ``d_hidden`` are not used: both networks have ``began.filters``)."""
+  ``d_hidden`` are not used: both networks have ``began.filters``; conditional models embed
+  the label in ``g_label_dim`` dimensions)."""
   own = cfg.began
-  if condition.active:
-    raise ConfigError("model.name='began' is unconditional: set model.conditional=False.")
+  if aux_classes:
+    raise ConfigError("model.name='began' has no auxiliary classifier: set loss.acgan.weight=0.")
+  if condition.active and cfg.g_label_dim < 1:
+    raise ConfigError("a conditional began model needs model.g_label_dim >= 1 (the report: 16).")
   check_choice("model.began.upsample", own.upsample, UPSAMPLES)
   check_choice("model.began.downsample", own.downsample, DOWNSAMPLES)
   if own.filters < 1 or own.code_dim < 1:
     raise ConfigError(f"model.began.filters and code_dim must be >= 1, got {own.filters} and "
                       f"{own.code_dim}.")
   num_stages(image_size)
-  g = BEGANGenerator(own.filters, channels, image_size, own.upsample)
+  g = BEGANGenerator(own.filters, channels, image_size, own.upsample, condition,
+                     cfg.g_label_dim)
   d = BEGANDiscriminator(own.filters, own.code_dim, channels, image_size, own.upsample,
-                         own.downsample)
+                         own.downsample, condition, cfg.g_label_dim)
   return g, d

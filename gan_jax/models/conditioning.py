@@ -56,15 +56,21 @@ class Condition:
 class LabelEmbedding(nn.Module):
   """Labels -> (B, features): a learned embedding (a bias-free linear map of the label
   vector, i.e. an embedding table for class indices, a sum of tag embeddings for multi-hot),
-  or with ``features=0`` the label vector itself (one-hot / multi-hot)."""
+  with ``use_bias`` a fully connected layer with PyTorch's default init (the i-CLEVR
+  conditional-DCGAN report's ``Linear(24, 200)``), or with ``features=0`` the label vector
+  itself (one-hot / multi-hot)."""
   condition: Condition
   features: int
+  use_bias: bool = False
 
   @nn.compact
   def __call__(self, y):
     v = self.condition.vector(y)
     if self.features == 0:
       return v
+    if self.use_bias:
+      from gan_jax.models.common import TorchDense
+      return TorchDense(self.features)(v)
     return nn.Dense(self.features, use_bias=False, kernel_init=nn.initializers.normal(1.0))(v)
 
 
@@ -72,25 +78,52 @@ class LabelPlanes(nn.Module):
   """Labels as extra input channels of an (B, H, W, C) image.
 
   ``planes``: one constant plane per label (the label vector tiled over the image, the
-  usual conditional-DCGAN input); ``dense_plane``: a linear map of the label vector to one
-  H x W plane (the i-CLEVR conditional-DCGAN report)."""
+  usual conditional-DCGAN input); ``dense_plane``: a fully connected layer from the label
+  vector to one H x W plane (the i-CLEVR conditional-DCGAN report); ``projection`` and
+  ``none`` add nothing to the input (see ``DHead``)."""
   condition: Condition
   mode: str = "planes"
 
   @nn.compact
   def __call__(self, x, y):
+    if self.mode in ("projection", "none"):
+      return x
     b, h, w, _ = x.shape
     v = self.condition.vector(y)
     if self.mode == "planes":
       planes = jnp.broadcast_to(v[:, None, None, :], (b, h, w, v.shape[-1]))
     elif self.mode == "dense_plane":
-      planes = nn.Dense(h * w)(v).reshape(b, h, w, 1)
+      from gan_jax.models.common import TorchDense
+      planes = TorchDense(h * w)(v).reshape(b, h, w, 1)
     else:
       check_choice("model.d_label_input", self.mode, D_LABEL_INPUTS)
     return jnp.concatenate([x, planes.astype(x.dtype)], axis=-1)
 
 
-D_LABEL_INPUTS = ("planes", "dense_plane")
+class DHead(nn.Module):
+  """The end of a discriminator, given its last hidden ``features`` (B, F) and its
+  unconditional ``logits`` (B,):
+
+  * ``label_input='projection'`` (Miyato & Koyama 2018, "cGANs with projection
+    discriminator"): logits + <embed(y), features>, ``embed`` a learned bias-free map of
+    the label vector (a class table, or a sum of tag vectors for multi-hot);
+  * ``aux_classes`` > 0: an auxiliary classifier, ``class_logits = Dense(aux_classes)``
+    of the features (ACGAN, Odena et al. 2017)."""
+  condition: Condition
+  label_input: str = "planes"
+  aux_classes: int = 0
+
+  @nn.compact
+  def __call__(self, features, logits, y):
+    if self.condition.active and self.label_input == "projection":
+      e = LabelEmbedding(self.condition, features.shape[-1], name="projection")(y)
+      logits = logits + jnp.sum(e * features, axis=-1)
+    class_logits = (nn.Dense(self.aux_classes, name="aux_classifier")(features)
+                    if self.aux_classes else None)
+    return DOutput(logits=logits, class_logits=class_logits)
+
+
+D_LABEL_INPUTS = ("planes", "dense_plane", "projection", "none")
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 

@@ -3,7 +3,8 @@ class- or tag-conditional.
 
 G: z (+ label embedding) -> ConvT(k4 s1 p0) to 4x4, then k4 s2 p1 ConvT blocks doubling
 to S x S (at 32 px: 4h, 2h, h, C channels). D: (image + label planes) -> Conv(h) LReLU ->
-[Conv(2^i h) BN LReLU]... -> Conv(1, k4 s1 p0). Weights N(0, 0.02); batch-norm scale as
+[Conv(2^i h) BN LReLU]... -> Conv(1, k4 s1 p0), then ``DHead`` (projection of the label,
+auxiliary classifier) on the flattened last hidden features. Weights N(0, 0.02); batch-norm scale as
 ``bn_scale_init``; convolution biases (PyTorch's default init) switchable per network.
 
 Up-sampling (the CelebA upsampling/WGAN study), ``upsample``:
@@ -18,8 +19,10 @@ a factor 4), antialiased linear down-sampling for ``bilinear`` (a 4-tap triangle
 bilinear up-sampling's transpose, up to a factor 4). The 1x1 -> 4x4 projection of G and
 D's last 4x4 -> 1x1 convolution are the same in all variants.
 
-``d_norm``: D's normalisation after each hidden convolution (``batch``, ``layer`` over
-H, W, C as in WGAN-GP, or ``none``); ``d_spectral_norm`` wraps every D convolution in
+``d_norm``: D's normalisation after each hidden convolution but the first (``batch``,
+``layer`` over H, W, C as in WGAN-GP, or ``none``; ``d_first_norm`` after the first too, as
+the i-CLEVR conditional-DCGAN report's D); ``d_last_bias``: a bias in D's last convolution
+only (that report); ``d_spectral_norm`` wraps every D convolution in
 spectral normalisation (Miyato et al. 2018; one power iteration per step, its vectors in
 ``batch_stats``).
 """
@@ -34,7 +37,7 @@ from gan_jax.errors import ConfigError
 from gan_jax.models import layers
 from gan_jax.registry import check_choice
 from gan_jax.models.common import BN_SCALE_INITS, batch_norm
-from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding, LabelPlanes
+from gan_jax.models.conditioning import Condition, DHead, LabelEmbedding, LabelPlanes
 from gan_jax.models.registry import MODELS
 
 
@@ -76,12 +79,14 @@ class DCGANGenerator(nn.Module):
   condition: Condition = Condition()
   label_dim: int = 50
   upsample: str = "transposed"
+  label_bias: bool = False
 
   @nn.compact
   def __call__(self, z, y=None, train: bool = True):
     n = num_upsamplings(self.image_size)
     if self.condition.active:
-      z = jnp.concatenate([z, LabelEmbedding(self.condition, self.label_dim)(y)], axis=-1)
+      e = LabelEmbedding(self.condition, self.label_dim, self.label_bias)(y)
+      z = jnp.concatenate([z, e], axis=-1)
     x = z.reshape(z.shape[0], 1, 1, z.shape[-1])
     def double(x, features):
       if self.upsample == "transposed":
@@ -110,6 +115,9 @@ class DCGANDiscriminator(nn.Module):
   upsample: str = "transposed"
   norm: str = "batch"
   spectral_norm: bool = False
+  first_norm: bool = False  # normalise after the first convolution too
+  last_bias: bool = False   # a bias in the last convolution (whatever use_bias says)
+  aux_classes: int = 0
 
   @nn.compact
   def __call__(self, x, y=None, train: bool = True):
@@ -117,8 +125,8 @@ class DCGANDiscriminator(nn.Module):
     if self.condition.active:
       x = LabelPlanes(self.condition, self.label_input)(x, y)
 
-    def conv(x, features, k, s, p):
-      layer = layers.Conv(features, k, s, p, impl=self.impl, use_bias=self.use_bias)
+    def conv(x, features, k, s, p, use_bias=self.use_bias):
+      layer = layers.Conv(features, k, s, p, impl=self.impl, use_bias=use_bias)
       if self.spectral_norm:
         return nn.SpectralNorm(layer)(x, update_stats=train)
       return layer(x)
@@ -135,15 +143,17 @@ class DCGANDiscriminator(nn.Module):
         return nn.LayerNorm(reduction_axes=(-3, -2, -1), feature_axes=-1)(x)
       return x
 
-    x = nn.leaky_relu(halve(x, self.hidden), self.slope)
+    x = halve(x, self.hidden)
+    x = nn.leaky_relu(norm(x) if self.first_norm else x, self.slope)
     for i in range(1, n):
       x = nn.leaky_relu(norm(halve(x, self.hidden * 2 ** i)), self.slope)
-    x = conv(x, 1, 4, 1, 0)
-    return DOutput(logits=x.reshape(x.shape[0]))
+    logits = conv(x, 1, 4, 1, 0, use_bias=self.use_bias or self.last_bias)
+    return DHead(self.condition, self.label_input, self.aux_classes)(
+        x.reshape(x.shape[0], -1), logits.reshape(x.shape[0]), y)
 
 
 @MODELS.register("dcgan")
-def build(cfg, *, channels: int, image_size: int, condition: Condition):
+def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
   """``cfg`` is ``config.model``; its own fields are under ``cfg.dcgan``."""
   own = cfg.dcgan
   check_choice("model.dcgan.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
@@ -153,9 +163,11 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition):
   num_upsamplings(image_size)
   g = DCGANGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size, impl=own.conv_impl,
                      use_bias=own.g_bias, bn_scale_init=own.bn_scale_init, condition=condition,
-                     label_dim=cfg.g_label_dim, upsample=own.upsample)
+                     label_dim=cfg.g_label_dim, upsample=own.upsample,
+                     label_bias=cfg.g_label_bias)
   d = DCGANDiscriminator(cfg.d_hidden, image_size, impl=own.conv_impl, use_bias=own.d_bias,
                          bn_scale_init=own.bn_scale_init, slope=own.d_slope, condition=condition,
                          label_input=cfg.d_label_input, upsample=own.upsample, norm=own.d_norm,
-                         spectral_norm=own.d_spectral_norm)
+                         spectral_norm=own.d_spectral_norm, first_norm=own.d_first_norm,
+                         last_bias=own.d_last_bias, aux_classes=aux_classes)
   return g, d

@@ -1,5 +1,8 @@
 """The MLP generator and discriminator of the DCGAN-vs-MLP MNIST study, optionally
-conditional (label embedding beside z; label vector beside the flattened image).
+conditional (label embedding beside z; at D, by ``model.d_label_input``: the label vector
+beside the flattened image (``planes``), a fully connected map of it to one image-sized
+vector (``dense_plane``), a projection on D's last hidden layer (``projection``), or nothing
+(``none``, e.g. ACGAN's D, which predicts the label instead)).
 
 G: z -> Linear(4h) BN ReLU -> Linear(2h) BN ReLU -> Linear(h) BN ReLU -> Linear(C*S*S) tanh.
 D: Linear(h) LReLU -> Linear(2h) [Dropout] LReLU -> Linear(4h) [Dropout] LReLU -> Linear(1).
@@ -14,7 +17,7 @@ import jax.numpy as jnp
 from gan_jax.errors import ConfigError
 from gan_jax.registry import check_choice
 from gan_jax.models.common import BN_SCALE_INITS, TorchDense, batch_norm
-from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding
+from gan_jax.models.conditioning import Condition, DHead, LabelEmbedding
 from gan_jax.models.registry import MODELS
 
 
@@ -26,12 +29,14 @@ class MLPGenerator(nn.Module):
   bn_scale_init: str = "ones"
   condition: Condition = Condition()
   label_dim: int = 50
+  label_bias: bool = False
 
   @nn.compact
   def __call__(self, z, y=None, train: bool = True):
     x = z
     if self.condition.active:
-      x = jnp.concatenate([x, LabelEmbedding(self.condition, self.label_dim)(y)], axis=-1)
+      e = LabelEmbedding(self.condition, self.label_dim, self.label_bias)(y)
+      x = jnp.concatenate([x, e], axis=-1)
     for width in (4 * self.hidden, 2 * self.hidden, self.hidden):
       x = nn.relu(batch_norm(train, self.bn_scale_init)(TorchDense(width)(x)))
     x = TorchDense(self.channels * self.image_size ** 2)(x)
@@ -43,29 +48,37 @@ class MLPDiscriminator(nn.Module):
   dropout: float = 0.2
   slope: float = 0.2
   condition: Condition = Condition()
+  label_input: str = "planes"
+  aux_classes: int = 0
 
   @nn.compact
   def __call__(self, x, y=None, train: bool = True):
+    size = x.shape[1] * x.shape[2]
     x = x.reshape(x.shape[0], -1)
-    if self.condition.active:
+    if self.condition.active and self.label_input == "planes":
       x = jnp.concatenate([x, self.condition.vector(y)], axis=-1)
+    elif self.condition.active and self.label_input == "dense_plane":
+      x = jnp.concatenate([x, TorchDense(size)(self.condition.vector(y))], axis=-1)
     x = nn.leaky_relu(TorchDense(self.hidden)(x), self.slope)
     for width in (2 * self.hidden, 4 * self.hidden):
       x = TorchDense(width)(x)
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
       x = nn.leaky_relu(x, self.slope)
-    return DOutput(logits=TorchDense(1)(x).reshape(x.shape[0]))
+    return DHead(self.condition, self.label_input, self.aux_classes)(
+        x, TorchDense(1)(x).reshape(x.shape[0]), y)
 
 
 @MODELS.register("mlp")
-def build(cfg, *, channels: int, image_size: int, condition: Condition):
+def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
   """``cfg`` is ``config.model``; its own fields are under ``cfg.mlp``."""
   own = cfg.mlp
   check_choice("model.mlp.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
   if not 0 <= own.d_dropout < 1:
     raise ConfigError(f"model.mlp.d_dropout must be in [0, 1), got {own.d_dropout}.")
   g = MLPGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size,
-                   bn_scale_init=own.bn_scale_init, condition=condition, label_dim=cfg.g_label_dim)
-  d = MLPDiscriminator(cfg.d_hidden, own.d_dropout, own.d_slope, condition=condition)
+                   bn_scale_init=own.bn_scale_init, condition=condition, label_dim=cfg.g_label_dim,
+                   label_bias=cfg.g_label_bias)
+  d = MLPDiscriminator(cfg.d_hidden, own.d_dropout, own.d_slope, condition=condition,
+                       label_input=cfg.d_label_input, aux_classes=aux_classes)
   return g, d

@@ -1,0 +1,39 @@
+"""Conditional BEGAN with the conditional-BEGAN report's training tricks, on the shapes dataset
+(64x64, multi-hot conditions).
+
+  python -m gan_jax.main --config=configs/cbegan_shapes.py
+  # on a folder of tagged images (labels.csv: file,tag1;tag2...; see the README's Data section)
+  python -m gan_jax.main --config=configs/cbegan_shapes.py --config.data.name=image_folder \\
+      --config.data.folder=DIR --config.data.resize=bilinear
+
+BEGAN (gan_jax/models/began.py, gan_jax/losses/began.py) with the report's settings: batch 16,
+base filters 128, z 64 ~ U(-1, 1), condition embedding 16 (beside z in G, beside the code in
+D's bottleneck, each followed by a fully connected layer), gamma 0.4, lambda_k 0.001, Adam 5e-5
+halved when the convergence measure M stalls, bilinear up- and down-sampling. The tricks: D is
+rewarded for reconstructing real images badly under a wrong condition, capped at 1.5 x L(x)
+(``loss.began.mismatch_weight``), the out-of-bound penalty on G's outputs, and the real-image
+threshold (before each epoch, drop the real images whose reconstruction error last epoch was
+above mean + 2 std). The report trained 127 epochs (142,875 steps at 18,000 images).
+"""
+
+from configs import began_fashion_mnist
+
+
+def get_config():
+  config = began_fashion_mnist.get_config()
+  config.num_train_steps = 142875
+  config.data.name = "shapes"
+  config.data.image_size = 64
+  config.data.batch_size = 16
+  config.model.conditional = True
+  config.model.g_label_dim = 16
+  config.model.began.upsample = "bilinear"
+  config.model.began.downsample = "bilinear"
+  config.loss.began.mismatch_weight = 1.0
+  config.loss.began.mismatch_cap = 1.5
+  config.loss.out_of_bound = 1.0
+  config.data.real_threshold.enabled = True
+  config.evals.fid.final = False
+  config.evals.conditional_score.final = True
+  config.evals.conditional_score.every = 5000
+  return config

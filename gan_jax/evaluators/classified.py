@@ -1,0 +1,190 @@
+"""Evaluators that judge samples with a classifier trained in the repo (``gan_jax.classifiers``,
+trained on the training dataset at the GAN's own preprocessing, once, on first use):
+
+* ``conditional_score`` (multi-hot conditions, the i-CLEVR conditional-DCGAN report's score):
+  for each condition of a fixed list (the shapes dataset's ``test`` and ``new_test``), samples
+  generated for it; for a condition with k objects the classifier's top-k classes are taken,
+  and the score is the fraction of the condition's objects among them, averaged over the
+  conditions and samples. ``num_samples`` / ``final_num_samples`` are samples per condition
+  (the report drew one).
+* ``class_accuracy`` (class-conditional): samples with balanced labels (sample i asks for
+  class i mod K); how often the classifier's top-1 agrees with the asked class, overall and
+  per class.
+* ``class_histogram`` (any generator of a dataset with classes; the DCGAN-vs-MLP MNIST
+  study's mode-collapse analysis): samples drawn as in training, classified; the histogram
+  (PNG and counts), its KL divergence to the uniform distribution and the number of classes
+  covered (classes holding at least 10% of a uniform share, so a mode hit only by chance
+  does not count).
+
+Every result records the classifier (its recipe, held-out score and path) in its protocol.
+"""
+
+import dataclasses
+import io
+import time
+
+import numpy as np
+
+from gan_jax import classifiers
+from gan_jax.errors import ConfigError
+from gan_jax.evaluators.base import EVALUATORS, EvalResult, Evaluator
+from gan_jax.metrics.classification import topk_score
+
+COVERED_SHARE = 0.1  # a class is covered when it holds >= 10% of a uniform share
+
+
+class ClassifierEvaluator(Evaluator):
+  label_kinds: tuple[str, ...] = ("class",)
+  conditional: bool | None = None  # True: needs a conditional generator; None: either
+
+  def __init__(self, cfg, ctx):
+    super().__init__(cfg, ctx)
+    self._classifier = None
+
+  def _check(self):
+    spec, cond = self.ctx.spec, self.ctx.condition
+    if spec is None or spec.label_kind not in self.label_kinds:
+      kind = getattr(spec, "label_kind", "none")
+      raise ConfigError(f"evals.{self.name} needs a dataset with {' or '.join(self.label_kinds)} "
+                        f"labels; {self.ctx.dataset['name']!r} has {kind!r}.")
+    if self.conditional and not cond.active:
+      raise ConfigError(f"evals.{self.name} judges a conditional generator: set "
+                        "model.conditional=True, or use evals.class_histogram.")
+
+  @property
+  def classifier(self) -> classifiers.Classifier:
+    if self._classifier is None:
+      self._check()
+      d = self.ctx.dataset
+      recipe = classifiers.RECIPES.get(d["name"], classifiers.Recipe())
+      if self.cfg.classifier_steps > 0:
+        recipe = dataclasses.replace(recipe, steps=int(self.cfg.classifier_steps))
+      self._classifier = classifiers.get(
+          d["name"], image_size=d["image_size"], resize=d["data_resize"], crop=self.ctx.crop,
+          cache_dir=self.ctx.cache_dir, load_split=self.ctx.load_split,
+          num_classes=self.ctx.spec.num_classes, recipe=recipe)
+    return self._classifier
+
+  def prepare(self):
+    _ = self.classifier  # trained now (once), not after hours of training
+
+  def protocol(self, **extra) -> dict:
+    return {"classifier": self.classifier.protocol(), "generator_noise_seed": self.cfg.seed,
+            "generator_noise": "sample i: fold_in(PRNGKey(seed), i)", **extra}
+
+  def result(self, step, final, scalars, protocol, t0, num, details=None, images=None):
+    return EvalResult(self.name, step, final, {k: float(v) for k, v in scalars.items()},
+                      protocol, round(time.time() - t0, 1), num, details or {}, images or {})
+
+
+@EVALUATORS.register("conditional_score")
+class ConditionalScore(ClassifierEvaluator):
+  name = "conditional_score"
+  label_kinds = ("multi_hot",)
+  conditional = True
+
+  def lists(self) -> list[str]:
+    names = [n.strip() for n in self.cfg.lists.split(",") if n.strip()]
+    if self.ctx.spec.condition_lists is None:
+      raise ConfigError(f"{self.ctx.dataset['name']!r} has no condition lists for "
+                        "evals.conditional_score.")
+    for n in names:
+      self.ctx.spec.condition_lists(n)  # an unknown name fails here, at start-up
+    return names
+
+  def prepare(self):
+    self.lists()
+    super().prepare()
+
+  def evaluate(self, generate, step, final):
+    t0 = time.time()
+    per = self.cfg.final_num_samples if final else self.cfg.num_samples
+    scalars, details, total = {}, {}, 0
+    for name in self.lists():
+      conds = self.ctx.spec.condition_lists(name)
+      labels = np.repeat(conds, per, axis=0)  # each condition `per` times, in a row
+      images = generate.with_labels(labels, self.cfg.seed, self.cfg.batch_size)
+      logits = self.classifier.logits(images)
+      per_sample = np.asarray([topk_score(logits[i:i + 1], labels[i:i + 1])
+                               for i in range(len(labels))]).reshape(len(conds), per)
+      scalars[f"score_{name}"] = float(per_sample.mean())
+      details[f"per_condition_{name}"] = [round(float(v), 4) for v in per_sample.mean(1)]
+      total += len(labels)
+    protocol = self.protocol(lists=self.lists(), samples_per_condition=per,
+                             score="top-k of the classifier, k = objects in the condition")
+    return self.result(step, final, scalars, protocol, t0, total, details)
+
+
+@EVALUATORS.register("class_accuracy")
+class ClassAccuracy(ClassifierEvaluator):
+  name = "class_accuracy"
+  conditional = True
+
+  def evaluate(self, generate, step, final):
+    t0 = time.time()
+    num = self.cfg.final_num_samples if final else self.cfg.num_samples
+    k = self.ctx.spec.num_classes
+    labels = np.arange(num, dtype=np.int32) % k
+    images = generate.with_labels(labels, self.cfg.seed, self.cfg.batch_size)
+    pred = np.argmax(self.classifier.logits(images), -1)
+    per_class = [float(np.mean(pred[labels == c] == c)) for c in range(k)]
+    scalars = {"accuracy": float(np.mean(pred == labels)),
+               "worst_class_accuracy": min(per_class)}
+    details = {"per_class": {self.ctx.spec.class_name(c): round(a, 4)
+                             for c, a in enumerate(per_class)}}
+    protocol = self.protocol(labels="sample i asks for class i mod K")
+    return self.result(step, final, scalars, protocol, t0, num, details)
+
+
+def kl_to_uniform(counts) -> float:
+  """KL(p || uniform) of the histogram ``counts`` (0 log 0 = 0), in nats."""
+  p = np.asarray(counts, np.float64) / max(np.sum(counts), 1)
+  nz = p > 0
+  return float(np.sum(p[nz] * np.log(p[nz] * len(p))))
+
+
+def classes_covered(counts) -> int:
+  counts = np.asarray(counts)
+  return int(np.sum(counts >= COVERED_SHARE * counts.sum() / len(counts)))
+
+
+def histogram_png(counts, names, title: str) -> np.ndarray:
+  """A bar chart of ``counts`` as uint8 RGB."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  from PIL import Image
+  fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+  ax.bar(range(len(counts)), counts, color="#4477aa")
+  ax.axhline(np.sum(counts) / len(counts), color="k", lw=0.8, ls="--", label="uniform")
+  ax.set_xticks(range(len(counts)), names, rotation=45 if max(map(len, names)) > 2 else 0,
+                ha="right" if max(map(len, names)) > 2 else "center", fontsize=7)
+  ax.set_ylabel("samples")
+  ax.set_title(title, fontsize=9)
+  ax.legend(fontsize=7)
+  fig.tight_layout()
+  buf = io.BytesIO()
+  fig.savefig(buf, format="png")
+  plt.close(fig)
+  buf.seek(0)
+  return np.asarray(Image.open(buf).convert("RGB"))
+
+
+@EVALUATORS.register("class_histogram")
+class ClassHistogram(ClassifierEvaluator):
+  name = "class_histogram"
+
+  def evaluate(self, generate, step, final):
+    t0 = time.time()
+    num = self.cfg.final_num_samples if final else self.cfg.num_samples
+    images, _ = generate(num, self.cfg.seed, self.cfg.batch_size)
+    k = self.ctx.spec.num_classes
+    counts = np.bincount(np.argmax(self.classifier.logits(images), -1), minlength=k)
+    names = [self.ctx.spec.class_name(c) for c in range(k)]
+    scalars = {"kl_uniform": kl_to_uniform(counts), "classes_covered": classes_covered(counts)}
+    details = {"histogram": {n: int(c) for n, c in zip(names, counts)}}
+    fig = histogram_png(counts, names, f"{num} samples at step {step}, classified: "
+                        f"KL to uniform {scalars['kl_uniform']:.3f}")
+    protocol = self.protocol(covered=f"classes with >= {COVERED_SHARE:g} x N/K samples",
+                             samples="drawn as in training (z, and labels if conditional)")
+    return self.result(step, final, scalars, protocol, t0, num, details, {"histogram": fig})
