@@ -30,7 +30,7 @@ setup(
     ],
     extras_require={
         "cuda12": ["jax[cuda12]>=0.10.2,<0.11"],
-        "test": ["pytest>=8", "chex>=0.1.90"],
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "chex>=0.1.90"],
     },
     entry_points={"console_scripts": ["gan_jax=gan_jax.main:run",
                                       "gan_jax_fid=gan_jax.metrics.cli:run"]},

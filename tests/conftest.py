@@ -29,10 +29,19 @@ def pytest_configure(config):
       "markers", "registry: fetches from a package registry (PyPI / Debian / npm); runs in CI")
 
 
+# Tests sharing an expensive session fixture run in one xdist worker (``--dist loadgroup``), so
+# it is built once: a real fetch, a trained classifier, a prepared TFDS dataset.
+GROUPS = {"fid_cache": "inception", "offline_cache": "offline", "shapes_tfds": "shapes"}
+
+
 def pytest_collection_modifyitems(config, items):
   for item in items:
-    if REGISTRY_FIXTURES & set(getattr(item, "fixturenames", ())):
+    names = set(getattr(item, "fixturenames", ()))
+    if REGISTRY_FIXTURES & names:
       item.add_marker(pytest.mark.registry)
+    group = next((g for f, g in GROUPS.items() if f in names), None)
+    if group:
+      item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture

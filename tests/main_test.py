@@ -102,6 +102,17 @@ def test_conditional_sample_grid_has_one_row_per_class(tmp_path):
   assert r.returncode == 0, r.stderr[-3000:]
   grid = np.asarray(Image.open(os.path.join(workdir, "samples", "step_000006.png")))
   assert grid.shape == (2 + 2 * 34, 2 + 8 * 34)  # 2 classes x 8 columns of 32px, pad 2
+  # asked labels: one row each (names or indices), in the order asked
+  r = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--config.model.conditional=True",
+                "--mode=sample", "--labels=square,0,1", "--config.num_samples=6"])
+  assert r.returncode == 0, r.stderr[-3000:]
+  path = r.stdout.strip().splitlines()[-1]
+  assert np.asarray(Image.open(path)).shape == (2 + 3 * 34, 2 + 2 * 34)
+  np.testing.assert_array_equal(np.load(path[:-4] + ".npz")["labels"], [1, 1, 0, 0, 1, 1])
+  r = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--config.model.conditional=True",
+                "--mode=sample", "--labels=7"])
+  assert r.returncode == 1 and "gan_jax: error: --labels: unknown label '7'" in r.stderr
+  assert "Traceback" not in r.stderr
 
 
 def test_misspelt_config_key_fails_naming_the_valid_keys(tmp_path):

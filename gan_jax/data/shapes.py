@@ -159,7 +159,8 @@ def _register():
         local_builder="gan_jax.data.shapes_builder", condition_lists=load_conditions))
 
 
-_register()
+if __name__ != "__main__":  # (as a script, the package import has registered them)
+  _register()
 
 
 if __name__ == "__main__":  # prepares the TFDS dataset ahead of time (see shapes_builder.py)

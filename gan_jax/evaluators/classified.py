@@ -93,6 +93,7 @@ class ConditionalScore(ClassifierEvaluator):
     return names
 
   def prepare(self):
+    self._check()
     self.lists()
     super().prepare()
 

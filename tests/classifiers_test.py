@@ -1,0 +1,214 @@
+"""The classifiers trained in the repo (real data, real training, real orbax checkpoints) and
+the evaluators they power, judged on real images whose answer is known."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from gan_jax import classifiers, data
+from gan_jax.data import shapes
+from gan_jax.errors import GanJaxError
+from gan_jax.evaluators import EvalContext, Samples, classified
+from gan_jax.models import Condition
+
+# Budgets small enough for CI, large enough for the thresholds the issue sets.
+STEPS = {"mnist": 300, "fashion_mnist": 1200, "shapes_small": 400}
+
+
+def _get(name, cache, tfds_dir="", steps=None, image_size=None, resize=None):
+  spec = data.DATASETS.get(name)
+  native = spec.native_size
+  size = image_size or (32 if native == 28 else native)
+  resize = resize or ("pad" if native == 28 else "bilinear")
+  recipe = classifiers.RECIPES.get(name, classifiers.Recipe())
+  import dataclasses
+  recipe = dataclasses.replace(recipe, steps=steps or STEPS[name])
+
+  def load(split):
+    return data.load_split(name, split, cache_dir=cache, tfds_data_dir=tfds_dir)
+  return classifiers.get(name, image_size=size, resize=resize, cache_dir=cache, load_split=load,
+                         num_classes=spec.num_classes, recipe=recipe)
+
+
+@pytest.fixture(scope="session")
+def shapes_tfds(tmp_path_factory):
+  return str(tmp_path_factory.mktemp("shapes_tfds"))
+
+
+@pytest.fixture(scope="session")
+def digit_classifier(offline_cache):
+  return _get("mnist", offline_cache)
+
+
+@pytest.fixture(scope="session")
+def shapes_classifier(tmp_path_factory, shapes_tfds):
+  return _get("shapes_small", str(tmp_path_factory.mktemp("shapes_cache")), shapes_tfds)
+
+
+def test_digit_classifier_reaches_98_percent_on_held_out_digits(digit_classifier):
+  info = digit_classifier.info
+  assert info["test_count"] == 1000 and info["score"] == "top-1 accuracy"
+  assert info["test_score"] >= 0.98, info
+
+
+def test_fashion_classifier_reaches_90_percent_on_the_10000_test_images(offline_cache):
+  clf = _get("fashion_mnist", offline_cache)
+  assert clf.info["test_count"] == 10000
+  assert clf.info["test_score"] >= 0.90, clf.info
+
+
+def test_shapes_classifier_scores_095_on_real_test_images(shapes_classifier):
+  info = shapes_classifier.info
+  assert info["score"] == "top-k score" and info["test_count"] == 512
+  assert info["test_score"] >= 0.95, info
+
+
+def test_a_cached_classifier_is_loaded_not_retrained_and_a_damaged_one_says_what_to_do(
+    digit_classifier, offline_cache, monkeypatch):
+  def no_training(*a, **k):
+    raise AssertionError("retrained a cached classifier")
+  monkeypatch.setattr(classifiers, "train_classifier", no_training)
+  again = _get("mnist", offline_cache)
+  assert again.info["test_score"] == digit_classifier.info["test_score"]
+  images = np.zeros((3, 32, 32, 1), np.uint8)
+  np.testing.assert_allclose(again.logits(images), digit_classifier.logits(images), rtol=1e-6)
+  # another preprocessing is another classifier (its own cache entry)
+  with pytest.raises(AssertionError, match="retrained"):
+    _get("mnist", offline_cache, image_size=28, resize="bilinear")
+  path = digit_classifier.info["path"]
+  for root, _, files in os.walk(os.path.join(path, "variables")):
+    for f in files:
+      with open(os.path.join(root, f), "wb") as fh:
+        fh.write(b"garbage")
+  with pytest.raises(GanJaxError, match=f"cached classifier in {path} cannot be read.*delete"):
+    _get("mnist", offline_cache)
+
+
+def _ctx(name, cache, tfds_dir="", kind="class", size=32, resize="pad"):
+  spec = data.DATASETS.get(name)
+  return EvalContext(
+      mesh=None, reference_images=None,
+      dataset={"name": name, "image_size": size, "data_resize": resize},
+      condition=Condition(kind, spec.num_classes), cache_dir=cache, spec=spec,
+      load_split=lambda split: data.load_split(name, split, cache_dir=cache,
+                                               tfds_data_dir=tfds_dir))
+
+
+def _cfg(**kw):
+  import ml_collections
+  return ml_collections.ConfigDict(dict(every=0, final=True, num_samples=2, seed=0,
+                                        batch_size=50, classifier_steps=0, **kw))
+
+
+def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
+    shapes_classifier, shapes_tfds):
+  cache = os.path.dirname(os.path.dirname(shapes_classifier.info["path"]))
+  ev = classified.ConditionalScore(
+      _cfg(final_num_samples=2, lists="test,new_test", classifier_steps=STEPS["shapes_small"]),
+      _ctx("shapes_small", cache, shapes_tfds, "multi_hot", 64, "bilinear"))
+  ev.prepare()
+
+  def draw(labels, recolour):
+    rng = np.random.default_rng(0)
+    out = []
+    for y in labels:
+      objects = []
+      for c in np.flatnonzero(y):
+        shape, colour = shapes.SHAPES[c // 8], shapes.COLOUR_NAMES[(c + recolour) % 8]
+        for _ in range(100):
+          o = dict(shape=shape, colour=colour, x=float(rng.uniform(12, 52)),
+                   y=float(rng.uniform(12, 52)), size=float(rng.uniform(6, 10)))
+          if all(shapes._apart(o["x"], o["y"], 1.3 * o["size"], p) for p in objects):
+            break
+        objects.append(o)
+      out.append(shapes.render(objects))
+    return np.stack(out)
+
+  true = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 0)), 0, True)
+  wrong = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 3)), 0, True)
+  assert true.scalars["score_test"] >= 0.9 and true.scalars["score_new_test"] >= 0.9, true
+  assert wrong.scalars["score_test"] <= 0.2, wrong
+  assert true.num_samples == 2 * 32 * 2 and len(true.details["per_condition_test"]) == 32
+  assert true.protocol["samples_per_condition"] == 2
+  assert true.protocol["classifier"]["test_score"] == shapes_classifier.info["test_score"]
+
+
+def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classifier,
+                                                                   offline_cache):
+  ctx = _ctx("mnist", offline_cache)
+  test = data.load_split("mnist", "test", cache_dir=offline_cache)
+  images, labels = test.read(np.arange(len(test)))
+  images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # as resize=pad gives them
+  by_class = [images[labels == c] for c in range(10)]
+
+  def with_labels(shift):
+    def gen(y, seed, bs):
+      return np.stack([by_class[(c + shift) % 10][i // 10 % 100] for i, c in enumerate(y)])
+    return gen
+
+  acc = classified.ClassAccuracy(_cfg(final_num_samples=500), ctx)
+  acc.prepare()
+  right = acc.evaluate(Samples(None, with_labels(0)), 0, True)
+  wrong = acc.evaluate(Samples(None, with_labels(1)), 0, True)
+  assert right.scalars["accuracy"] >= 0.97 and wrong.scalars["accuracy"] <= 0.05
+  assert set(right.details["per_class"]) == {str(c) for c in range(10)}
+  assert right.scalars["worst_class_accuracy"] == min(right.details["per_class"].values())
+
+  hist = classified.ClassHistogram(_cfg(final_num_samples=300), ctx)
+  only_threes = hist.evaluate(Samples(lambda n, s, b: (by_class[3][:n], None), None), 7, True)
+  assert only_threes.scalars["classes_covered"] == 1
+  assert abs(only_threes.scalars["kl_uniform"] - np.log(10)) < 0.1
+  balanced = hist.evaluate(
+      Samples(lambda n, s, b: (images[np.argsort(np.arange(1000) % 100)][:n], None), None),
+      7, True)
+  assert balanced.scalars["classes_covered"] == 10 and balanced.scalars["kl_uniform"] < 0.1
+  png = balanced.images["histogram"]
+  assert png.dtype == np.uint8 and png.ndim == 3 and png.shape[-1] == 3
+  assert sum(balanced.details["histogram"].values()) == 300
+  json.dumps(balanced.record())  # results.json can hold it
+
+
+def test_kl_and_coverage_of_a_histogram():
+  np.testing.assert_allclose(classified.kl_to_uniform([5, 5, 5, 5]), 0.0)
+  np.testing.assert_allclose(classified.kl_to_uniform([8, 0, 0, 0]), np.log(4))
+  np.testing.assert_allclose(classified.kl_to_uniform([1, 3]),
+                             0.25 * np.log(0.5) + 0.75 * np.log(1.5))
+  # 10% of a uniform share (100 / 4 = 25 -> 2.5): 2 samples do not cover a class, 3 do
+  assert classified.classes_covered([95, 2, 3, 0]) == 2
+
+
+def test_an_evaluator_on_the_wrong_kind_of_labels_is_a_clear_error(offline_cache):
+  from gan_jax.errors import ConfigError
+  ev = classified.ConditionalScore(_cfg(final_num_samples=1, lists="test"),
+                                   _ctx("mnist", offline_cache))
+  with pytest.raises(ConfigError, match="conditional_score needs a dataset with multi_hot"):
+    ev.prepare()
+  ctx = _ctx("mnist", offline_cache)
+  ctx = EvalContext(**{**ctx.__dict__, "condition": Condition()})
+  with pytest.raises(ConfigError, match="class_accuracy judges a conditional generator"):
+    classified.ClassAccuracy(_cfg(final_num_samples=1), ctx).prepare()
+
+
+def test_a_training_run_ends_with_the_classifier_evaluators_in_results_and_figures(
+    test_config, tmp_path):
+  """cGAN on the synthetic shapes: class accuracy and the class histogram at the end, their
+  classifier trained on first use (before training starts), figures in evals/."""
+  from gan_jax import parallel, train
+  c = test_config
+  c.model.conditional = True
+  c.data.cache_dir = str(tmp_path / "cache")
+  for name in ("class_accuracy", "class_histogram"):
+    ev = c.evals[name]
+    ev.final, ev.final_num_samples, ev.classifier_steps, ev.batch_size = True, 40, 30, 20
+  train.train_and_evaluate(c, str(tmp_path / "run"), parallel.make_mesh(1))
+  with open(tmp_path / "run" / "results.json") as f:
+    results = {r["evaluator"]: r for r in json.load(f)}
+  assert set(results) == {"class_accuracy", "class_histogram"}
+  acc = results["class_accuracy"]
+  assert 0 <= acc["accuracy"] <= 1 and set(acc["details"]["per_class"]) == {"disc", "square"}
+  assert acc["protocol"]["classifier"]["recipe"]["steps"] == 30
+  assert sum(results["class_histogram"]["details"]["histogram"].values()) == 40
+  assert os.listdir(tmp_path / "run" / "evals") == ["class_histogram_histogram_step000012.png"]
+  assert len(os.listdir(tmp_path / "cache" / "classifiers")) == 1  # one classifier, shared
