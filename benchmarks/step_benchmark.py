@@ -37,8 +37,10 @@ def main(_):
   state = exp.init_state()
   rng = np.random.default_rng(0)
   shape = (config.loss.d_steps, config.data.batch_size) + exp.image_shape
+  labels = (np.zeros(shape[:2] + (exp.condition.num_classes,), np.float32)
+            if exp.condition.kind == "multi_hot" else np.zeros(shape[:2], np.int32))
   batch = exp.put_batch({"image": rng.uniform(-1, 1, shape).astype(np.float32),
-                         "label": np.zeros(shape[:2], np.int32)})
+                         "label": labels})
   t0 = time.perf_counter()
   state, m = exp.train_step(state, batch)
   jax.block_until_ready(state)

@@ -207,3 +207,36 @@ def test_cli_dataset_source_is_a_seeded_random_subset(fid_cache, tmp_path):
   test = data.load_split("mnist", "test", source="offline", cache_dir=fid_cache)
   labels = test.read(np.arange(len(test)))[1]
   assert len(set(labels[data.subset_indices(1000, 40, 0)].tolist())) >= 8
+
+
+def test_intra_fid_is_zero_for_each_class_own_images_and_large_for_swapped_classes(
+    eval_config, fid_cache):
+  from gan_jax import evaluators
+  c = eval_config
+  c.model.conditional = True
+  c.data.synthetic_size = 64
+  ic = c.evals.intra_fid
+  ic.cache_dir, ic.batch_size, ic.final = fid_cache, 8, True
+  exp = Experiment(c, parallel.make_mesh(8))
+  (ev,) = [e for e in exp.evaluators() if e.name == "intra_fid"]
+  ev.prepare()
+  images, labels, _ = exp.labelled_reference("test", 0, 0)
+  by_class = [images[labels == k] for k in (0, 1)]
+  ic.final_num_samples = min(len(b) for b in by_class)
+
+  def gen(shift):
+    def with_labels(y, seed, bs):
+      k = int(y[0])
+      assert (np.asarray(y) == k).all()  # one class per call, as the protocol says
+      return by_class[(k + shift) % 2][:len(y)]
+    return evaluators.Samples(None, with_labels)
+  own = ev.evaluate(gen(0), 0, True)
+  swapped = ev.evaluate(gen(1), 0, True)
+  per = own.details["per_class"]
+  assert set(per) == {"disc", "square"}
+  smaller = ["disc", "square"][int(np.argmin([len(b) for b in by_class]))]
+  assert per[smaller] < 1e-2  # its samples are its whole reference: the same images
+  assert swapped.scalars["intra_fid"] > own.scalars["intra_fid"] + 10
+  np.testing.assert_allclose(own.scalars["intra_fid_worst"], max(per.values()), atol=1e-3)
+  np.testing.assert_allclose(own.scalars["intra_fid"], np.mean(list(per.values())), atol=1e-3)
+  assert own.protocol["reference"]["per_class_counts"] == [len(b) for b in by_class]

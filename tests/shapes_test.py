@@ -93,9 +93,9 @@ def test_tfds_builder_prepares_offline_and_loads_like_any_tfds_dataset(tmp_path)
   # through gan_jax: prepared on first use (array_record), read by index
   cache = str(tmp_path / "cache")
   src = load_split("shapes_small", "train", tfds_data_dir=data_dir, cache_dir=cache)
-  assert len(src) == 1024 and src.shape == (64, 64, 3) and src.label_shape == (24,)
-  images, labels = src.read([0, 1000])
-  for i, idx in enumerate((0, 1000)):
+  assert len(src) == 4096 and src.shape == (64, 64, 3) and src.label_shape == (24,)
+  images, labels = src.read([0, 4000])
+  for i, idx in enumerate((0, 4000)):
     ex = shapes.example(shapes_builder.SEED, "train", idx)
     np.testing.assert_array_equal(images[i], ex["image"])
     np.testing.assert_array_equal(labels[i], ex["label"])

@@ -3,7 +3,7 @@
 Each image holds 1 to 3 objects of distinct classes on a plain grey background; a class is
 one of 3 shapes x 8 colours (24 classes, index ``shape * 8 + colour``, named like "red
 circle"); the label is the 24-dim multi-hot vector of the classes drawn. Objects have a random
-size (half-extent 6 to 10 px) and position, placed so that no object covers another's centre
+size (half-extent 7 to 12 px) and position, placed so that no object covers another's centre
 and no two overlap heavily (centre distance >= 0.75 x the sum of their bounding radii).
 Edges are antialiased: each pixel's coverage is clip(0.5 - d, 0, 1) for the signed distance
 d (in px) from the pixel centre to the shape's boundary, a 1-px ramp.
@@ -30,7 +30,7 @@ NUM_CLASSES = len(SHAPES) * len(COLOURS)  # 24
 CLASS_NAMES = tuple(f"{c} {s}" for s in SHAPES for c in COLOUR_NAMES)
 BACKGROUND = (200, 200, 200)
 IMAGE_SIZE = 64
-SIZE_RANGE = (6.0, 10.0)   # half-extent in px
+SIZE_RANGE = (7.0, 12.0)   # half-extent in px
 MAX_OBJECTS = 3
 SPLIT_IDS = {"train": 0, "test": 1}
 CONDITIONS_DIR = os.path.join(os.path.dirname(__file__), "shapes_conditions")
@@ -61,22 +61,27 @@ def _sdf(shape: str, x, y, s):
 
 
 def draw_objects(rng: np.random.Generator) -> list[dict]:
-  """1..3 objects of distinct classes: {shape, colour, x, y, size} (x, y: centre in px)."""
+  """1..3 objects of distinct classes: {shape, colour, x, y, size} (x, y: centre in px).
+  Sizes and places are drawn object by object; a layout with no room left for the next
+  object is drawn again from its first object."""
   n = int(rng.integers(1, MAX_OBJECTS + 1))
   classes = rng.choice(NUM_CLASSES, n, replace=False)
-  objects = []
-  for c in classes:
-    shape, colour = SHAPES[c // len(COLOURS)], COLOUR_NAMES[c % len(COLOURS)]
-    for _ in range(1000):
-      s = float(rng.uniform(*SIZE_RANGE))
-      b = _BOUND[shape] * s
-      x, y = (float(v) for v in rng.uniform(b + 1, IMAGE_SIZE - 1 - b, 2))
-      if all(_apart(x, y, b, o) for o in objects):
-        objects.append(dict(shape=shape, colour=colour, x=x, y=y, size=s))
-        break
-    else:  # cannot happen at 64 px with 3 objects of these sizes; say so if it ever does
-      raise RuntimeError("could not place an object without heavy overlap")
-  return objects
+  for _ in range(1000):
+    objects = []
+    for c in classes:
+      shape, colour = SHAPES[c // len(COLOURS)], COLOUR_NAMES[c % len(COLOURS)]
+      for _ in range(50):
+        s = float(rng.uniform(*SIZE_RANGE))
+        b = _BOUND[shape] * s
+        x, y = (float(v) for v in rng.uniform(b + 1, IMAGE_SIZE - 1 - b, 2))
+        if all(_apart(x, y, b, o) for o in objects):
+          objects.append(dict(shape=shape, colour=colour, x=x, y=y, size=s))
+          break
+      else:
+        break  # no room: draw the layout again
+    if len(objects) == n:
+      return objects
+  raise RuntimeError("could not place the objects without heavy overlap")
 
 
 def _apart(x, y, b, other) -> bool:

@@ -12,7 +12,7 @@ from an array_record copy it writes once in its cache), or ahead of time:
   python -m gan_jax.data.shapes [--data_dir=DIR] [--config=default|small]
 
 Configs: ``default`` (train 18,000 / test 2,000 images, about a minute on 2 CPU cores) and
-``small`` (train 1,024 / test 512, for tests). Features: ``image`` (64, 64, 3) uint8,
+``small`` (train 4,096 / test 512, for tests). Features: ``image`` (64, 64, 3) uint8,
 ``label`` (24,) float32 multi-hot, ``objects`` (the rendering parameters: shape, colour,
 centre x / y and half-extent in px).
 """
@@ -40,8 +40,8 @@ class GanJaxShapes(tfds.core.GeneratorBasedBuilder):
   RELEASE_NOTES = {"1.0.0": "First version."}
   BUILDER_CONFIGS = [
       ShapesConfig(name="default", description="train 18,000 / test 2,000 images"),
-      ShapesConfig(name="small", description="train 1,024 / test 512 images (tests)",
-                   train_size=1024, test_size=512),
+      ShapesConfig(name="small", description="train 4,096 / test 512 images (tests)",
+                   train_size=4096, test_size=512),
   ]
 
   def _info(self):
