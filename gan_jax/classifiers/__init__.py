@@ -57,8 +57,8 @@ class Recipe:
 RECIPES = {  # per dataset; others get Recipe()
     "mnist": Recipe(steps=600),
     "fashion_mnist": Recipe(steps=2000),
-    "shapes": Recipe(steps=600, batch_size=64, flip=True),
-    "shapes_small": Recipe(steps=600, batch_size=64, flip=True),
+    "shapes": Recipe(steps=1000, batch_size=64, flip=True),
+    "shapes_small": Recipe(steps=1000, batch_size=64, flip=True),
 }
 
 
