@@ -108,8 +108,8 @@ def _ctx(name, cache, tfds_dir="", kind="class", size=32, resize="pad"):
 
 def _cfg(**kw):
   import ml_collections
-  return ml_collections.ConfigDict(dict(every=0, final=True, num_samples=2, seed=0,
-                                        batch_size=50, classifier_steps=0, **kw))
+  return ml_collections.ConfigDict(dict(dict(every=0, final=True, num_samples=2, seed=0,
+                                             batch_size=50, classifier_steps=0), **kw))
 
 
 def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
@@ -167,9 +167,13 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
   assert right.scalars["worst_class_accuracy"] == min(right.details["per_class"].values())
 
   hist = classified.ClassHistogram(_cfg(final_num_samples=300), ctx)
-  only_threes = hist.evaluate(Samples(lambda n, s, b: (by_class[3][:n], None), None), 7, True)
-  assert only_threes.scalars["classes_covered"] == 1
-  assert abs(only_threes.scalars["kl_uniform"] - np.log(10)) < 0.1
+  threes = np.concatenate([by_class[3]] * 3)  # the subset's 100 test threes, 3 times
+  only_threes = hist.evaluate(Samples(lambda n, s, b: (threes[:n], None), None), 7, True)
+  counts = only_threes.details["histogram"]
+  assert sum(counts.values()) == 300 and counts["3"] >= 0.95 * 300  # a 98%-accurate judge
+  # a class is covered at >= 10% of a uniform share (3 of 300): stray misreadings may cover one
+  assert only_threes.scalars["classes_covered"] == sum(v >= 3 for v in counts.values()) <= 2
+  assert only_threes.scalars["kl_uniform"] > 0.9 * np.log(10)
   balanced = hist.evaluate(
       Samples(lambda n, s, b: (images[np.argsort(np.arange(1000) % 100)][:n], None), None),
       7, True)

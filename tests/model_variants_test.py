@@ -165,10 +165,13 @@ def test_began_generator_is_linear_in_training_and_clipped_for_samples():
   np.testing.assert_array_equal(g.apply(gv, z, train=False), jnp.clip(raw, -1.0, 1.0))
 
 
-def test_began_refuses_conditions_and_sizes_it_cannot_build():
+def test_began_refuses_what_it_cannot_build():
   c = default.get_config().model
   c.name = "began"
-  with pytest.raises(ConfigError, match="unconditional"):
+  with pytest.raises(ConfigError, match="no auxiliary classifier"):
+    models.build(c, channels=1, image_size=32, condition=Condition("class", 10), aux_classes=10)
+  c.g_label_dim = 0
+  with pytest.raises(ConfigError, match="g_label_dim >= 1"):
     models.build(c, channels=1, image_size=32, condition=Condition("class", 10))
   with pytest.raises(ConfigError, match="8 \\* 2\\*\\*n"):
     models.build(c, channels=1, image_size=28, condition=Condition())
