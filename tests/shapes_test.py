@@ -84,14 +84,14 @@ def test_unknown_class_name_is_a_clear_error():
     shapes.encode([["pink circle"]])
 
 
-def test_tfds_builder_prepares_offline_and_loads_like_any_tfds_dataset(tmp_path):
+def test_tfds_builder_prepares_offline_and_loads_like_any_tfds_dataset(shapes_tfds):
   import tensorflow_datasets as tfds
 
   from gan_jax.data import load_split
   from gan_jax.data import shapes_builder
-  data_dir = str(tmp_path / "tfds")
-  # through gan_jax: prepared on first use (array_record), read by index
-  cache = str(tmp_path / "cache")
+  # through gan_jax: prepared on first use (array_record; the fixture's first load_split),
+  # read by index
+  data_dir, cache = shapes_tfds
   src = load_split("shapes_small", "train", tfds_data_dir=data_dir, cache_dir=cache)
   assert len(src) == 4096 and src.shape == (64, 64, 3) and src.label_shape == (24,)
   images, labels = src.read([0, 4000])

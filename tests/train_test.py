@@ -66,7 +66,9 @@ def test_one_step_on_8_devices_gives_the_losses_metrics_and_gradients_of_1_devic
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+# The update bound under Adam depends on the optimizer, not on what the objective is: one model
+# of each kind (the SGD test above checks every variant's gradients exactly).
+@pytest.mark.parametrize("variant", ["dcgan", "mlp", "cdcgan", "began"])
 def test_adam_parameters_on_8_devices_stay_within_the_update_bound_of_1_device(
     test_config, variant):
   """Adam normalises each gradient coordinate: where a gradient is ~0, reduction-order noise
@@ -94,7 +96,8 @@ def restore(workdir, config):
   return jax.device_get(state), step
 
 
-@pytest.mark.parametrize("variant", ["dcgan", "cdcgan", "cbegan_tags", "dynamic"])
+# conditional resume: cbegan_tags (multi-hot labels, BEGAN's k_t, the wrong-condition term)
+@pytest.mark.parametrize("variant", ["dcgan", "cbegan_tags", "dynamic"])
 def test_train_6_then_resume_to_12_is_bit_identical_to_12_straight(test_config, tmp_path, variant):
   if variant == "dynamic":  # the dynamic critic count (one real batch per step)
     config = configured(test_config, {"loss.dynamic_steps.enabled": True,
