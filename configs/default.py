@@ -168,18 +168,19 @@ def get_config():
       lists="test,new_test",            # the dataset's condition lists
       seed=1234, batch_size=64,
       classifier_steps=0,               # 0: the dataset's recipe (gan_jax/classifiers)
+      classifier_widths="",             # "": the recipe's; e.g. "16,32,64" (a cheaper judge)
   ))
   config.evals.class_accuracy = ml_collections.ConfigDict(dict(
       every=0, final=False,             # class-conditional models: the classifier agrees
       num_samples=1000,                 # with the asked class (overall, per class)
       final_num_samples=10000,
-      seed=1234, batch_size=100, classifier_steps=0,
+      seed=1234, batch_size=100, classifier_steps=0, classifier_widths="",
   ))
   config.evals.class_histogram = ml_collections.ConfigDict(dict(
       every=0, final=False,             # samples' classes: histogram, KL to uniform,
       num_samples=1000,                 # classes covered (mode collapse)
       final_num_samples=10000,
-      seed=1234, batch_size=100, classifier_steps=0,
+      seed=1234, batch_size=100, classifier_steps=0, classifier_widths="",
   ))
 
   config.log_every = 50                 # terminal + TensorBoard scalars

@@ -24,6 +24,8 @@ flags.DEFINE_string("cache_dir", "", "'' = $GAN_JAX_CACHE or ~/.cache/gan_jax.")
 flags.DEFINE_string("tfds_data_dir", "", "As data.tfds_data_dir.")
 flags.DEFINE_enum("source", "auto", ["auto", "tfds", "offline"], "As data.source.")
 flags.DEFINE_integer("steps", 0, "Training steps (0 = the dataset's recipe).")
+flags.DEFINE_string("widths", "", "Widths of the network's stages, e.g. 16,32,64 ('' = the "
+                    "recipe's); as evals.<name>.classifier_widths.")
 flags.mark_flags_as_required(["dataset"])
 FLAGS = flags.FLAGS
 
@@ -44,6 +46,9 @@ def main(argv):
     recipe = classifiers.RECIPES.get(FLAGS.dataset, classifiers.Recipe())
     if FLAGS.steps:
       recipe = dataclasses.replace(recipe, steps=FLAGS.steps)
+    if FLAGS.widths:
+      from gan_jax.evaluators.classified import parse_widths
+      recipe = dataclasses.replace(recipe, widths=parse_widths(FLAGS.widths))
     cache = FLAGS.cache_dir or fetch.default_cache_dir()
     clf = classifiers.get(
         FLAGS.dataset, image_size=size, resize=resize, crop=FLAGS.crop, cache_dir=cache,

@@ -12,9 +12,13 @@ from gan_jax.data import shapes
 from gan_jax.errors import GanJaxError
 from gan_jax.evaluators import EvalContext, Samples, classified
 from gan_jax.models import Condition
+from conftest import exclusive
 
-# Budgets small enough for CI, large enough for the thresholds the issue sets.
-STEPS = {"mnist": 300, "fashion_mnist": 1000, "shapes_small": 1000}
+# Budgets small enough for CI, large enough for the thresholds the issue sets: the recipe's
+# network at a quarter of its FLOPs (half its widths), a few hundred steps.
+STEPS = {"mnist": 600, "fashion_mnist": 1000, "shapes_small": 1000}
+WIDTHS = (16, 32, 64)
+WIDTHS_TEXT = "16,32,64"  # as evals.<name>.classifier_widths says it
 
 
 def _get(name, cache, tfds_dir="", steps=None, image_size=None, resize=None):
@@ -24,7 +28,7 @@ def _get(name, cache, tfds_dir="", steps=None, image_size=None, resize=None):
   resize = resize or ("pad" if native == 28 else "bilinear")
   recipe = classifiers.RECIPES.get(name, classifiers.Recipe())
   import dataclasses
-  recipe = dataclasses.replace(recipe, steps=steps or STEPS[name])
+  recipe = dataclasses.replace(recipe, steps=steps or STEPS[name], widths=WIDTHS)
 
   def load(split):
     return data.load_split(name, split, cache_dir=cache, tfds_data_dir=tfds_dir)
@@ -33,20 +37,17 @@ def _get(name, cache, tfds_dir="", steps=None, image_size=None, resize=None):
 
 
 @pytest.fixture(scope="session")
-def shapes_tfds(tmp_path_factory):
-  return str(tmp_path_factory.mktemp("shapes_tfds"))
-
-
-@pytest.fixture(scope="session")
 def digit_classifier(offline_cache):
-  return _get("mnist", offline_cache)
+  with exclusive(os.path.join(offline_cache, "classifiers")):  # trained once, by one worker
+    return _get("mnist", offline_cache)
 
 
 @pytest.fixture(scope="session")
-def shapes_classifier(tmp_path_factory, shapes_tfds):
+def shapes_classifier(shapes_tfds):
   """At 32x32 (area-resized), as the shapes GANs trained on this CPU see the images."""
-  return _get("shapes_small", str(tmp_path_factory.mktemp("shapes_cache")), shapes_tfds,
-              image_size=32, resize="area")
+  tfds_dir, cache = shapes_tfds
+  with exclusive(os.path.join(cache, "classifiers")):
+    return _get("shapes_small", cache, tfds_dir, image_size=32, resize="area")
 
 
 def _as_the_gan_sees(images64):
@@ -64,7 +65,8 @@ def test_digit_classifier_reaches_98_percent_on_held_out_digits(digit_classifier
 
 
 def test_fashion_classifier_reaches_90_percent_on_the_10000_test_images(offline_cache):
-  clf = _get("fashion_mnist", offline_cache)
+  with exclusive(os.path.join(offline_cache, "classifiers")):
+    clf = _get("fashion_mnist", offline_cache)
   assert clf.info["test_count"] == 10000
   assert clf.info["test_score"] >= 0.90, clf.info
 
@@ -76,7 +78,7 @@ def test_shapes_classifier_scores_095_on_real_test_images(shapes_classifier):
 
 
 def test_a_cached_classifier_is_loaded_not_retrained_and_a_damaged_one_says_what_to_do(
-    digit_classifier, offline_cache, monkeypatch):
+    digit_classifier, offline_cache, monkeypatch, tmp_path):
   def no_training(*a, **k):
     raise AssertionError("retrained a cached classifier")
   monkeypatch.setattr(classifiers, "train_classifier", no_training)
@@ -87,13 +89,17 @@ def test_a_cached_classifier_is_loaded_not_retrained_and_a_damaged_one_says_what
   # another preprocessing is another classifier (its own cache entry)
   with pytest.raises(AssertionError, match="retrained"):
     _get("mnist", offline_cache, image_size=28, resize="bilinear")
-  path = digit_classifier.info["path"]
+  # a damaged copy of the cache (the shared one stays whole for the other tests)
+  import shutil
+  cache = str(tmp_path / "cache")
+  shutil.copytree(offline_cache, cache, ignore=shutil.ignore_patterns("*.lock"))
+  path = os.path.join(cache, "classifiers", os.path.basename(digit_classifier.info["path"]))
   for root, _, files in os.walk(os.path.join(path, "variables")):
     for f in files:
       with open(os.path.join(root, f), "wb") as fh:
         fh.write(b"garbage")
   with pytest.raises(GanJaxError, match=f"cached classifier in {path} cannot be read.*delete"):
-    _get("mnist", offline_cache)
+    _get("mnist", cache)
 
 
 def _ctx(name, cache, tfds_dir="", kind="class", size=32, resize="pad"):
@@ -109,15 +115,17 @@ def _ctx(name, cache, tfds_dir="", kind="class", size=32, resize="pad"):
 def _cfg(**kw):
   import ml_collections
   return ml_collections.ConfigDict(dict(dict(every=0, final=True, num_samples=2, seed=0,
-                                             batch_size=50, classifier_steps=0), **kw))
+                                             batch_size=50, classifier_steps=0,
+                                             classifier_widths=""), **kw))
 
 
 def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
     shapes_classifier, shapes_tfds):
-  cache = os.path.dirname(os.path.dirname(shapes_classifier.info["path"]))
+  tfds_dir, cache = shapes_tfds
   ev = classified.ConditionalScore(
-      _cfg(final_num_samples=2, lists="test,new_test", classifier_steps=STEPS["shapes_small"]),
-      _ctx("shapes_small", cache, shapes_tfds, "multi_hot", 32, "area"))
+      _cfg(final_num_samples=2, lists="test,new_test", classifier_steps=STEPS["shapes_small"],
+           classifier_widths=WIDTHS_TEXT),
+      _ctx("shapes_small", cache, tfds_dir, "multi_hot", 32, "area"))
   ev.prepare()
 
   def draw(labels, recolour):
@@ -158,7 +166,10 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
       return np.stack([by_class[(c + shift) % 10][i // 10 % 100] for i, c in enumerate(y)])
     return gen
 
-  acc = classified.ClassAccuracy(_cfg(final_num_samples=500), ctx)
+  # the fixture's classifier (its budget), loaded from the cache
+  acc = classified.ClassAccuracy(_cfg(final_num_samples=500, classifier_steps=STEPS["mnist"],
+                                                      classifier_widths=WIDTHS_TEXT),
+                                 ctx)
   acc.prepare()
   right = acc.evaluate(Samples(None, with_labels(0)), 0, True)
   wrong = acc.evaluate(Samples(None, with_labels(1)), 0, True)
@@ -166,7 +177,9 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
   assert set(right.details["per_class"]) == {str(c) for c in range(10)}
   assert right.scalars["worst_class_accuracy"] == min(right.details["per_class"].values())
 
-  hist = classified.ClassHistogram(_cfg(final_num_samples=300), ctx)
+  hist = classified.ClassHistogram(_cfg(final_num_samples=300, classifier_steps=STEPS["mnist"],
+                                                       classifier_widths=WIDTHS_TEXT),
+                                  ctx)
   threes = np.concatenate([by_class[3]] * 3)  # the subset's 100 test threes, 3 times
   only_threes = hist.evaluate(Samples(lambda n, s, b: (threes[:n], None), None), 7, True)
   counts = only_threes.details["histogram"]
@@ -203,6 +216,9 @@ def test_an_evaluator_on_the_wrong_kind_of_labels_is_a_clear_error(offline_cache
   ctx = EvalContext(**{**ctx.__dict__, "condition": Condition()})
   with pytest.raises(ConfigError, match="class_accuracy judges a conditional generator"):
     classified.ClassAccuracy(_cfg(final_num_samples=1), ctx).prepare()
+  with pytest.raises(ConfigError, match="classifier_widths must be positive integers.*'16,x'"):
+    classified.ClassAccuracy(_cfg(final_num_samples=1, classifier_widths="16,x"),
+                             _ctx("mnist", offline_cache)).prepare()
 
 
 def test_a_training_run_ends_with_the_classifier_evaluators_in_results_and_figures(
