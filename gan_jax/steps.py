@@ -207,7 +207,11 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
     data_state = threshold.record(data_state, batch["index"], jnp.stack(examples))
   g_ema = state.g_ema_params
   if ema_decay > 0:
-    g_ema = optax.incremental_update(g_params, g_ema, 1.0 - ema_decay)
+    # warm-up (as TF's ExponentialMovingAverage with num_updates): the initial weights fade
+    # within tens of steps instead of ~1 / (1 - ema_decay)
+    t = state.step.astype(jnp.float32)
+    decay = jnp.minimum(ema_decay, (1.0 + t) / (10.0 + t))
+    g_ema = optax.incremental_update(g_params, g_ema, 1.0 - decay)
   metrics["finite"] = _finite([metrics["d_loss"], g_loss])
   new_state = state.replace(
       step=state.step + 1, g_params=g_params, g_batch_stats=g_stats, g_opt_state=g_opt_state,

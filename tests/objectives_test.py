@@ -279,16 +279,20 @@ def test_real_image_threshold_leaves_out_high_loss_images_and_resumes_exactly(
 
 
 def test_generator_ema_is_what_sampling_and_evaluation_use(test_config):
-  """With ``ema_decay`` the EMA follows p_ema <- d p_ema + (1 - d) p, and every sample (grids,
-  --mode=sample, the evaluators' ``generate``) comes from the EMA weights."""
-  test_config.ema_decay = 0.9
+  """With ``ema_decay`` the EMA follows p_ema <- d_t p_ema + (1 - d_t) p with the warm-up
+  d_t = min(ema_decay, (1 + t) / (10 + t)) (so early weights fade fast), and every sample
+  (grids, --mode=sample, the evaluators' ``generate``) comes from the EMA weights."""
+  test_config.ema_decay = 0.15
   exp = Experiment(test_config, parallel.make_mesh(1))
-  state0 = exp.init_state()
-  g0 = jax.device_get(state0.g_params)
-  state, _ = exp.train_step(state0, exp.put_batch(batch_for(test_config)))
-  for e, p, p0 in zip(jax.tree.leaves(state.g_ema_params), jax.tree.leaves(state.g_params),
-                      jax.tree.leaves(g0)):
-    np.testing.assert_allclose(e, 0.9 * p0 + 0.1 * p, rtol=1e-5, atol=1e-7)
+  state = exp.init_state()
+  ema = jax.device_get(state.g_params)
+  for t, d in enumerate([0.1, 0.15]):  # min(0.15, 1/10), min(0.15, 2/11)
+    state, _ = exp.train_step(state, exp.put_batch(batch_for(test_config, t)))
+    p = jax.device_get(state.g_params)
+    ema = jax.tree.map(lambda e, p: d * e + (1 - d) * p, ema, p)
+    for e, want in zip(jax.tree.leaves(state.g_ema_params), jax.tree.leaves(ema)):
+      np.testing.assert_allclose(e, want, rtol=1e-5, atol=1e-7)
+  state = state.replace(g_ema_params=jax.tree.map(lambda x: 0.5 * x, state.g_params))
   z, y, _ = exp.grid_inputs(4, 0)
   want = exp.generator.apply({"params": state.g_ema_params, "batch_stats": state.g_batch_stats},
                              z, y, train=False)
