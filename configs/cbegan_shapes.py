@@ -14,12 +14,17 @@ rewarded for reconstructing real images badly under a wrong condition, capped at
 (``loss.began.mismatch_weight``), the out-of-bound penalty on G's outputs, and the real-image
 threshold (before each epoch, drop the real images whose reconstruction error last epoch was
 above mean + 2 std). The report trained 127 epochs (142,875 steps at 18,000 images).
+
+  python -m gan_jax.main --config=configs/cbegan_shapes.py:cpu
+
+The ``cpu`` preset: 32x32 images (area-resized), base filters 32, Adam 1e-4 (the BEGAN
+paper's), an EMA of G, 2,000 steps.
 """
 
-from configs import began_fashion_mnist
+from configs import began_fashion_mnist, cgan_shapes
 
 
-def get_config():
+def get_config(preset=""):
   config = began_fashion_mnist.get_config()
   config.num_train_steps = 142875
   config.data.name = "shapes"
@@ -36,4 +41,18 @@ def get_config():
   config.evals.fid.final = False
   config.evals.conditional_score.final = True
   config.evals.conditional_score.every = 5000
+  return cgan_shapes.preset_of(config, preset, cpu_budget)
+
+
+def cpu_budget(config):
+  config.num_train_steps = 2000
+  config.data.image_size = 32
+  config.data.resize = "area"
+  config.model.began.filters = 32
+  config.g_optimizer.lr = config.d_optimizer.lr = 1e-4
+  config.ema_decay = 0.995
+  config.lr_plateau.window = 500
+  config.evals.conditional_score.every = 1000
+  config.sample_every = 500
+  config.checkpoint_every = 1000
   return config

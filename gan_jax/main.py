@@ -40,8 +40,10 @@ flags.mark_flags_as_required(["config"])
 
 
 def default_workdir() -> str:
-  name = os.path.splitext(os.path.basename(config_flags.get_config_filename(FLAGS["config"])))[0]
-  return os.path.join("runs", name)
+  """runs/<config file name>, or runs/<name>_<preset> for ``--config=<file>.py:<preset>``."""
+  path, _, preset = config_flags.get_config_filename(FLAGS["config"]).partition(".py:")
+  name = os.path.splitext(os.path.basename(path))[0]
+  return os.path.join("runs", f"{name}_{preset}" if preset else name)
 
 
 def _error(message: str, code: int = 1):
@@ -124,8 +126,31 @@ def _unknown_override(argv) -> str | None:
   return None
 
 
+def _bad_preset(argv) -> str | None:
+  """The config file's own message when ``--config=<file>.py:<preset>`` names no preset."""
+  import importlib.util
+  path = _config_path(argv)
+  arg = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), "")
+  preset = arg.split(":", 1)[1] if ":" in arg else ""
+  if not path or not preset:
+    return None
+  try:
+    spec = importlib.util.spec_from_file_location("_gan_jax_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.get_config(preset)
+  except (ValueError, TypeError) as e:  # TypeError: the file takes no preset
+    return f"--config={arg}: {e}"
+  except Exception:  # the config file itself is broken: let absl's message stand
+    return None
+  return None
+
+
 def run():
   _make_configs_importable(sys.argv)
+  message = _bad_preset(sys.argv)
+  if message:
+    _error(message, 2)
   try:
     app.run(main)
   except (AttributeError, KeyError):  # raised by absl while applying --config.* overrides

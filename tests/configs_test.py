@@ -22,10 +22,25 @@ def test_the_readme_lists_every_experiment_config():
       assert f"configs/{name}.py" in readme, name
 
 
-@pytest.mark.parametrize("name", CONFIGS)
-def test_config_builds_its_experiment(name):
-  config = importlib.import_module(f"configs.{name}").get_config()
+# configs taking a preset argument (--config=configs/<name>.py:<preset>)
+PRESETS = [("cgan_shapes", "cpu"), ("acgan_shapes", "cpu"), ("wgan_shapes", "cpu"),
+           ("cbegan_shapes", "cpu")]
+
+
+@pytest.mark.parametrize("name,preset", [(n, "") for n in CONFIGS] + PRESETS)
+def test_config_builds_its_experiment(name, preset):
+  module = importlib.import_module(f"configs.{name}")
+  config = module.get_config(preset) if preset else module.get_config()
   exp = Experiment(config, parallel.make_mesh(1))
   assert exp.abstract_state.step.shape == ()
   meta = exp.meta()
   assert meta["model"]["name"] == config.model.name
+
+
+def test_a_preset_changes_the_budget_and_an_unknown_one_is_named():
+  from configs import cgan_shapes
+  full, cpu = cgan_shapes.get_config(), cgan_shapes.get_config("cpu")
+  assert (full.data.image_size, cpu.data.image_size) == (64, 32)
+  assert cpu.num_train_steps < full.num_train_steps
+  with pytest.raises(ValueError, match="unknown preset 'gpu'.*known: cpu"):
+    cgan_shapes.get_config("gpu")

@@ -127,6 +127,20 @@ def test_misspelt_config_key_fails_naming_the_valid_keys(tmp_path):
   assert r.returncode == 2 and "Valid keys of model.mlp: bn_scale_init, d_dropout, d_slope" in r.stderr
 
 
+def test_a_preset_names_its_default_workdir_and_an_unknown_one_is_one_line(tmp_path):
+  from gan_jax import main
+  main.FLAGS(["main", "--config=configs/cgan_shapes.py:cpu"])
+  assert main.default_workdir() == os.path.join("runs", "cgan_shapes_cpu")
+  main.FLAGS(["main", "--config=configs/cgan_shapes.py"])
+  assert main.default_workdir() == os.path.join("runs", "cgan_shapes")
+  main.FLAGS.unparse_flags()
+  r = run_main(["--config=configs/cgan_shapes.py:gpu", f"--workdir={tmp_path}"])
+  assert r.returncode == 2 and "Traceback" not in r.stderr
+  assert "unknown preset 'gpu' (known: cpu)" in r.stderr.splitlines()[-1], r.stderr[-2000:]
+  r = run_main(["--config=configs/test.py:cpu", f"--workdir={tmp_path}"])
+  assert r.returncode == 2 and "--config=configs/test.py:cpu" in r.stderr, r.stderr[-2000:]
+
+
 @pytest.mark.parametrize("override,message", [
     ("--config.data.name=imagenet64", "unknown data.name 'imagenet64'; choose one of"),
     ("--config.data.batch_size=12", "does not divide across"),
