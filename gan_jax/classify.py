@@ -47,8 +47,7 @@ def main(argv):
     if FLAGS.steps:
       recipe = dataclasses.replace(recipe, steps=FLAGS.steps)
     if FLAGS.widths:
-      from gan_jax.evaluators.classified import parse_widths
-      recipe = dataclasses.replace(recipe, widths=parse_widths(FLAGS.widths))
+      recipe = dataclasses.replace(recipe, widths=classifiers.parse_widths(FLAGS.widths))
     cache = FLAGS.cache_dir or fetch.default_cache_dir()
     clf = classifiers.get(
         FLAGS.dataset, image_size=size, resize=resize, crop=FLAGS.crop, cache_dir=cache,

@@ -78,13 +78,28 @@ def main(argv):
     _error(str(e))
 
 
-def _config_path(argv) -> str | None:
+def _config_arg(argv) -> str | None:
+  """The value of ``--config``: ``<file>.py`` or ``<file>.py:<preset>``."""
   for i, a in enumerate(argv):
     if a.startswith("--config="):
-      return a.split("=", 1)[1].split(":")[0]
+      return a.split("=", 1)[1]
     if a == "--config" and i + 1 < len(argv):
-      return argv[i + 1].split(":")[0]
+      return argv[i + 1]
   return None
+
+
+def _config_path(argv) -> str | None:
+  arg = _config_arg(argv)
+  return arg.split(":")[0] if arg else None
+
+
+def _config_module(path: str):
+  """The config file as a module (raises whatever the file raises)."""
+  import importlib.util
+  spec = importlib.util.spec_from_file_location("_gan_jax_config", path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module
 
 
 def _make_configs_importable(argv):
@@ -99,16 +114,12 @@ def _make_configs_importable(argv):
 
 def _unknown_override(argv) -> str | None:
   """Names the first ``--config.a.b=`` override whose key is not in the config."""
-  import importlib.util
   import re
   path = _config_path(argv)
   if not path:
     return None
   try:
-    spec = importlib.util.spec_from_file_location("_gan_jax_config", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    config = module.get_config()
+    config = _config_module(path).get_config()
   except Exception:  # the config file itself is broken: let absl's message stand
     return None
   for arg in argv:
@@ -128,17 +139,12 @@ def _unknown_override(argv) -> str | None:
 
 def _bad_preset(argv) -> str | None:
   """The config file's own message when ``--config=<file>.py:<preset>`` names no preset."""
-  import importlib.util
-  path = _config_path(argv)
-  arg = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), "")
-  preset = arg.split(":", 1)[1] if ":" in arg else ""
-  if not path or not preset:
+  arg = _config_arg(argv) or ""
+  path, _, preset = arg.partition(":")
+  if not preset:
     return None
   try:
-    spec = importlib.util.spec_from_file_location("_gan_jax_config", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.get_config(preset)
+    _config_module(path).get_config(preset)
   except (ValueError, TypeError) as e:  # TypeError: the file takes no preset
     return f"--config={arg}: {e}"
   except Exception:  # the config file itself is broken: let absl's message stand

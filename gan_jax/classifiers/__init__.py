@@ -36,7 +36,7 @@ import numpy as np
 import optax
 from absl import logging
 
-from gan_jax.errors import GanJaxError
+from gan_jax.errors import ConfigError, GanJaxError
 from gan_jax.metrics.classification import topk_score
 
 FORMAT_VERSION = 4
@@ -52,6 +52,18 @@ class Recipe:
   translate: int = 2      # random shifts of up to this many px (0 = none)
   flip: bool = False      # random horizontal flips (labels that a mirror keeps: shapes)
   seed: int = 0
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+  """``'16,32,64'`` -> (16, 32, 64): ``Recipe.widths`` as a config string or a flag gives it."""
+  try:
+    widths = tuple(int(w) for w in str(text).split(","))
+  except ValueError:
+    widths = ()
+  if not widths or min(widths) < 1:
+    raise ConfigError(f"classifier_widths must be positive integers separated by commas "
+                      f"(e.g. '16,32,64'), got {text!r}.")
+  return widths
 
 
 RECIPES = {  # per dataset; others get Recipe()

@@ -60,7 +60,7 @@ class ClassifierEvaluator(Evaluator):
       if self.cfg.classifier_steps > 0:
         recipe = dataclasses.replace(recipe, steps=int(self.cfg.classifier_steps))
       if self.cfg.classifier_widths:
-        recipe = dataclasses.replace(recipe, widths=parse_widths(self.cfg.classifier_widths))
+        recipe = dataclasses.replace(recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
       self._classifier = classifiers.get(
           d["name"], image_size=d["image_size"], resize=d["data_resize"], crop=self.ctx.crop,
           cache_dir=self.ctx.cache_dir, load_split=self.ctx.load_split,
@@ -77,17 +77,6 @@ class ClassifierEvaluator(Evaluator):
   def result(self, step, final, scalars, protocol, t0, num, details=None, images=None):
     return EvalResult(self.name, step, final, {k: float(v) for k, v in scalars.items()},
                       protocol, round(time.time() - t0, 1), num, details or {}, images or {})
-
-
-def parse_widths(text: str) -> tuple[int, ...]:
-  try:
-    widths = tuple(int(w) for w in str(text).split(","))
-  except ValueError:
-    widths = ()
-  if not widths or min(widths) < 1:
-    raise ConfigError(f"classifier_widths must be positive integers separated by commas "
-                      f"(e.g. '16,32,64'), got {text!r}.")
-  return widths
 
 
 @EVALUATORS.register("conditional_score")
