@@ -148,6 +148,8 @@ def get_config():
       batch_size=0,                     # Inception batch, all devices; 0: 32/CPU device, 128/GPU
       kid_subsets=100,
       kid_subset_size=1000,
+      prdc_k=5,                         # precision/recall/density/coverage, k-th neighbour
+                                        # balls (Naeem et al.'s k); 0 = off
       seed=1234,                        # noise of the generated samples
   ))
 
@@ -191,4 +193,9 @@ def get_config():
   config.keep_checkpoints = 3
   config.num_samples = 64               # --mode=sample
   config.sample_seed = 0                # --mode=sample noise seed
+  config.interpolation = ml_collections.ConfigDict(dict(  # --mode=interpolate
+      pairs=5,                          # rows: pairs of endpoints
+      steps=10,                         # columns: points from one endpoint to the other
+      seed=0,                           # noise (and conditions) of the endpoints
+  ))
   return config

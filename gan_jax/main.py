@@ -4,6 +4,7 @@
   python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=sample
   python -m gan_jax.main --config=configs/cgan_shapes.py --mode=sample --labels="red circle;blue square,gray triangle"
   python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=eval
+  python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=interpolate
   python -m gan_jax.main --config=configs/dcgan_mnist.py --config.model.latent_dim=64
 
 Every error a user can act on ends as one line, ``gan_jax: error: ...``, exit status 1
@@ -26,10 +27,11 @@ config_flags.DEFINE_config_file("config", None, "Experiment config file (configs
                                 lock_config=True)
 flags.DEFINE_string("workdir", None, "Where checkpoints, logs and samples go "
                     "(default: runs/<config file name>).")
-flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"],
+flags.DEFINE_enum("mode", "train", ["train", "sample", "eval", "interpolate"],
                   "train (resumes when the workdir has checkpoints), sample (a grid from the newest "
-                  "checkpoint), or eval (every enabled evaluator's final protocol on the newest "
-                  "checkpoint; prints every metric as JSON).")
+                  "checkpoint), eval (every enabled evaluator's final protocol on the newest "
+                  "checkpoint; prints every metric as JSON), or interpolate (latent, pixel and "
+                  "condition strips from the newest checkpoint; config.interpolation).")
 flags.DEFINE_string("labels", "", "--mode=sample: one grid row per label: class indices or "
                     "names (3,7 or Trouser,Bag); multi-hot conditions separated by ';', their "
                     "labels by ',' ('red circle,blue square;gray triangle').")
@@ -70,6 +72,9 @@ def main(argv):
       train.train_and_evaluate(FLAGS.config, workdir)
     elif FLAGS.mode == "sample":
       print(train.sample(FLAGS.config, workdir, labels=FLAGS.labels))
+    elif FLAGS.mode == "interpolate":
+      from gan_jax import interpolate
+      print("\n".join(interpolate.interpolate(FLAGS.config, workdir)))
     else:
       import json
       print(json.dumps(train.evaluate(FLAGS.config, workdir)))

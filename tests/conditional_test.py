@@ -71,7 +71,7 @@ def test_every_label_input_of_every_backbone_conditions_d_as_it_says(label_input
   v = d.init({"params": jax.random.PRNGKey(0), "dropout": jax.random.PRNGKey(0)}, x, y1,
              train=False)
   out1, out2 = d.apply(v, x, y1, train=False), d.apply(v, x, y2, train=False)
-  if label_input == "projection":  # flax initialises the projection table at N(0, 1)
+  if label_input == "projection":
     assert "projection" in str(jax.tree_util.tree_structure(v["params"]))
   if label_input == "none":
     np.testing.assert_array_equal(out1.logits, out2.logits)
@@ -87,7 +87,7 @@ def test_projection_adds_the_inner_product_of_the_label_embedding_and_the_featur
   logits = jnp.array([0.3, -0.2])
   y = jnp.array([2, 0])
   v = head.init(jax.random.PRNGKey(0), feats, logits, y)
-  table = v["params"]["projection"]["Dense_0"]["kernel"]  # (3 classes, 2 features)
+  table = v["params"]["projection"]["kernel"]  # (3 classes, 2 features)
   out = head.apply(v, feats, logits, y)
   np.testing.assert_allclose(out.logits, logits + jnp.sum(table[y] * feats, -1), rtol=1e-6)
   aux = DHead(cond, "none", aux_classes=3)
@@ -96,6 +96,27 @@ def test_projection_adds_the_inner_product_of_the_label_embedding_and_the_featur
   np.testing.assert_array_equal(out.logits, logits)
   assert out.class_logits.shape == (2, 3)
 
+
+
+def test_spectrally_normalised_projection_divides_the_table_by_its_largest_singular_value():
+  from gan_jax.models.conditioning import DHead
+  cond = Condition("multi_hot", 4)
+  head = DHead(cond, "projection", spectral_norm=True)
+  feats = jax.random.normal(jax.random.PRNGKey(1), (3, 6))
+  logits = jnp.zeros(3)
+  y = jnp.eye(4)[jnp.array([0, 2, 3])].at[0, 1].set(1.0)
+  v = head.init(jax.random.PRNGKey(0), feats, logits, y)
+  table = np.asarray(v["params"]["projection"]["kernel"])  # (4 tags, 6 features)
+  stats = v["batch_stats"]
+  for _ in range(30):  # one power iteration per training call
+    _, new = head.apply({"params": v["params"], "batch_stats": stats}, feats, logits, y,
+                        train=True, mutable=["batch_stats"])
+    stats = new["batch_stats"]
+  out = head.apply({"params": v["params"], "batch_stats": stats}, feats, logits, y)
+  sigma = np.linalg.svd(table, compute_uv=False)[0]
+  np.testing.assert_allclose(out.logits, np.sum((np.asarray(y) @ table / sigma) * feats, -1),
+                             rtol=1e-4, atol=1e-5)
+  assert not np.isclose(sigma, 1.0, atol=0.05)  # the normalisation is not a no-op here
 
 def _softplus(x):
   return np.log1p(np.exp(x))

@@ -46,6 +46,9 @@ def test_periodic_final_and_eval_mode_results_carry_their_protocol(eval_config, 
   assert saved[-1]["fid"] == result["fid"] and saved[-1]["step"] == 2
   p = saved[-1]["protocol"]
   assert p["resize"] == "tf1_bilinear" and p["num_generated"] == 16
+  # precision/recall/density/coverage from the same features, their k recorded
+  assert p["prdc"]["k"] == 5 and p["prdc"]["fake"] == 16
+  assert all(0 <= saved[-1][m] <= 1 for m in ("precision", "recall", "coverage"))
   assert p["weights_archive_sha256"].startswith("7ff4a85c")
   ref = p["reference"]
   assert ref["name"] == "synthetic" and ref["count"] == 32 and ref["subset"] == "random, seed 0"
@@ -90,7 +93,8 @@ def test_eval_mode_prints_every_metric_as_json(eval_config, pytorch_fid_weights,
                 "--config.evals.fid.is_splits=2"], timeout=600)
   assert r.returncode == 0, r.stderr[-3000:]
   out = json.loads(r.stdout.strip().splitlines()[-1])
-  assert set(out) == {"step", "fid", "kid", "inception_score", "inception_score_std"}
+  assert set(out) == {"step", "fid", "kid", "inception_score", "inception_score_std",
+                      "precision", "recall", "density", "coverage"}
   assert out["step"] == 2 and all(np.isfinite(v) for v in out.values())
 
 

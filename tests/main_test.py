@@ -113,6 +113,19 @@ def test_conditional_sample_grid_has_one_row_per_class(tmp_path):
                 "--mode=sample", "--labels=7"])
   assert r.returncode == 1 and "gan_jax: error: --labels: unknown label '7'" in r.stderr
   assert "Traceback" not in r.stderr
+  # interpolation strips: one row per pair, one column per step (per class for the switch)
+  cond = ["--config=configs/test.py", f"--workdir={workdir}", "--config.model.conditional=True",
+          "--mode=interpolate", "--config.interpolation.pairs=2"]
+  r = run_main(cond + ["--config.interpolation.steps=3"])
+  assert r.returncode == 0, r.stderr[-3000:]
+  pngs = r.stdout.strip().splitlines()[-5:]
+  names = [os.path.basename(p).split("_step")[0] for p in pngs]
+  assert names == ["latent_linear", "latent_slerp", "pixel", "condition", "switch"]
+  for name, png in zip(names, pngs):
+    cols = 2 if name == "switch" else 3
+    assert np.asarray(Image.open(png)).shape == (2 + 2 * 34, 2 + cols * 34), name
+  r = run_main(cond + ["--config.interpolation.steps=1"])
+  assert r.returncode == 1 and "interpolation needs pairs >= 1 and steps >= 2" in r.stderr
 
 
 def test_misspelt_config_key_fails_naming_the_valid_keys(tmp_path):

@@ -1,5 +1,6 @@
-"""FID and KID (and the Inception Score, with weights that have logits) of the generator
-against a seeded random subset of a split of the training dataset.
+"""FID and KID, improved precision and recall, density and coverage (``prdc_k`` > 0; the
+same Inception features), and the Inception Score (with weights that have logits) of the
+generator against a seeded random subset of a split of the training dataset.
 
 Config block ``config.evals.fid``: ``every`` (steps, 0 = off) on ``num_samples`` samples,
 ``final`` at the end of training on ``final_num_samples``; the reference is
@@ -11,7 +12,7 @@ whole protocol.
 import time
 
 from gan_jax.evaluators.base import EVALUATORS, EvalResult, Evaluator
-from gan_jax.metrics import features, stats as fid_stats
+from gan_jax.metrics import features, prdc, stats as fid_stats
 
 
 @EVALUATORS.register("fid")
@@ -65,6 +66,12 @@ class FIDEvaluator(Evaluator):
                       "subset": (f"random, seed {c.reference_seed}" if c.reference_count > 0
                                  else "whole split"), "source": ref["source"]},
         "kid": {"subsets": c.kid_subsets, "max_subset_size": c.kid_subset_size}}
+    if c.prdc_k > 0:
+      scalars.update(prdc.prdc(ref["features"], feats, c.prdc_k))
+      protocol["prdc"] = {"k": c.prdc_k, "features": "the same Inception pool features",
+                          "real": ref["n"], "fake": num,
+                          "definition": "Kynkaanniemi et al. 2019 (precision, recall); "
+                                        "Naeem et al. 2020 (density, coverage)"}
     if c.inception_score:
       scalars["inception_score"], scalars["inception_score_std"] = fid_stats.inception_score(
           self.extractor.logits(feats), c.is_splits)

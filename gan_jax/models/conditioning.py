@@ -47,8 +47,9 @@ class Condition:
     return self.kind != "none"
 
   def vector(self, y) -> jax.Array:
-    """Labels as float vectors (B, K): one-hot of class indices, multi-hot as given."""
-    if self.kind == "class":
+    """Labels as float vectors (B, K): one-hot of class indices, multi-hot as given; a class
+    condition also takes (B, K) weights (soft labels, as interpolation between classes)."""
+    if self.kind == "class" and jnp.ndim(y) == 1:
       return jax.nn.one_hot(y, self.num_classes, dtype=jnp.float32)
     return jnp.asarray(y, jnp.float32)
 
@@ -106,17 +107,25 @@ class DHead(nn.Module):
 
   * ``label_input='projection'`` (Miyato & Koyama 2018, "cGANs with projection
     discriminator"): logits + <embed(y), features>, ``embed`` a learned bias-free map of
-    the label vector (a class table, or a sum of tag vectors for multi-hot);
+    the label vector (a class table, or a sum of tag vectors for multi-hot), Glorot-uniform
+    initialised as in that paper's code, and spectrally normalised when the rest of D is
+    (``spectral_norm``). Its scale matters: at N(0, 1) on 4,096 flattened features the
+    projection term dwarfs the rest of D and G learns nothing from it;
   * ``aux_classes`` > 0: an auxiliary classifier, ``class_logits = Dense(aux_classes)``
     of the features (ACGAN, Odena et al. 2017)."""
   condition: Condition
   label_input: str = "planes"
   aux_classes: int = 0
+  spectral_norm: bool = False
 
   @nn.compact
-  def __call__(self, features, logits, y):
+  def __call__(self, features, logits, y, train: bool = False):
     if self.condition.active and self.label_input == "projection":
-      e = LabelEmbedding(self.condition, features.shape[-1], name="projection")(y)
+      v = self.condition.vector(y)
+      table = nn.Dense(features.shape[-1], use_bias=False, name="projection",
+                       kernel_init=nn.initializers.glorot_uniform())
+      e = (nn.SpectralNorm(table, name="projection_sn")(v, update_stats=train)
+           if self.spectral_norm else table(v))
       logits = logits + jnp.sum(e * features, axis=-1)
     class_logits = (nn.Dense(self.aux_classes, name="aux_classifier")(features)
                     if self.aux_classes else None)

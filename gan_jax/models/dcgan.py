@@ -148,8 +148,8 @@ class DCGANDiscriminator(nn.Module):
     for i in range(1, n):
       x = nn.leaky_relu(norm(halve(x, self.hidden * 2 ** i)), self.slope)
     logits = conv(x, 1, 4, 1, 0, use_bias=self.use_bias or self.last_bias)
-    return DHead(self.condition, self.label_input, self.aux_classes)(
-        x.reshape(x.shape[0], -1), logits.reshape(x.shape[0]), y)
+    return DHead(self.condition, self.label_input, self.aux_classes, self.spectral_norm)(
+        x.reshape(x.shape[0], -1), logits.reshape(x.shape[0]), y, train)
 
 
 @MODELS.register("dcgan")
