@@ -18,9 +18,10 @@ slow); enable it with --config.evals.fid.final=True.
 
   python -m gan_jax.main --config=configs/cgan_shapes.py:cpu
 
-The ``cpu`` preset fits a CPU budget (``cpu_budget`` below): 32x32 images (area-resized), a
-projection discriminator with spectral norm and no batch norm, the hinge loss, Adam 2e-4,
-an EMA of G for sampling, 2,000 steps; the other shapes configs take the same preset.
+The ``cpu`` preset fits a CPU budget (``cpu_budget`` below): 32x32 images (area-resized),
+the report's widths / 4, a projection discriminator with spectral norm and no batch norm, the
+hinge loss, Adam 2e-4 (0, 0.9), DiffAugment translation, an EMA of G for sampling, 5,000
+steps (about 12 minutes on 2 CPU cores); the other shapes configs take the same preset.
 """
 
 from configs import default
@@ -64,26 +65,33 @@ def preset_of(config, preset, cpu):
   return config
 
 
-def cpu_budget(config, steps=2000):
-  """What trains in minutes on a CPU: 32x32 images, the report's layer widths halved (G
-  256 -> 128 -> 64 -> 3, D 64 -> 128 -> 256), D a projection discriminator (Miyato & Koyama)
-  with spectral norm instead of batch norm, the hinge loss, an EMA of G (samples and scores
-  use it). The report's conditioning of G (Linear(24, 200) beside z) is kept."""
+def cpu_budget(config, steps=5000):
+  """What trains in minutes on a CPU: 32x32 images, G 128 -> 64 -> 32 -> 3 and D 32 -> 64 ->
+  128 (the report's widths / 4), D a projection discriminator (Miyato & Koyama) with
+  spectral norm and biases instead of batch norm, the hinge loss, Adam 2e-4 with betas (0,
+  0.9) as in the spectral-norm papers, DiffAugment translation on every image D sees, an
+  EMA of G (samples and scores use it). The report's conditioning of G (Linear(24, 200)
+  beside z) is kept. Without D's biases this D is positively homogeneous (D(0) = 0) and G
+  shrinks to a flat grey image; without the augmentation D learns blobs of colour."""
   config.num_train_steps = steps
   config.data.image_size = 32
   config.data.resize = "area"
-  config.model.g_hidden = 64
-  config.model.d_hidden = 64
+  config.model.g_hidden = 32
+  config.model.d_hidden = 32
   config.model.d_label_input = "projection"
   config.model.dcgan.d_slope = 0.2
   config.model.dcgan.d_norm = "none"
   config.model.dcgan.d_first_norm = False
   config.model.dcgan.d_spectral_norm = True
+  config.model.dcgan.d_bias = True
   config.loss.name = "hinge"
   config.g_optimizer = default.optimizer("adam", lr=2e-4)
   config.d_optimizer = default.optimizer("adam", lr=2e-4)
+  for opt in (config.g_optimizer, config.d_optimizer):
+    opt.adam.b1, opt.adam.b2 = 0.0, 0.9
+  config.diff_augment = "translation"
   config.ema_decay = 0.995
   config.evals.conditional_score.every = 1000
-  config.sample_every = 500
+  config.sample_every = 1000
   config.checkpoint_every = 1000
   return config

@@ -124,6 +124,7 @@ class Experiment:
         train_state.create_state, generator=self.generator, discriminator=self.discriminator,
         g_tx=self.g_tx, d_tx=self.d_tx, objective=self.objective, sampler=self.sampler,
         image_shape=self.image_shape, use_ema=self.use_ema)
+    self.init_fn = init  # unjitted: the ensemble vmaps it
     self._init = jax.jit(init, out_shardings=repl)
     self.abstract_state = jax.tree.map(
         lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=repl),
@@ -133,6 +134,7 @@ class Experiment:
         g_tx=self.g_tx, d_tx=self.d_tx, objective=self.objective, sampler=self.sampler,
         ema_decay=config.ema_decay, augment=self.augment, plateau_metric=plateau.metric,
         dynamic=self.dynamic)
+    self.step_fn = step  # unjitted: the ensemble vmaps it
     self.train_step = jax.jit(
         step, in_shardings=(repl, parallel.batch_sharding(self.mesh)),
         out_shardings=(repl, repl), donate_argnums=0)
@@ -291,12 +293,13 @@ class Experiment:
     return s
 
   def train_batches(self, source: data.Source, start_step: int, num_steps: int,
-                    kept=None, epoch: int = 0, epoch_start: int = 0):
+                    kept=None, epoch: int = 0, epoch_start: int = 0, seed: int | None = None):
+    """This process's batches; their order is a function of ``seed`` (default: the config's)."""
     from gan_jax.data import pipeline
     d = self.config.data
     return pipeline.create_train_iterator(
         source, batch_size=d.batch_size, image_size=d.image_size, resize=d.resize,
-        seed=self.config.seed, d_steps=self.config.loss.d_steps, start_step=start_step,
+        seed=self.config.seed if seed is None else seed, d_steps=self.config.loss.d_steps, start_step=start_step,
         num_steps=num_steps, prefetch=d.prefetch, crop=d.crop, threads=d.decode_threads,
         kept=kept, epoch=epoch, epoch_start=epoch_start)
 
