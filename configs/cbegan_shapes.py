@@ -18,7 +18,10 @@ above mean + 2 std). The report trained 127 epochs (142,875 steps at 18,000 imag
   python -m gan_jax.main --config=configs/cbegan_shapes.py:cpu
 
 The ``cpu`` preset: 32x32 images (area-resized), base filters 32, Adam 1e-4 (the BEGAN
-paper's), an EMA of G, 2,000 steps.
+paper's), the wrong-condition term at weight 0.5, an EMA of G, 2,000 steps. At weight 1 the
+term's gradient cancels the real-image term's whenever D cannot yet tell a wrong condition
+from a right one (L_wrong = L(x)), nothing holds D's reconstructions back, and L(x) grew from
+0.6 to 14 in 300 steps; at 0.5 it fell to 0.12.
 """
 
 from configs import began_fashion_mnist, cgan_shapes
@@ -50,6 +53,7 @@ def cpu_budget(config):
   config.data.resize = "area"
   config.model.began.filters = 32
   config.g_optimizer.lr = config.d_optimizer.lr = 1e-4
+  config.loss.began.mismatch_weight = 0.5
   config.ema_decay = 0.995
   config.lr_plateau.window = 500
   config.evals.conditional_score.every = 1000

@@ -184,6 +184,14 @@ def get_config():
       final_num_samples=10000,
       seed=1234, batch_size=100, classifier_steps=0, classifier_widths="",
   ))
+  config.evals.classifier_fid = ml_collections.ConfigDict(dict(
+      every=0, final=False,             # FID / KID in the classifier's feature space
+      num_samples=2000,
+      final_num_samples=10000,
+      reference_split="test", reference_count=10000, reference_seed=0,
+      kid_subsets=100, kid_subset_size=1000,
+      seed=1234, batch_size=100, classifier_steps=0, classifier_widths="",
+  ))
 
   config.log_every = 50                 # terminal + TensorBoard scalars
   config.log_scalars = "mean"           # mean: means over the interval | point: that step's values

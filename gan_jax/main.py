@@ -5,6 +5,7 @@
   python -m gan_jax.main --config=configs/cgan_shapes.py --mode=sample --labels="red circle;blue square,gray triangle"
   python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=eval
   python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=interpolate
+  python -m gan_jax.main --config=configs/dcgan_mnist.py --mode=report
   python -m gan_jax.main --config=configs/dcgan_mnist.py --config.model.latent_dim=64
 
 Every error a user can act on ends as one line, ``gan_jax: error: ...``, exit status 1
@@ -27,11 +28,12 @@ config_flags.DEFINE_config_file("config", None, "Experiment config file (configs
                                 lock_config=True)
 flags.DEFINE_string("workdir", None, "Where checkpoints, logs and samples go "
                     "(default: runs/<config file name>).")
-flags.DEFINE_enum("mode", "train", ["train", "sample", "eval", "interpolate"],
+flags.DEFINE_enum("mode", "train", ["train", "sample", "eval", "interpolate", "report"],
                   "train (resumes when the workdir has checkpoints), sample (a grid from the newest "
                   "checkpoint), eval (every enabled evaluator's final protocol on the newest "
                   "checkpoint; prints every metric as JSON), or interpolate (latent, pixel and "
-                  "condition strips from the newest checkpoint; config.interpolation).")
+                  "condition strips from the newest checkpoint; config.interpolation), or report "
+                  "(curves and a markdown summary of the run so far, in <workdir>/report).")
 flags.DEFINE_string("labels", "", "--mode=sample: one grid row per label: class indices or "
                     "names (3,7 or Trouser,Bag); multi-hot conditions separated by ';', their "
                     "labels by ',' ('red circle,blue square;gray triangle').")
@@ -72,6 +74,9 @@ def main(argv):
       train.train_and_evaluate(FLAGS.config, workdir)
     elif FLAGS.mode == "sample":
       print(train.sample(FLAGS.config, workdir, labels=FLAGS.labels))
+    elif FLAGS.mode == "report":
+      from gan_jax import report
+      print(report.write(workdir))
     elif FLAGS.mode == "interpolate":
       from gan_jax import interpolate
       print("\n".join(interpolate.interpolate(FLAGS.config, workdir)))

@@ -197,6 +197,36 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
   json.dumps(balanced.record())  # results.json can hold it
 
 
+
+def test_classifier_fid_is_zero_for_the_reference_itself_and_large_for_one_digit(
+    digit_classifier, offline_cache):
+  import dataclasses
+  from scipy import linalg
+  test = data.load_split("mnist", "test", cache_dir=offline_cache)
+  images, labels = test.read(np.arange(len(test)))
+  images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # as resize=pad gives them
+  ctx = dataclasses.replace(_ctx("mnist", offline_cache),
+                            reference_images=lambda split, count, seed: (images, "mnist test"))
+  ev = classified.ClassifierFID(
+      _cfg(final_num_samples=1000, reference_split="test", reference_count=0,
+           reference_seed=0, kid_subsets=10, kid_subset_size=200,
+           classifier_steps=STEPS["mnist"], classifier_widths=WIDTHS_TEXT), ctx)
+  ev.prepare()
+  same = ev.evaluate(Samples(lambda n, s, b: (images[::-1][:n], None), None), 0, True)
+  threes = np.concatenate([images[labels == 3]] * 10)[:1000]
+  one_digit = ev.evaluate(Samples(lambda n, s, b: (threes[:n], None), None), 0, True)
+  assert same.scalars["classifier_fid"] == pytest.approx(0.0, abs=1e-3)
+  assert one_digit.scalars["classifier_fid"] > 100 * max(same.scalars["classifier_fid"], 1e-3)
+  assert one_digit.scalars["classifier_kid"] > 0.01
+  # against a direct computation from the classifier's features (scipy's sqrtm)
+  f1, f2 = ev.classifier.features(threes), ev.classifier.features(images)
+  assert f1.shape == (1000, 64 * 4 * 4)  # widths (16, 32, 64): 32 -> 4 after three poolings
+  m1, m2 = f1.mean(0), f2.mean(0)
+  c1, c2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+  direct = np.sum((m1 - m2) ** 2) + np.trace(c1 + c2 - 2 * linalg.sqrtm(c1 @ c2).real)
+  assert one_digit.scalars["classifier_fid"] == pytest.approx(direct, rel=1e-3)
+  assert one_digit.protocol["features"].endswith("(1024-d)")
+
 def test_kl_and_coverage_of_a_histogram():
   np.testing.assert_allclose(classified.kl_to_uniform([5, 5, 5, 5]), 0.0)
   np.testing.assert_allclose(classified.kl_to_uniform([8, 0, 0, 0]), np.log(4))

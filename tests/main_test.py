@@ -55,6 +55,18 @@ def test_train_logs_checkpoints_grids_and_sample_mode_is_reproducible(tmp_path):
   again = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--mode=sample"])
   assert np.array_equal(np.asarray(Image.open(again.stdout.strip().splitlines()[-1])), img)
 
+  # the run report: curves from the event files, the summary with the last grid
+  r = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--mode=report"])
+  assert r.returncode == 0, r.stderr[-3000:]
+  md_path = r.stdout.strip().splitlines()[-1]
+  md = open(md_path).read()
+  assert "step 12 of 12 logged (finished)" in md and "No final evaluation yet." in md
+  assert "![losses (non_saturating)](losses.png)" in md and "../samples/step_000012.png" in md
+  report_dir = os.path.dirname(md_path)
+  assert sorted(os.listdir(report_dir)) == ["d_outputs.png", "losses.png", "report.md"]
+  r = run_main(["--config=configs/test.py", f"--workdir={tmp_path / 'empty'}", "--mode=report"])
+  assert r.returncode == 1 and "no config.json" in r.stderr
+
   r = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--mode=sample",
                 "--config.model.g_hidden=16"])
   assert r.returncode == 1

@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import os
 import time
 import zlib
@@ -85,7 +86,9 @@ class Net(nn.Module):
       x = nn.relu(bn()(nn.Conv(w, (3, 3), padding=1)(x)))
       x = nn.relu(bn()(nn.Conv(w, (3, 3), padding=1)(x)))
       x = nn.max_pool(x, (2, 2), (2, 2), padding="SAME")
-    return nn.Dense(self.num_classes)(x.reshape(x.shape[0], -1))
+    features = x.reshape(x.shape[0], -1)
+    self.sow("intermediates", "features", features)  # the classifier-feature FID's space
+    return nn.Dense(self.num_classes)(features)
 
 
 def _loss(logits, labels):
@@ -113,6 +116,8 @@ class Classifier:
 
   def __post_init__(self):
     self._apply = jax.jit(lambda v, x: self.net.apply(v, x, train=False))
+    self._features = jax.jit(lambda v, x: self.net.apply(
+        v, x, train=False, mutable=["intermediates"])[1]["intermediates"]["features"][0])
 
   @property
   def multi_label(self) -> bool:
@@ -120,14 +125,25 @@ class Classifier:
 
   def logits(self, images: np.ndarray) -> np.ndarray:
     """uint8 (N, H, W, C) images as the GAN sees them -> (N, K) float32 logits."""
+    return self._batched(self._apply, images, self.info["num_classes"])
+
+  def features(self, images: np.ndarray) -> np.ndarray:
+    """uint8 images -> (N, F) float32: the flattened last convolutional features, the input
+    of the classifier's linear layer."""
+    h = w = self.info["image_size"]
+    dim = self.net.widths[-1] * math.ceil(h / 2 ** len(self.net.widths)) * math.ceil(
+        w / 2 ** len(self.net.widths))
+    return self._batched(self._features, images, dim)
+
+  def _batched(self, fn, images, dim):
     out = []
     for i in range(0, len(images), self.batch_size):
       x = np.asarray(images[i:i + self.batch_size], np.float32) / 127.5 - 1.0
       n = len(x)
       if n < self.batch_size:  # one compiled shape
         x = np.concatenate([x, np.zeros((self.batch_size - n,) + x.shape[1:], x.dtype)])
-      out.append(np.asarray(self._apply(self.variables, x))[:n])
-    return np.concatenate(out) if out else np.zeros((0, self.info["num_classes"]), np.float32)
+      out.append(np.asarray(fn(self.variables, x))[:n])
+    return np.concatenate(out) if out else np.zeros((0, dim), np.float32)
 
   def protocol(self) -> dict:
     """What an evaluation records about the judge."""
