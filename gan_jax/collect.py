@@ -55,6 +55,12 @@ def flatten(d: dict, prefix: str = "") -> dict:
   return out
 
 
+def record_metrics(record: dict) -> dict:
+  """The numeric results of one results.json record (not its step, counts or timing)."""
+  return {k: float(v) for k, v in record.items() if k not in SKIP_METRICS
+          and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def final_metrics(workdir: str) -> tuple[dict, int | None]:
   """``({metric: value}, step)`` from the newest final record of each evaluator."""
   path = os.path.join(workdir, "results.json")
@@ -68,9 +74,8 @@ def final_metrics(workdir: str) -> tuple[dict, int | None]:
       newest[r["evaluator"]] = r
   names = {}
   for ev, r in newest.items():
-    for k, v in r.items():
-      if k not in SKIP_METRICS and isinstance(v, (int, float)) and not isinstance(v, bool):
-        names.setdefault(k, []).append((ev, float(v)))
+    for k, v in record_metrics(r).items():
+      names.setdefault(k, []).append((ev, v))
   metrics = {}
   for k, pairs in names.items():
     for ev, v in pairs:

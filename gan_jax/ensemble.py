@@ -70,10 +70,7 @@ class Ensemble:
       yield self.put(local)
 
   def put(self, local: dict) -> dict:
-    def put(x):
-      shape = (x.shape[0], x.shape[1], x.shape[2] * jax.process_count()) + x.shape[3:]
-      return jax.make_array_from_process_local_data(self.batch_sharding, x, shape)
-    return jax.tree.map(put, local)
+    return parallel.host_local_to_global(local, self.exp.mesh, batch_axis=2)
 
 
 def member_config(config, seed: int):

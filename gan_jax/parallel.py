@@ -63,10 +63,13 @@ def check_batch_size(global_batch: int, mesh: Mesh):
                      f"{jax.process_count()} processes.")
 
 
-def host_local_to_global(local_batch: dict, mesh: Mesh) -> dict:
-  """Assembles each process's share of the batch into global jax.Arrays."""
-  sharding = batch_sharding(mesh)
+def host_local_to_global(local_batch: dict, mesh: Mesh, batch_axis: int = 1) -> dict:
+  """Assembles each process's share of the batch into global jax.Arrays, the batch axis
+  (``batch_axis``: 1 for (d_steps, B, ...), 2 for an ensemble's (K, d_steps, B, ...)) split
+  over 'data'."""
+  sharding = NamedSharding(mesh, P(*([None] * batch_axis), "data"))
   def put(x):
-    global_shape = (x.shape[0], x.shape[1] * jax.process_count()) + x.shape[2:]
-    return jax.make_array_from_process_local_data(sharding, x, global_shape)
+    global_shape = list(x.shape)
+    global_shape[batch_axis] *= jax.process_count()
+    return jax.make_array_from_process_local_data(sharding, x, tuple(global_shape))
   return jax.tree.map(put, local_batch)

@@ -83,13 +83,11 @@ def _results(workdir):
 
 def _evaluator_series(records) -> dict:
   """``{evaluator: {metric: (steps, values)}}`` of every numeric field over the records."""
-  skip = {"step", "num_samples", "seconds", "final", "evaluator"}
+  from gan_jax.collect import record_metrics
   out = {}
   for r in records:
-    for k, v in r.items():
-      if k in skip or not isinstance(v, (int, float)) or isinstance(v, bool):
-        continue
-      out.setdefault(r["evaluator"], {}).setdefault(k, []).append((r["step"], float(v)))
+    for k, v in record_metrics(r).items():
+      out.setdefault(r["evaluator"], {}).setdefault(k, []).append((r["step"], v))
   return {ev: {k: (np.asarray([s for s, _ in pts]), np.asarray([v for _, v in pts]))
                for k, pts in metrics.items()} for ev, metrics in out.items()}
 
@@ -149,11 +147,10 @@ def write(workdir: str) -> str:
       finals[r["evaluator"]] = r
   if finals:
     lines += ["## Final metrics", "", "| evaluator | step | metric | value |", "|---|---|---|---|"]
+    from gan_jax.collect import record_metrics
     for ev, r in finals.items():
-      for k, v in r.items():
-        if k not in ("step", "final", "evaluator", "seconds", "num_samples") and \
-           isinstance(v, (int, float)) and not isinstance(v, bool):
-          lines.append(f"| {ev} | {r['step']} | {k} | {v:.6g} |")
+      for k, v in record_metrics(r).items():
+        lines.append(f"| {ev} | {r['step']} | {k} | {v:.6g} |")
     lines.append("")
     for ev, r in finals.items():
       lines += [f"<details><summary>{ev} protocol</summary>", "", "```json",

@@ -210,9 +210,11 @@ class ClassifierFID(ClassifierEvaluator):
   def reference(self):
     if self._reference is None:
       c = self.cfg
+      from gan_jax.metrics import features as feature_stats
       images, what = self.ctx.reference_images(c.reference_split, c.reference_count,
                                                c.reference_seed)
-      self._reference = self.classifier.features(images), what
+      feats = self.classifier.features(images)
+      self._reference = feats, feature_stats.statistics(feats), what
     return self._reference
 
   def evaluate(self, generate, step, final):
@@ -221,11 +223,10 @@ class ClassifierFID(ClassifierEvaluator):
     t0 = time.time()
     c = self.cfg
     num = c.final_num_samples if final else c.num_samples
-    ref, what = self.reference()
+    ref, (mu_r, sigma_r), what = self.reference()
     images, _ = generate(num, c.seed, c.batch_size)
     feats = self.classifier.features(images)
     mu, sigma = feature_stats.statistics(feats)
-    mu_r, sigma_r = feature_stats.statistics(ref)
     fid, info = stats.frechet_distance(mu, sigma, mu_r, sigma_r)
     kid = stats.kernel_inception_distance(feats, ref, c.kid_subsets, c.kid_subset_size)
     protocol = self.protocol(
