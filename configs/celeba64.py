@@ -9,12 +9,18 @@ Fashion-MNIST resized to 64x64 (grey, offline):
   --config.data.name=fashion_mnist --config.data.crop=0 --config.data.resize=bilinear
 The study trained on a 10,000-image subset of CelebA; 5,000 steps here is 3 epochs of the
 whole training split (162,770 images).
+
+Every config of the study takes the ``cpu`` preset (``--config=configs/<name>.py:cpu``), the
+reduced budget of its reproduction on a 2-core CPU (``launch/reproduce.py``): widths 16
+instead of 64 (G 128-64-32-16, D 16-32-64-128, 1/16 of the arithmetic), 1,000 steps, FID on
+1,000 samples against 1,000 reference images. The Inception Score needs pytorch-fid's weights
+(``--config.evals.fid.inception_score=True --config.evals.fid.weights=<.pth>``).
 """
 
 from configs import default
 
 
-def get_config():
+def get_config(preset=""):
   config = default.get_config()
   config.num_train_steps = 5000
   config.data.name = "celeb_a"
@@ -30,4 +36,17 @@ def get_config():
   config.evals.fid.reference_split = "train"
   config.sample_every = 250
   config.checkpoint_every = 500
+  return study_preset(config, preset)
+
+
+def study_preset(config, preset):
+  """``preset``: '' (the study's settings) or 'cpu' (the reduced budget above)."""
+  if preset not in ("", "cpu"):
+    raise ValueError(f"unknown preset {preset!r} (known: cpu); e.g. --config=<file>.py:cpu")
+  if preset == "cpu":
+    config.num_train_steps = 1000
+    config.model.g_hidden = 16
+    config.model.d_hidden = 16
+    config.evals.fid.final_num_samples = 1000
+    config.evals.fid.reference_count = 1000
   return config

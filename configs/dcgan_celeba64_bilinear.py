@@ -13,7 +13,7 @@ IS): DCGAN 2.70, DCGAN latent 200 3.24, bilinear 1.87.
 from configs import celeba64
 
 
-def get_config():
+def get_config(preset=""):
   config = celeba64.get_config()
   config.model.dcgan.upsample = "bilinear"
-  return config
+  return celeba64.study_preset(config, preset)

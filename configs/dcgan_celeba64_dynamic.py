@@ -12,7 +12,7 @@ target "close to 0.5"), at most 5 times. The counts used are logged as ``d_updat
 from configs import celeba64
 
 
-def get_config():
+def get_config(preset=""):
   config = celeba64.get_config()
   dyn = config.loss.dynamic_steps
   dyn.enabled = True
@@ -20,4 +20,4 @@ def get_config():
   dyn.g_threshold = 0.693
   dyn.max_d = 5
   dyn.max_g = 5
-  return config
+  return celeba64.study_preset(config, preset)

@@ -5,12 +5,14 @@ latent 100, hidden 100, D with dropout 0.2 and LeakyReLU slope 0.2, 5000 steps.
 
 That report's best MLP FID was 163 (its own FID code). The first report's MLP, whose D has
 no dropout and slope 0.01, is ``configs/mlp_mnist_plain_d.py``.
+The ``cpu`` preset (``--config=configs/mlp_mnist.py:cpu``) keeps the 5000 steps (the MLP
+trains in under a minute on a CPU) with the final evaluations of ``dcgan_mnist``'s preset.
 """
 
-from configs import default
+from configs import dcgan_mnist, default
 
 
-def get_config():
+def get_config(preset=""):
   config = default.get_config()
   config.model.name = "mlp"
   config.model.latent_dim = 100
@@ -18,4 +20,4 @@ def get_config():
   config.model.d_hidden = 100
   config.model.mlp.d_dropout = 0.2
   config.model.mlp.d_slope = 0.2
-  return config
+  return dcgan_mnist.study_preset(config, preset)

@@ -13,8 +13,8 @@ generator applies one ReLU twice, which is the same function as once.)
 from configs import mlp_mnist
 
 
-def get_config():
-  config = mlp_mnist.get_config()
+def get_config(preset=""):
+  config = mlp_mnist.get_config(preset)
   config.model.mlp.d_dropout = 0.0
   config.model.mlp.d_slope = 0.01
   return config

@@ -13,7 +13,7 @@ final estimates of 0.26-0.56 and an Inception Score (torchvision's network) of 2
 from configs import celeba64, wgan_mnist
 
 
-def get_config():
+def get_config(preset=""):
   config = celeba64.get_config()
   config.data.batch_size = 64
-  return wgan_mnist.wgan_recipe(config)
+  return celeba64.study_preset(wgan_mnist.wgan_recipe(config), preset)

@@ -14,6 +14,8 @@ root unless ``--out`` says otherwise:
 * ``runs.csv``: one row per run (its folder, every axis, every metric, the step);
 * ``table.csv`` and ``table.md``: one row per point of the other axes, each metric as mean
   and standard deviation (sample std, n - 1) over the runs in it, and n;
+* with ``--scalars=M,k_t``: the last logged value of those training scalars, as columns
+  ``last_M``, ``last_k_t`` (from the event files);
 * with ``--plot=X:METRIC[:LINE]``: ``<METRIC>_vs_<X>.png``, the metric's mean (and std bars)
   against axis X, one line per value of axis LINE (the DCGAN-vs-MLP MNIST study's FID vs
   latent size per hidden size).
@@ -84,12 +86,24 @@ def final_metrics(workdir: str) -> tuple[dict, int | None]:
   return metrics, (max(steps) if steps else None)
 
 
-def load_runs(roots) -> list[dict]:
+def last_scalars(workdir: str, tags) -> dict:
+  """``{"last_<tag>": value}``: the last logged value of each training scalar (e.g. BEGAN's
+  M, WGAN's wasserstein, D_x), from the workdir's event files; absent tags are left out."""
+  if not tags:
+    return {}
+  from gan_jax.report import read_scalars
+  series = read_scalars(workdir)
+  return {f"last_{t}": float(series[t][1][-1]) for t in tags if t in series}
+
+
+def load_runs(roots, scalars=()) -> list[dict]:
   runs = []
   for wd in find_runs(roots):
     with open(os.path.join(wd, "config.json")) as f:
       config = flatten(json.load(f))
     metrics, step = final_metrics(wd)
+    if metrics:
+      metrics.update(last_scalars(wd, scalars))
     runs.append({"workdir": wd, "config": config, "metrics": metrics, "step": step})
   return runs
 
@@ -200,9 +214,11 @@ def main(argv=None):
   p.add_argument("--over", default="seed", help="the field averaged over (default: seed)")
   p.add_argument("--metrics", default="", help="comma-separated metrics (default: all)")
   p.add_argument("--plot", action="append", default=[], help="X:METRIC[:LINE]")
+  p.add_argument("--scalars", default="", help="training scalars whose last logged value is a "
+                 "column too, as last_<tag> (e.g. M,k_t or wasserstein or D_x,D_G_z2)")
   a = p.parse_args(argv)
   try:
-    runs = load_runs(a.roots)
+    runs = load_runs(a.roots, [t for t in a.scalars.split(",") if t])
     if not runs:
       raise ValueError(f"no runs (folders with config.json) under {a.roots}")
     result = collect(runs, a.over, [m for m in a.metrics.split(",") if m] or None)

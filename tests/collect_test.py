@@ -87,3 +87,22 @@ def test_collector_with_one_seed_and_bad_requests(test_config, tmp_path, capsys)
   assert "'fjd' is not a metric" in capsys.readouterr().err
   assert collect.main([str(tmp_path / "none")]) == 1
   assert "no such folder" in capsys.readouterr().err
+
+
+def test_last_logged_training_scalars_become_columns(test_config, tmp_path):
+  """--scalars=M,wasserstein: the last value the trainer's writer logged, read from the real
+  event files; a tag a run never logged is left out of that run."""
+  from clu import metric_writers
+  root = str(tmp_path / "runs")
+  wd = _run(root, test_config, 16, 16, 1)
+  writer = metric_writers.create_default_writer(wd, just_logging=False)
+  for step, m in ((10, 0.9), (20, 0.5), (30, 0.25)):
+    writer.write_scalars(step, {"M": m, "k_t": step / 1000})
+  writer.flush()
+  writer.close()
+  runs = collect.load_runs([root], scalars=["M", "wasserstein"])
+  assert runs[0]["metrics"]["last_M"] == pytest.approx(0.25)
+  assert "last_wasserstein" not in runs[0]["metrics"]
+  out = str(tmp_path / "t")
+  assert collect.main([root, f"--out={out}", "--scalars=M,k_t"]) == 0
+  assert "last_M" in open(os.path.join(out, "table.md")).read().splitlines()[0]

@@ -24,7 +24,9 @@ def test_the_readme_lists_every_experiment_config():
 
 # configs taking a preset argument (--config=configs/<name>.py:<preset>)
 PRESETS = [("cgan_shapes", "cpu"), ("acgan_shapes", "cpu"), ("wgan_shapes", "cpu"),
-           ("cbegan_shapes", "cpu")]
+           ("cbegan_shapes", "cpu"), ("dcgan_mnist", "cpu"), ("mlp_mnist", "cpu"),
+           ("mlp_mnist_plain_d", "cpu"), ("celeba64", "cpu"), ("wgan_celeba64", "cpu"),
+           ("dcgan_celeba64_dynamic", "cpu"), ("dcgan_celeba64_nearest", "cpu")]
 
 
 @pytest.mark.parametrize("name,preset", [(n, "") for n in CONFIGS] + PRESETS)

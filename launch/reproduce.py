@@ -1,0 +1,282 @@
+"""Reproduces the experiments of the five source reports and writes the reproduction page.
+
+  python launch/reproduce.py list                         # the experiments and their sweeps
+  python launch/reproduce.py run [--only=KEY,...] [--parallel=N] [--preset=cpu]
+  python launch/reproduce.py table [--preset=cpu]         # -> docs/REPRODUCTION.md
+
+Each experiment is one sweep of ``launch/sweep.py`` (the config, its axes, the preset) under
+``runs/reproduce_<preset>/<key>``; ``run`` runs the sweeps (a finished point is skipped, an
+interrupted one resumes), ``table`` builds the page from whatever has finished, with
+``gan_jax.collect``: per experiment the command, each point's number in the report beside
+the number measured here (mean +- std over seeds where seeds vary), the budget read from the
+runs' config.json, and the last sample grid. The reports' numbers are this file's catalogue;
+every measured number comes from the runs' results.json and event files.
+
+``--preset=cpu`` (the default) is each config's reduced budget for a 2-core CPU (each config
+file says what it cuts); ``--preset=full`` runs the reports' own settings.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from gan_jax import collect  # noqa: E402
+
+STUDY = "the DCGAN-vs-MLP MNIST study"
+ICLEVR = "the i-CLEVR conditional-DCGAN report"
+CBEGAN = "the conditional-BEGAN report"
+CELEBA = "the CelebA upsampling/WGAN study"
+# Without CelebA prepared (see the README), the CelebA study runs on Fashion-MNIST at 64x64.
+FASHION64 = ["--config.data.name=fashion_mnist", "--config.data.crop=0",
+             "--config.data.resize=bilinear", "--config.evals.fid.reference_split=test"]
+
+# What each experiment shows. ``reported`` maps a point (its axis values, in the order of
+# ``params``) to the report's number, as text.  ``metrics`` are collect's column names.
+MNIST_METRICS = ["fid", "classifier_fid", "kl_uniform", "classes_covered", "last_D_x",
+                 "last_D_G_z2"]
+EXPERIMENTS = [
+    dict(key="mnist_cnn_grid", report=STUDY, what="CNN GAN, latent x hidden (G hidden = D hidden)",
+         config="configs/dcgan_mnist.py",
+         params=["model.latent_dim=16,64,100", "model.g_hidden,model.d_hidden=16,64,100"],
+         metrics=MNIST_METRICS, scalars=["D_x", "D_G_z2"], histogram=True,
+         reported_what="FID after 5,000 steps, its two reports (their own FID code)",
+         reported={(16, 16): "64.8 / 104.5", (16, 64): "42.7", (16, 100): "29.4 / 31.1",
+                   (64, 16): "69.9", (64, 64): "41.9", (64, 100): "38.9",
+                   (100, 16): "84.0 / 65.4", (100, 64): "36.8", (100, 100): "50.5 / 36.1"}),
+    dict(key="mnist_cnn_seeds", report=STUDY, what="CNN GAN latent 16 / hidden 16 over five seeds",
+         config="configs/dcgan_mnist.py", params=["seed=42,43,107,213,996"],
+         extra=["--config.model.latent_dim=16", "--config.model.g_hidden=16",
+                "--config.model.d_hidden=16"],
+         metrics=MNIST_METRICS, scalars=["D_x", "D_G_z2"],
+         reported_what="FID of latent 16 / hidden 16; the second report saw 70-110 across "
+                       "re-evaluations",
+         reported={(): "64.8 / 104.5"}),
+    dict(key="mnist_mlp_grid", report=STUDY, what="MLP GAN (second report's D), latent x hidden",
+         config="configs/mlp_mnist.py",
+         params=["model.latent_dim=16,64,100", "model.g_hidden,model.d_hidden=16,64,100"],
+         metrics=MNIST_METRICS, scalars=["D_x", "D_G_z2"], histogram=True,
+         reported_what="the second report's best MLP FID: 163 (point not given)",
+         reported={}),
+    dict(key="mnist_mlp_plain_d", report=STUDY, what="MLP GAN (first report's D), 5,000 and "
+         "10,000 steps", config="configs/mlp_mnist_plain_d.py",
+         params=["num_train_steps=5000,10000"],
+         metrics=MNIST_METRICS, scalars=["D_x", "D_G_z2"], histogram=True,
+         reported_what="FID, the first report", reported={(5000,): "138.5", (10000,): "118"}),
+    dict(key="shapes_cgan", report=ICLEVR, what="conditional DCGAN, multi-hot conditions",
+         config="configs/cgan_shapes.py", params=[],
+         metrics=["score_test", "score_new_test"],
+         reported_what="score (test / new test), 200 epochs", reported={(): "0.70 / 0.71"}),
+    dict(key="shapes_acgan", report=ICLEVR, what="ACGAN", config="configs/acgan_shapes.py",
+         params=[], metrics=["score_test", "score_new_test"],
+         reported_what="score, 500 epochs, unstable", reported={(): "~0.25"}),
+    dict(key="shapes_wgan", report=ICLEVR, what="conditional WGAN", config="configs/wgan_shapes.py",
+         params=[], metrics=["score_test", "score_new_test"], scalars=["wasserstein"],
+         reported_what="score", reported={(): "0.65-0.70"}),
+    dict(key="shapes_cbegan", report=CBEGAN, what="conditional BEGAN (on the shapes dataset; the "
+         "report's anime faces are not public)", config="configs/cbegan_shapes.py", params=[],
+         metrics=["score_test", "score_new_test", "last_M", "last_k_t"], scalars=["M", "k_t"],
+         reported_what="final convergence measure M (faces; the BEGAN paper ends near 0.6)",
+         reported={(): "M 0.11"}),
+    dict(key="celeba_upsampling", report=CELEBA, what="generator upsampling: transposed conv, "
+         "nearest + conv, bilinear + conv (Fashion-MNIST at 64x64 without CelebA)",
+         config="configs/celeba64.py", params=["model.dcgan.upsample=transposed,nearest,bilinear"],
+         extra=FASHION64, metrics=["fid", "inception_score"],
+         reported_what="Inception Score, torchvision's network (DCGAN / bilinear)",
+         reported={("transposed",): "2.70", ("bilinear",): "1.87"}),
+    dict(key="celeba_latent", report=CELEBA, what="latent 100 vs 200", config="configs/celeba64.py",
+         params=["model.latent_dim=100,200"], extra=FASHION64, metrics=["fid", "inception_score"],
+         reported_what="Inception Score (the tables' 'hidden 200' is latent 200)",
+         reported={(100,): "2.70", (200,): "3.24"}),
+    dict(key="celeba_dynamic", report=CELEBA, what="dynamic critic count",
+         config="configs/dcgan_celeba64_dynamic.py", params=[], extra=FASHION64,
+         metrics=["fid", "inception_score", "last_d_updates", "last_g_updates"],
+         scalars=["d_updates", "g_updates"],
+         reported_what="better images at more cost (no number)", reported={}),
+    dict(key="celeba_wgan", report=CELEBA, what="WGAN, weight clipping",
+         config="configs/wgan_celeba64.py", params=["model.latent_dim=100,200"], extra=FASHION64,
+         metrics=["fid", "inception_score", "last_wasserstein"], scalars=["wasserstein"],
+         reported_what="Inception Score; final critic estimate 0.26-0.56",
+         reported={(100,): "IS 2.97", (200,): "IS 2.85 +- 0.05"}),
+]
+BY_KEY = {e["key"]: e for e in EXPERIMENTS}
+
+
+def root_of(exp, preset):
+  return os.path.join("runs", f"reproduce_{preset}", exp["key"])
+
+
+def config_arg(exp, preset):
+  return exp["config"] + (f":{preset}" if preset != "full" else "")
+
+
+def sweep_command(exp, preset, parallel=1, python="python"):
+  cmd = [python, "launch/sweep.py", f"--config={config_arg(exp, preset)}",
+         f"--root={root_of(exp, preset)}", *[f"--param={p}" for p in exp["params"]]]
+  if parallel > 1:
+    cmd.append(f"--parallel={parallel}")
+  if exp.get("extra"):
+    cmd += ["--", *exp["extra"]]
+  return cmd
+
+
+def selected(only):
+  if not only:
+    return EXPERIMENTS
+  keys = [k for k in only.split(",") if k]
+  bad = [k for k in keys if k not in BY_KEY]
+  if bad:
+    sys.exit(f"unknown experiment(s) {bad}; known: {', '.join(BY_KEY)}")
+  return [BY_KEY[k] for k in keys]
+
+
+def _axis_values(exp, config):
+  """The point's values of the experiment's axes (the first key of each --param)."""
+  keys = [p.rpartition("=")[0].split(",")[0] for p in exp["params"] if not p.startswith("seed=")]
+  return tuple(config.get(k) for k in keys), [k.split(".")[-1] for k in keys]
+
+
+def _last_grid(workdir):
+  d = os.path.join(workdir, "samples")
+  pngs = sorted(f for f in os.listdir(d) if f.startswith("step_") and f.endswith(".png")) \
+      if os.path.isdir(d) else []
+  return os.path.join(d, pngs[-1]) if pngs else None
+
+
+def _histogram(workdir):
+  with open(os.path.join(workdir, "results.json")) as f:
+    records = [r for r in json.load(f) if r.get("evaluator") == "class_histogram" and r.get("final")]
+  if not records:
+    return ""
+  counts = list(records[-1]["details"]["histogram"].values())
+  total = sum(counts) or 1
+  return " ".join(f"{round(100 * c / total)}" for c in counts)
+
+
+def _fmt(mean, std, n):
+  if mean is None:
+    return ""
+  return f"{mean:.4g} ± {std:.2g}" if n > 1 else f"{mean:.4g}"
+
+
+def experiment_section(exp, preset, out_dir):
+  root = root_of(exp, preset)
+  lines = [f"### {exp['what']} ({exp['report']})", "",
+           f"`{shlex.join(sweep_command(exp, preset))}`", ""]
+  runs = collect.load_runs([root], exp.get("scalars", ())) if os.path.isdir(root) else []
+  result = collect.collect(runs) if runs else None
+  if not result or not result["groups"]:
+    todo = f"; unfinished: {len(result['unfinished'])}" if result else ""
+    return lines + [f"Not run yet under this preset{todo}. Report: {exp['reported_what']}."
+                    if exp["reported"] or exp["reported_what"] else "Not run yet.", ""]
+  configs = {r["workdir"]: collect.flatten(json.load(open(os.path.join(r["workdir"],
+                                                                        "config.json"))))
+             for r in result["runs"]}
+  first = configs[result["runs"][0]["workdir"]]
+  steps = sorted({c["num_train_steps"] for c in configs.values()})
+  lines += [f"Budget: {', '.join(map(str, steps))} steps at batch {first['data.batch_size']} "
+            f"({first['data.name']}, {first['data.image_size']}x{first['data.image_size']}). "
+            f"Report's number: {exp['reported_what']}.", ""]
+  metrics = [m for m in exp["metrics"] if m in result["metrics"]]
+  _, names = _axis_values(exp, first)
+  head = names + ["report"] + metrics + (["classes 0-9 (%)"] if exp.get("histogram") else []) \
+      + ["n", "samples"]
+  lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+  for g in result["groups"]:
+    members = [r for r in result["runs"]
+               if all(collect._key(r[a]) == collect._key(g[a]) for a in result["axes"])]
+    values, _ = _axis_values(exp, configs[members[0]["workdir"]])
+    cells = [str(v) for v in values] + [exp["reported"].get(values, "")]
+    cells += [_fmt(g[f"{m}_mean"], g[f"{m}_std"], g["n"]) for m in metrics]
+    if exp.get("histogram"):
+      cells.append(_histogram(members[0]["workdir"]))
+    cells.append(str(g["n"]))
+    grid = _last_grid(members[0]["workdir"])
+    if grid:
+      name = f"{exp['key']}_{os.path.basename(members[0]['workdir'])}.png"
+      os.makedirs(out_dir, exist_ok=True)
+      shutil.copyfile(grid, os.path.join(out_dir, name))
+      cells.append(f"[grid](reproduction/{name})")
+    else:
+      cells.append("")
+    lines.append("| " + " | ".join(cells) + " |")
+  if result["unfinished"]:
+    lines += ["", f"Unfinished: {len(result['unfinished'])} point(s)."]
+  return lines + [""]
+
+
+HEADER = """# Reproducing the reports
+
+Every experiment of the five source reports, as a sweep of `launch/sweep.py`: the command, the
+report's number, and the number measured here. Produced by `python launch/reproduce.py table
+--preset={preset}` from the runs of `python launch/reproduce.py run --preset={preset}`; do not
+edit by hand. Columns are `gan_jax.collect`'s: `fid` (Inception, the config's protocol,
+recorded in each run's results.json), `classifier_fid` (FID in the in-repo digit classifier's
+features, 10,000 vs the 10,000 test images), `kl_uniform` and `classes_covered` (the class
+histogram of 10,000 samples by the digit classifier), `score_*` (the i-CLEVR report's score by
+the shapes classifier), `last_<tag>` (the last logged training scalar); `n` runs per row,
+mean ± std over seeds where there are several. The reports' FIDs come from their own code on
+other protocols, so only orderings compare.
+
+{preset_note}
+"""
+PRESET_NOTES = {
+    "cpu": "Preset `cpu`: every config's reduced budget for a 2-core CPU, said in each config "
+           "file (the MNIST CNN GANs 1,000 of the study's 5,000 steps with Inception FID on "
+           "1,000 samples vs 1,000 test images, which reads higher than on 10,000; the MLPs "
+           "their full steps; the shapes models the `cpu` presets of the conditional configs).",
+    "full": "Preset `full`: the reports' own settings.",
+}
+
+
+def write_table(preset, path):
+  out_dir = os.path.join(os.path.dirname(path), "reproduction")
+  lines = [HEADER.format(preset=preset, preset_note=PRESET_NOTES.get(preset, ""))]
+  for report in (STUDY, ICLEVR, CBEGAN, CELEBA):
+    lines += [f"## {report[0].upper()}{report[1:]}", ""]
+    for exp in EXPERIMENTS:
+      if exp["report"] == report:
+        lines += experiment_section(exp, preset, out_dir)
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  with open(path, "w") as f:
+    f.write("\n".join(lines).rstrip() + "\n")
+
+
+def main():
+  p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  p.add_argument("action", choices=["list", "run", "table"])
+  p.add_argument("--only", default="", help="comma-separated experiment keys (default: all)")
+  p.add_argument("--preset", default="cpu", help="cpu (reduced budgets) or full (the reports')")
+  p.add_argument("--parallel", type=int, default=1, help="points at once (launch/sweep.py)")
+  p.add_argument("--out", default="docs/REPRODUCTION.md")
+  a = p.parse_args()
+  if a.preset not in ("cpu", "full"):
+    sys.exit(f"--preset must be cpu or full, got {a.preset!r}")
+  os.chdir(ROOT)
+  exps = selected(a.only)
+  if a.action == "list":
+    for exp in exps:
+      print(f"{exp['key']}: {exp['what']} ({exp['report']})\n  "
+            f"{shlex.join(sweep_command(exp, a.preset, a.parallel))}")
+  elif a.action == "run":
+    failed = []
+    for exp in exps:
+      cmd = sweep_command(exp, a.preset, a.parallel, python=sys.executable)
+      print(f"== {exp['key']}: {shlex.join(cmd)}", flush=True)
+      if subprocess.run(cmd).returncode:
+        failed.append(exp["key"])
+    if failed:
+      sys.exit(f"failed: {', '.join(failed)}")
+  else:
+    write_table(a.preset, a.out)
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+  main()

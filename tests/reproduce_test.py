@@ -1,0 +1,86 @@
+"""launch/reproduce.py: every catalogued experiment names a real config, preset and fields, and
+the page is built from finished runs (the report's number beside the measured one, mean ± std
+over seeds, the last grid), with experiments not yet run said so."""
+
+import importlib
+import os
+import shlex
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+from gan_jax.evaluators.base import EvalResult, append_result
+from gan_jax.train import _save_config
+
+sys.path.insert(0, os.path.join(ROOT, "launch"))
+import reproduce  # noqa: E402
+
+
+def _lookup(config, dotted):
+  node = config
+  for part in dotted.split("."):
+    node = node[part]  # a KeyError names a field the config does not have
+  return node
+
+
+@pytest.mark.parametrize("preset", ["cpu", "full"])
+@pytest.mark.parametrize("exp", reproduce.EXPERIMENTS, ids=lambda e: e["key"])
+def test_every_experiment_names_a_config_preset_and_fields_that_exist(exp, preset):
+  module = importlib.import_module("configs." + os.path.basename(exp["config"])[:-3])
+  config = module.get_config("cpu") if preset == "cpu" else module.get_config()
+  for spec in exp["params"]:
+    keys, _, values = spec.rpartition("=")
+    for key in keys.split(","):
+      _lookup(config, key)
+  for arg in exp.get("extra", []):
+    _lookup(config, arg.split("=", 1)[0][len("--config."):])
+  cmd = reproduce.sweep_command(exp, preset)
+  assert cmd[2] == "--config=" + exp["config"] + (":cpu" if preset == "cpu" else "")
+
+
+def _finished_run(workdir, config, fid, png_value):
+  os.makedirs(os.path.join(workdir, "samples"))
+  _save_config(config, workdir)
+  Image.fromarray(np.full((8, 8), png_value, np.uint8)).save(
+      os.path.join(workdir, "samples", f"step_{config.num_train_steps:06d}.png"))
+  append_result(workdir, EvalResult("fid", config.num_train_steps, True, {"fid": fid}, {}, 1.0,
+                                    16).record())
+  append_result(workdir, EvalResult(
+      "class_histogram", config.num_train_steps, True, {"kl_uniform": 0.1, "classes_covered": 10.0},
+      {}, 1.0, 16, {"histogram": {str(c): 10 + c for c in range(10)}}).record())
+
+
+def test_table_from_finished_runs(test_config, tmp_path, monkeypatch):
+  grid = dict(key="grid", report=reproduce.STUDY, what="a grid", config="configs/test.py",
+              params=["model.latent_dim=8,16", "seed=1,2"], metrics=["fid", "kl_uniform"],
+              histogram=True,
+              reported_what="FID", reported={(8,): "50.0"})
+  missing = dict(key="missing", report=reproduce.CELEBA, what="not run", config="configs/test.py",
+                 params=[], metrics=["fid"], reported_what="IS", reported={(): "2.70"})
+  monkeypatch.setattr(reproduce, "EXPERIMENTS", [grid, missing])
+  monkeypatch.chdir(tmp_path)
+  root = reproduce.root_of(grid, "cpu")
+  fids = {(8, 1): 40.0, (8, 2): 44.0, (16, 1): 30.0, (16, 2): 31.0}
+  for (latent, seed), fid in fids.items():
+    test_config.model.latent_dim, test_config.seed = latent, seed
+    _finished_run(os.path.join(root, f"latent_dim{latent}_seed{seed}"), test_config, fid,
+                  latent * 10 + seed)
+  os.makedirs(os.path.join(root, "unfinished"))
+  _save_config(test_config, os.path.join(root, "unfinished"))
+  out = str(tmp_path / "docs" / "REPRODUCTION.md")
+  reproduce.write_table("cpu", out)
+  text = open(out).read()
+  assert "`" + shlex.join(reproduce.sweep_command(grid, "cpu")) + "`" in text
+  rows = [ln for ln in text.splitlines() if ln.startswith("| 8 ") or ln.startswith("| 16 ")]
+  percent = " ".join(str(round(100 * (10 + c) / 145)) for c in range(10))  # of 145 samples
+  assert rows[0].startswith(f"| 8 | 50.0 | 42 ± 2.8 | 0.1 ± 0 | {percent} |"), rows
+  assert rows[1].startswith("| 16 |  | 30.5 ± 0.71 |"), rows
+  assert rows[0].endswith("| 2 | [grid](reproduction/grid_latent_dim8_seed1.png) |")
+  copied = np.asarray(Image.open(tmp_path / "docs" / "reproduction" / "grid_latent_dim8_seed1.png"))
+  assert copied[0, 0] == 81                           # the run's own last grid
+  assert "Budget: 12 steps at batch 16" in text
+  assert "Unfinished: 1 point(s)." in text
+  assert "### not run" in text and "Not run yet under this preset. Report: IS." in text
