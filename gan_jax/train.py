@@ -172,6 +172,16 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   if start >= total:
     logging.info("Checkpoint is at step %d >= num_train_steps=%d: nothing to train.", start, total)
     ckpt.close()
+    missing = evaluators.missing_final_results(workdir, config.evals.to_dict(), start)
+    if missing:  # stopped during its final evaluation: run what is missing
+      logging.info("No final result of %s at step %d: evaluating now.", ", ".join(missing), start)
+      for ev in [e for e in exp.evaluators() if e.name in missing]:
+        ev.prepare()
+        result = ev.evaluate(exp.samples(state), start, True)
+        _save_eval_images(workdir, result)
+        evaluators.append_result(workdir, result.record())
+        logging.info("Step %d: %s on %d samples (%.0fs) [final]", start, result.describe(),
+                     result.num_samples, result.seconds)
     return state
 
   evals = exp.evaluators()

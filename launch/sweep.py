@@ -9,8 +9,10 @@ The DCGAN-vs-MLP MNIST study's grid (latent x hidden, G hidden tied to D hidden)
 Names joined by a comma take the same value.  Each point's workdir is
 ``runs/<config>/`` (``runs/<config>_<preset>/`` for ``--config=<file>.py:<preset>``) followed by every overridden field and its value (the grid's and the
 ``--config.*`` overrides after ``--``), so two sweeps that differ in any field never share a
-workdir.  A finished point (its config.json's num_train_steps reached by a checkpoint) is
-skipped without starting a process; an interrupted one resumes.  ``--dry_run`` prints the
+workdir.  A finished point (its config.json's num_train_steps reached by a checkpoint, and
+the final result of every final evaluation it enables in results.json) is skipped without
+starting a process; an interrupted one resumes (a run stopped during its final evaluation
+runs only that evaluation).  ``--dry_run`` prints the
 commands.  Extra arguments after ``--`` go to every run.
 
 Several at once: ``--parallel=4`` keeps four points running; each writes its output to
@@ -48,15 +50,19 @@ def workdir_name(overrides: list[tuple[str, str]]) -> str:
 
 
 def finished(workdir: str) -> bool:
-  """Whether the run in ``workdir`` is done: a checkpoint at its config's num_train_steps.
-  Reads the config.json the trainer writes (overrides applied), so no config is loaded."""
+  """Whether the run in ``workdir`` is done: a checkpoint at its config's num_train_steps and
+  a final result of every evaluator whose final evaluation the config enables.  Reads the
+  config.json the trainer writes (overrides applied), so no config is loaded."""
+  from gan_jax.evaluators.base import missing_final_results
   try:
     with open(os.path.join(workdir, "config.json")) as f:
-      total = int(json.load(f)["num_train_steps"])
+      config = json.load(f)
+    total = int(config["num_train_steps"])
     steps = [int(d) for d in os.listdir(os.path.join(workdir, "checkpoints")) if d.isdigit()]
   except (OSError, ValueError, KeyError, TypeError):
     return False
-  return bool(steps) and max(steps) >= total
+  return (bool(steps) and max(steps) >= total
+          and not missing_final_results(workdir, config.get("evals", {}), total))
 
 
 def device_groups(gpus: str, parallel: int) -> list[str | None]:

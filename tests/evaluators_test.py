@@ -34,6 +34,14 @@ def test_periodic_final_and_eval_mode_results_carry_their_protocol(eval_config, 
   eval_config.evals.fid.every = 1      # periodic evaluation at step 1
   eval_config.evals.fid.final = True   # and the final protocol at step 2
   train.train_and_evaluate(eval_config, str(tmp_path), mesh)
+  # Stopped during its final evaluation (checkpoint at the last step, no final result):
+  # training again runs only the missing evaluation, with the same number.
+  first = json.load(open(tmp_path / "results.json"))
+  json.dump(first[:1], open(tmp_path / "results.json", "w"))
+  train.train_and_evaluate(eval_config, str(tmp_path), mesh)
+  again = json.load(open(tmp_path / "results.json"))
+  assert [(r["evaluator"], r["step"], r["final"]) for r in again] == [("fid", 1, False), ("fid", 2, True)]
+  assert again[1]["fid"] == pytest.approx(first[1]["fid"], rel=1e-6)
   result = train.evaluate(eval_config, str(tmp_path), mesh)
   assert result["step"] == 2
   assert np.isfinite(result["fid"]) and result["fid"] > 0 and np.isfinite(result["kid"])

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from gan_jax.evaluators.base import EvalResult, append_result
 
 sys.path.insert(0, os.path.join(ROOT, "launch"))
 import sweep  # noqa: E402
@@ -53,7 +54,8 @@ def test_parallel_sweep_trains_every_point_then_a_rerun_starts_nothing(tmp_path)
 
 
 def test_an_interrupted_point_is_not_finished(tmp_path):
-  """A checkpoint below the config's step count, or no config at all, means: run it."""
+  """A checkpoint below the config's step count, no config at all, or a missing final result
+  means: run it."""
   workdir = tmp_path / "w"
   assert not sweep.finished(str(workdir))
   os.makedirs(workdir / "checkpoints" / "6")
@@ -61,6 +63,15 @@ def test_an_interrupted_point_is_not_finished(tmp_path):
   (workdir / "config.json").write_text(json.dumps({"num_train_steps": 12}))
   assert not sweep.finished(str(workdir))                      # 6 < 12
   os.makedirs(workdir / "checkpoints" / "12")
+  assert sweep.finished(str(workdir))
+  # a final evaluation enabled but not in results.json: stopped during it, not finished
+  (workdir / "config.json").write_text(json.dumps({"num_train_steps": 12,
+                                                  "evals": {"fid": {"final": True},
+                                                            "class_histogram": {"final": False}}}))
+  assert not sweep.finished(str(workdir))
+  append_result(str(workdir), EvalResult("fid", 6, True, {"fid": 1.0}, {}, 1.0, 16).record())
+  assert not sweep.finished(str(workdir))                      # a final record of step 6
+  append_result(str(workdir), EvalResult("fid", 12, True, {"fid": 1.0}, {}, 1.0, 16).record())
   assert sweep.finished(str(workdir))
 
 
