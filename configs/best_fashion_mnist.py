@@ -10,7 +10,7 @@ samples and FID from an exponential moving average of G's weights (0.999). Train
 images). README "Best Fashion-MNIST FID" gives the measured figure and what else was tried.
 """
 
-from configs import dcgan_fashion_mnist
+from configs import dcgan_fashion_mnist, default
 
 
 def get_config():
@@ -19,11 +19,7 @@ def get_config():
   config.model.latent_dim = 64
   config.model.g_hidden = 48
   config.model.d_hidden = 48
-  config.model.dcgan.d_slope = 0.2
-  config.model.dcgan.d_norm = "none"
-  config.model.dcgan.d_first_norm = False
-  config.model.dcgan.d_spectral_norm = True
-  config.model.dcgan.d_bias = True
+  default.spectral_norm_d(config.model.dcgan)
   config.loss.name = "hinge"
   config.ema_decay = 0.999
   config.evals.fid.every = 0

@@ -79,11 +79,7 @@ def cpu_budget(config, steps=5000):
   config.model.g_hidden = 32
   config.model.d_hidden = 32
   config.model.d_label_input = "projection"
-  config.model.dcgan.d_slope = 0.2
-  config.model.dcgan.d_norm = "none"
-  config.model.dcgan.d_first_norm = False
-  config.model.dcgan.d_spectral_norm = True
-  config.model.dcgan.d_bias = True
+  default.spectral_norm_d(config.model.dcgan)
   config.loss.name = "hinge"
   config.g_optimizer = default.optimizer("adam", lr=2e-4)
   config.d_optimizer = default.optimizer("adam", lr=2e-4)

@@ -21,6 +21,17 @@ def optimizer(name="adam", lr=2e-4):
   ))
 
 
+def spectral_norm_d(dcgan):
+  """The spectral-norm papers' DCGAN discriminator on a ``model.dcgan`` block: every weight
+  spectrally normalised instead of batch norm, LeakyReLU 0.2, and convolution biases (without
+  them this D is positively homogeneous, D(0) = 0, and G can shrink to a flat grey image)."""
+  dcgan.d_slope = 0.2
+  dcgan.d_norm = "none"
+  dcgan.d_first_norm = False
+  dcgan.d_spectral_norm = True
+  dcgan.d_bias = True
+
+
 def get_config():
   config = ml_collections.ConfigDict()
   config.seed = 42
