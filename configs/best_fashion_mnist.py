@@ -7,7 +7,9 @@ spectral-norm papers: spectral normalisation of every weight instead of batch no
 biases, LeakyReLU 0.2; the hinge loss; Adam 2e-4 (0.5, 0.999), one D update per G update;
 samples and FID from an exponential moving average of G's weights (0.999). Trained on the
 60,000 training images; FID on the default protocol (10,000 samples vs the 10,000 test
-images). README "Best Fashion-MNIST FID" gives the measured figure and what else was tried.
+images). Measured: FID 15.98 after 27,000 steps (69 minutes at the step's 6.49 steps/s on
+2 CPU cores, plus 17 minutes of FID); README "Best Fashion-MNIST FID" says what else was
+tried.
 """
 
 from configs import dcgan_fashion_mnist, default

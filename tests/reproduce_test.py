@@ -30,7 +30,8 @@ def _lookup(config, dotted):
 @pytest.mark.parametrize("exp", reproduce.EXPERIMENTS, ids=lambda e: e["key"])
 def test_every_experiment_names_a_config_preset_and_fields_that_exist(exp, preset):
   module = importlib.import_module("configs." + os.path.basename(exp["config"])[:-3])
-  config = module.get_config("cpu") if preset == "cpu" else module.get_config()
+  cpu = preset == "cpu" and not exp.get("no_preset")
+  config = module.get_config("cpu") if cpu else module.get_config()
   for spec in exp["params"]:
     keys, _, values = spec.rpartition("=")
     for key in keys.split(","):
@@ -38,7 +39,7 @@ def test_every_experiment_names_a_config_preset_and_fields_that_exist(exp, prese
   for arg in exp.get("extra", []):
     _lookup(config, arg.split("=", 1)[0][len("--config."):])
   cmd = reproduce.sweep_command(exp, preset)
-  assert cmd[2] == "--config=" + exp["config"] + (":cpu" if preset == "cpu" else "")
+  assert cmd[2] == "--config=" + exp["config"] + (":cpu" if cpu else "")
 
 
 def _finished_run(workdir, config, fid, png_value):
