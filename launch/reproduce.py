@@ -171,6 +171,16 @@ def _histogram(workdir):
   return " ".join(f"{round(100 * c / total)}" for c in counts)
 
 
+def _reference_source(workdir):
+  """What the run's evaluators compared against (dataset, split, count), from results.json."""
+  with open(os.path.join(workdir, "results.json")) as f:
+    for r in json.load(f):
+      ref = (r.get("protocol") or {}).get("reference")
+      if isinstance(ref, dict) and ref.get("source"):
+        return ref["source"]
+  return ""
+
+
 def _fmt(mean, std, n):
   if mean is None:
     return ""
@@ -194,7 +204,9 @@ def experiment_section(exp, preset, out_dir):
   steps = sorted({c["num_train_steps"] for c in configs.values()})
   lines += [f"Budget: {', '.join(map(str, steps))} steps at batch {first['data.batch_size']} "
             f"({first['data.name']}, {first['data.image_size']}x{first['data.image_size']}). "
-            f"Report's number: {exp['reported_what']}.", ""]
+            f"Report's number: {exp['reported_what']}."]
+  source = _reference_source(result["runs"][0]["workdir"])
+  lines += ([f"Evaluated against: {source}."] if source else []) + [""]
   metrics = [m for m in exp["metrics"] if m in result["metrics"]]
   _, names = _axis_values(exp, first)
   head = names + ["report"] + metrics + (["classes 0-9 (%)"] if exp.get("histogram") else []) \
