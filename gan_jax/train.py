@@ -175,13 +175,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     missing = evaluators.missing_final_results(workdir, config.evals.to_dict(), start)
     if missing:  # stopped during its final evaluation: run what is missing
       logging.info("No final result of %s at step %d: evaluating now.", ", ".join(missing), start)
-      for ev in [e for e in exp.evaluators() if e.name in missing]:
-        ev.prepare()
-        result = ev.evaluate(exp.samples(state), start, True)
-        _save_eval_images(workdir, result)
-        evaluators.append_result(workdir, result.record())
-        logging.info("Step %d: %s on %d samples (%.0fs) [final]", start, result.describe(),
-                     result.num_samples, result.seconds)
+      _final_evaluations(exp, [e for e in exp.evaluators() if e.name in missing], state, start,
+                         workdir)
     return state
 
   evals = exp.evaluators()
@@ -320,10 +315,16 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
   if not evals:
     raise GanJaxError("No evaluator is enabled: set --config.evals.<name>.final=True "
                       f"(evaluators: {sorted(config.evals.keys())}).")
+  state, step = restore_for_inference(exp, workdir)
+  return {"step": step, **_final_evaluations(exp, evals, state, step, workdir)}
+
+
+def _final_evaluations(exp, evals, state, step, workdir) -> dict:
+  """Runs ``evals``' final protocol on ``state``, appending each result to results.json;
+  returns every metric."""
   for ev in evals:
     ev.prepare()
-  state, step = restore_for_inference(exp, workdir)
-  out = {"step": step}
+  out = {}
   for ev in evals:
     result = ev.evaluate(exp.samples(state), step, True)
     _save_eval_images(workdir, result)

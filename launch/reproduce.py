@@ -197,9 +197,7 @@ def experiment_section(exp, preset, out_dir):
     todo = f"; unfinished: {len(result['unfinished'])}" if result else ""
     return lines + [f"Not run yet under this preset{todo}. Report: {exp['reported_what']}."
                     if exp["reported"] or exp["reported_what"] else "Not run yet.", ""]
-  configs = {r["workdir"]: collect.flatten(json.load(open(os.path.join(r["workdir"],
-                                                                        "config.json"))))
-             for r in result["runs"]}
+  configs = {r["workdir"]: r["config"] for r in runs}
   first = configs[result["runs"][0]["workdir"]]
   steps = sorted({c["num_train_steps"] for c in configs.values()})
   lines += [f"Budget: {', '.join(map(str, steps))} steps at batch {first['data.batch_size']} "
