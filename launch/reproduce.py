@@ -40,6 +40,8 @@ FASHION64 = ["--config.data.name=fashion_mnist", "--config.data.crop=0",
 
 # What each experiment shows. ``reported`` maps a point (its axis values, in the order of
 # ``params``) to the report's number, as text.  ``metrics`` are collect's column names.
+# ``shares``: a point that is another experiment's point with the same config (``where``:
+# its config values there) is read from that experiment's runs, not trained twice.
 MNIST_METRICS = ["fid", "classifier_fid", "kl_uniform", "classes_covered", "last_D_x",
                  "last_D_G_z2"]
 EXPERIMENTS = [
@@ -52,7 +54,10 @@ EXPERIMENTS = [
                    (64, 16): "69.9", (64, 64): "41.9", (64, 100): "38.9",
                    (100, 16): "84.0 / 65.4", (100, 64): "36.8", (100, 100): "50.5 / 36.1"}),
     dict(key="mnist_cnn_seeds", report=STUDY, what="CNN GAN latent 16 / hidden 16 over five seeds",
-         config="configs/dcgan_mnist.py", params=["seed=42,43,107,213,996"],
+         config="configs/dcgan_mnist.py", params=["seed=43,107,213,996"],
+         shares=dict(key="mnist_cnn_grid", where={"model.latent_dim": 16, "model.g_hidden": 16,
+                                                   "model.d_hidden": 16, "seed": 42},
+                     what="seed 42"),
          extra=["--config.model.latent_dim=16", "--config.model.g_hidden=16",
                 "--config.model.d_hidden=16"],
          metrics=MNIST_METRICS, scalars=["D_x", "D_G_z2"],
@@ -94,7 +99,10 @@ EXPERIMENTS = [
          reported_what="Inception Score, torchvision's network (DCGAN / bilinear)",
          reported={("transposed",): "2.70", ("bilinear",): "1.87"}),
     dict(key="celeba_latent", report=CELEBA, what="latent 100 vs 200", config="configs/celeba64.py",
-         params=["model.latent_dim=100,200"], extra=FASHION64, metrics=["fid", "inception_score"],
+         params=["model.latent_dim=200"], extra=FASHION64, metrics=["fid", "inception_score"],
+         shares=dict(key="celeba_upsampling",
+                     where={"model.dcgan.upsample": "transposed", "model.latent_dim": 100},
+                     what="latent 100"),
          reported_what="Inception Score (the tables' 'hidden 200' is latent 200)",
          reported={(100,): "2.70", (200,): "3.24"}),
     dict(key="celeba_dynamic", report=CELEBA, what="dynamic critic count",
@@ -148,6 +156,15 @@ def selected(only):
   return [BY_KEY[k] for k in keys]
 
 
+def shared_runs(exp, preset, scalars=()):
+  """The runs of ``exp['shares']``'s experiment whose config holds its ``where`` values."""
+  shared = exp["shares"]
+  root = root_of(BY_KEY[shared["key"]], preset)
+  runs = collect.load_runs([root], scalars) if os.path.isdir(root) else []
+  return [r for r in runs
+          if all(r["config"].get(k) == v for k, v in shared["where"].items())]
+
+
 def _axis_values(exp, config):
   """The point's values of the experiment's axes (the first key of each --param)."""
   keys = [p.rpartition("=")[0].split(",")[0] for p in exp["params"] if not p.startswith("seed=")]
@@ -192,6 +209,13 @@ def experiment_section(exp, preset, out_dir):
   lines = [f"### {exp['what']} ({exp['report']})", "",
            f"`{shlex.join(sweep_command(exp, preset))}`", ""]
   runs = collect.load_runs([root], exp.get("scalars", ())) if os.path.isdir(root) else []
+  shared = exp.get("shares")
+  if shared:
+    lender = BY_KEY[shared["key"]]
+    lines += [f"The {shared['what']} row is the `{lender['key']}` sweep's run with the same config "
+              f"({', '.join(f'{k}={v}' for k, v in shared['where'].items())}), not trained twice.",
+              ""]
+    runs += shared_runs(exp, preset, exp.get("scalars", ()))
   result = collect.collect(runs) if runs else None
   if not result or not result["groups"]:
     todo = f"; unfinished: {len(result['unfinished'])}" if result else ""
@@ -206,6 +230,11 @@ def experiment_section(exp, preset, out_dir):
   source = _reference_source(result["runs"][0]["workdir"])
   lines += ([f"Evaluated against: {source}."] if source else []) + [""]
   metrics = [m for m in exp["metrics"] if m in result["metrics"]]
+  if "inception_score" in exp["metrics"] and "inception_score" not in metrics:
+    lines += ["No Inception Score: it needs the Inception weights with their 1008-way logits "
+              "(pytorch-fid's `pt_inception-2015-12-05-6726825d.pth`), which these runs did not "
+              "have; add `--config.evals.fid.inception_score=True "
+              "--config.evals.fid.weights=<that .pth>` to the command to get it beside FID.", ""]
   _, names = _axis_values(exp, first)
   head = names + ["report"] + metrics + (["classes 0-9 (%)"] if exp.get("histogram") else []) \
       + ["n", "samples"]
@@ -252,7 +281,9 @@ PRESET_NOTES = {
     "cpu": "Preset `cpu`: every config's reduced budget for a 2-core CPU, said in each config "
            "file (the MNIST CNN GANs 1,000 of the study's 5,000 steps with Inception FID on "
            "1,000 samples vs 1,000 test images, which reads higher than on 10,000; the MLPs "
-           "their full steps; the shapes models the `cpu` presets of the conditional configs).",
+           "their full steps; the shapes models the `cpu` presets of the conditional configs; the "
+           "CelebA study's configs widths 16 instead of 64 and 1,000 of 5,000 steps, FID on "
+           "1,000 samples vs 1,000 reference images).",
     "full": "Preset `full`: the reports' own settings.",
 }
 
@@ -288,6 +319,12 @@ def main():
             f"{shlex.join(sweep_command(exp, a.preset, a.parallel))}")
   elif a.action == "run":
     failed = []
+    keys = [e["key"] for e in exps]
+    for exp in exps:
+      lender = exp.get("shares", {}).get("key")
+      if lender and lender not in keys:
+        print(f"note: {exp['key']}'s {exp['shares']['what']} row comes from {lender}'s runs "
+              f"(run --only={lender} too)", flush=True)
     for exp in exps:
       cmd = sweep_command(exp, a.preset, a.parallel, python=sys.executable)
       print(f"== {exp['key']}: {shlex.join(cmd)}", flush=True)

@@ -85,3 +85,75 @@ def test_table_from_finished_runs(test_config, tmp_path, monkeypatch):
   assert "Budget: 12 steps at batch 16" in text
   assert "Unfinished: 1 point(s)." in text
   assert "### not run" in text and "Not run yet under this preset. Report: IS." in text
+
+
+def _point_config(exp, preset, where):
+  """The experiment's config at the point ``where`` (dotted field -> value), as its sweep would
+  build it: the preset, then the extra overrides, then the point's values."""
+  module = importlib.import_module("configs." + os.path.basename(exp["config"])[:-3])
+  cpu = preset == "cpu" and not exp.get("no_preset")
+  config = module.get_config("cpu") if cpu else module.get_config()
+  for arg in exp.get("extra", []):
+    key, _, text = arg[len("--config."):].partition("=")
+    *path, last = key.split(".")
+    node = _lookup(config, ".".join(path)) if path else config
+    old = node[last]
+    node[last] = (text == "True") if isinstance(old, bool) else type(old)(text)
+  for key, value in where.items():
+    *path, last = key.split(".")
+    (_lookup(config, ".".join(path)) if path else config)[last] = value
+  return config
+
+
+@pytest.mark.parametrize("preset", ["cpu", "full"])
+@pytest.mark.parametrize("exp", [e for e in reproduce.EXPERIMENTS if e.get("shares")],
+                         ids=lambda e: e["key"])
+def test_a_shared_point_is_a_point_of_the_lender_with_the_same_config(exp, preset):
+  shared = exp["shares"]
+  lender = reproduce.BY_KEY[shared["key"]]
+  where = shared["where"]
+  mine = _point_config(exp, preset, where)
+  theirs = _point_config(lender, preset, where)
+  assert mine.to_dict() == theirs.to_dict()
+  # the lender's sweep trains that point: a swept field takes the value, the others hold it
+  swept = {}
+  for spec in lender["params"]:
+    keys, _, values = spec.rpartition("=")
+    for key in keys.split(","):
+      swept[key] = values.split(",")
+  plain = _point_config(lender, preset, {})
+  for key, value in where.items():
+    if key in swept:
+      assert str(value) in swept[key], (key, value, swept[key])
+    else:
+      assert _lookup(plain, key) == value, key
+  # and the borrower does not train it again
+  own = {}
+  for spec in exp["params"]:
+    keys, _, values = spec.rpartition("=")
+    for key in keys.split(","):
+      own[key] = values.split(",")
+  assert any(k in own and str(v) not in own[k] for k, v in where.items())
+
+
+def test_table_reads_a_shared_point_from_the_lenders_runs(test_config, tmp_path, monkeypatch):
+  lender = dict(key="lender", report=reproduce.STUDY, what="a lender", config="configs/test.py",
+                params=["model.latent_dim=8,16"], metrics=["fid"], reported_what="FID",
+                reported={})
+  borrower = dict(key="borrower", report=reproduce.STUDY, what="a borrower",
+                  config="configs/test.py", params=["model.latent_dim=32"], metrics=["fid"],
+                  shares=dict(key="lender", where={"model.latent_dim": 8}, what="latent 8"),
+                  reported_what="FID", reported={(8,): "50.0"})
+  monkeypatch.setattr(reproduce, "EXPERIMENTS", [lender, borrower])
+  monkeypatch.setattr(reproduce, "BY_KEY", {"lender": lender, "borrower": borrower})
+  monkeypatch.chdir(tmp_path)
+  for exp, latent, fid in ((lender, 8, 40.0), (lender, 16, 30.0), (borrower, 32, 20.0)):
+    test_config.model.latent_dim = latent
+    _finished_run(os.path.join(reproduce.root_of(exp, "cpu"), f"latent_dim{latent}"),
+                  test_config, fid, latent)
+  out = str(tmp_path / "REPRODUCTION.md")
+  reproduce.write_table("cpu", out)
+  section = open(out).read().split("### a borrower")[1]
+  rows = [ln for ln in section.splitlines() if ln.startswith("| ") and ln[2].isdigit()]
+  assert [r.split(" | ")[:3] for r in rows] == [["| 8", "50.0", "40"], ["| 32", "", "20"]], rows
+  assert "The latent 8 row is the `lender` sweep's run with the same config" in section
