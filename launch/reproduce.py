@@ -156,11 +156,14 @@ def selected(only):
   return [BY_KEY[k] for k in keys]
 
 
+def _load(root, scalars=()):
+  return collect.load_runs([root], scalars) if os.path.isdir(root) else []
+
+
 def shared_runs(exp, preset, scalars=()):
   """The runs of ``exp['shares']``'s experiment whose config holds its ``where`` values."""
   shared = exp["shares"]
-  root = root_of(BY_KEY[shared["key"]], preset)
-  runs = collect.load_runs([root], scalars) if os.path.isdir(root) else []
+  runs = _load(root_of(BY_KEY[shared["key"]], preset), scalars)
   return [r for r in runs
           if all(r["config"].get(k) == v for k, v in shared["where"].items())]
 
@@ -208,7 +211,7 @@ def experiment_section(exp, preset, out_dir):
   root = root_of(exp, preset)
   lines = [f"### {exp['what']} ({exp['report']})", "",
            f"`{shlex.join(sweep_command(exp, preset))}`", ""]
-  runs = collect.load_runs([root], exp.get("scalars", ())) if os.path.isdir(root) else []
+  runs = _load(root, exp.get("scalars", ()))
   shared = exp.get("shares")
   if shared:
     lender = BY_KEY[shared["key"]]
