@@ -32,6 +32,6 @@ setup(
         "cuda12": ["jax[cuda12]>=0.10.2,<0.11"],
         "test": ["pytest>=8", "pytest-xdist>=3.5", "chex>=0.1.90"],
     },
-    entry_points={"console_scripts": ["gan_jax=gan_jax.main:run",
-                                      "gan_jax_fid=gan_jax.metrics.cli:run"]},
+    entry_points={"console_scripts": ["gan_jax=gan_jax.cli.main:run",
+                                      "gan_jax_fid=gan_jax.cli.fid:run"]},
 )

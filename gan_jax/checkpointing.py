@@ -40,6 +40,9 @@ def _differences(saved: dict, wanted: dict) -> list[str]:
           for k in sorted(set(a) & set(b)) if a[k] != b[k]]
   if saved.get("image_size") != wanted.get("image_size"):
     out.append(f"image_size: checkpoint {saved.get('image_size')!r}, config {wanted.get('image_size')!r}")
+  if saved.get("ensemble_seeds") != wanted.get("ensemble_seeds"):  # an ensemble's stacked state
+    out.append(f"ensemble seeds: checkpoint {saved.get('ensemble_seeds')!r}, "
+               f"now {wanted.get('ensemble_seeds')!r}")
   if not out and saved.get("param_shapes") != wanted.get("param_shapes"):
     out.append("parameter shapes differ")
   return out

@@ -66,7 +66,10 @@ def ordered(scalars: dict) -> list[str]:
   return [k for k in FIRST if k in scalars] + sorted(k for k in scalars if k not in FIRST)
 
 
-def format_value(v: float) -> str:
+def format_value(v) -> str:
+  """A scalar, or a ``(mean, std)`` pair over an ensemble's members as ``mean±std``."""
+  if isinstance(v, tuple):
+    return f"{format_value(v[0])}±{format_value(v[1])}"
   return f"{v:.4g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
 
 

@@ -17,7 +17,6 @@ file says what it cuts); ``--preset=full`` runs the reports' own settings.
 """
 
 import argparse
-import json
 import os
 import shlex
 import shutil
@@ -28,7 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from gan_jax import collect  # noqa: E402
+from gan_jax.runs import collect  # noqa: E402
+from gan_jax.runs.folder import RunFolder  # noqa: E402
 
 STUDY = "the DCGAN-vs-MLP MNIST study"
 ICLEVR = "the i-CLEVR conditional-DCGAN report"
@@ -175,29 +175,26 @@ def _axis_values(exp, config):
 
 
 def _last_grid(workdir):
-  d = os.path.join(workdir, "samples")
-  pngs = sorted(f for f in os.listdir(d) if f.startswith("step_") and f.endswith(".png")) \
-      if os.path.isdir(d) else []
-  return os.path.join(d, pngs[-1]) if pngs else None
+  run = RunFolder(workdir)
+  grids = run.grids()
+  return run.file("samples", grids[-1]) if grids else None
 
 
 def _histogram(workdir):
-  with open(os.path.join(workdir, "results.json")) as f:
-    records = [r for r in json.load(f) if r.get("evaluator") == "class_histogram" and r.get("final")]
-  if not records:
+  record = RunFolder(workdir).final_records().get("class_histogram")
+  if not record:
     return ""
-  counts = list(records[-1]["details"]["histogram"].values())
+  counts = list(record["details"]["histogram"].values())
   total = sum(counts) or 1
   return " ".join(f"{round(100 * c / total)}" for c in counts)
 
 
 def _reference_source(workdir):
   """What the run's evaluators compared against (dataset, split, count), from results.json."""
-  with open(os.path.join(workdir, "results.json")) as f:
-    for r in json.load(f):
-      ref = (r.get("protocol") or {}).get("reference")
-      if isinstance(ref, dict) and ref.get("source"):
-        return ref["source"]
+  for r in RunFolder(workdir).results():
+    ref = (r.get("protocol") or {}).get("reference")
+    if isinstance(ref, dict) and ref.get("source"):
+      return ref["source"]
   return ""
 
 
@@ -244,7 +241,7 @@ def experiment_section(exp, preset, out_dir):
   lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
   for g in result["groups"]:
     members = [r for r in result["runs"]
-               if all(collect._key(r[a]) == collect._key(g[a]) for a in result["axes"])]
+               if all(collect.group_key(r[a]) == collect.group_key(g[a]) for a in result["axes"])]
     values, _ = _axis_values(exp, configs[members[0]["workdir"]])
     cells = [str(v) for v in values] + [exp["reported"].get(values, "")]
     cells += [_fmt(g[f"{m}_mean"], g[f"{m}_std"], g["n"]) for m in metrics]

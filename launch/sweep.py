@@ -29,7 +29,6 @@ Collect the results of either with ``python -m gan_jax.collect <root>``.
 
 import argparse
 import itertools
-import json
 import os
 import shlex
 import subprocess
@@ -53,16 +52,17 @@ def finished(workdir: str) -> bool:
   """Whether the run in ``workdir`` is done: a checkpoint at its config's num_train_steps and
   a final result of every evaluator whose final evaluation the config enables.  Reads the
   config.json the trainer writes (overrides applied), so no config is loaded."""
-  from gan_jax.evaluators.base import missing_final_results
+  from gan_jax.errors import ConfigError
+  from gan_jax.runs.folder import RunFolder
+  run = RunFolder(workdir)
   try:
-    with open(os.path.join(workdir, "config.json")) as f:
-      config = json.load(f)
+    config = run.config()
     total = int(config["num_train_steps"])
-    steps = [int(d) for d in os.listdir(os.path.join(workdir, "checkpoints")) if d.isdigit()]
-  except (OSError, ValueError, KeyError, TypeError):
+    steps = [int(d) for d in os.listdir(run.checkpoints) if d.isdigit()]
+  except (OSError, ValueError, KeyError, TypeError, ConfigError):
     return False
   return (bool(steps) and max(steps) >= total
-          and not missing_final_results(workdir, config.get("evals", {}), total))
+          and not run.missing_finals(config.get("evals", {}), total))
 
 
 def device_groups(gpus: str, parallel: int) -> list[str | None]:

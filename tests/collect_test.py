@@ -7,9 +7,9 @@ import os
 import numpy as np
 import pytest
 
-from gan_jax import collect
-from gan_jax.evaluators.base import EvalResult, append_result
-from gan_jax.train import _save_config
+from gan_jax.runs import collect
+from gan_jax.evaluators.base import EvalResult
+from gan_jax.runs.folder import RunFolder
 
 
 def _fid(latent, hidden, seed):
@@ -22,14 +22,14 @@ def _run(root, test_config, latent, hidden, seed, final=True):
   os.makedirs(wd)
   test_config.model.latent_dim, test_config.model.g_hidden = latent, hidden
   test_config.model.d_hidden, test_config.seed = hidden, seed
-  _save_config(test_config, wd)
+  RunFolder(wd).write_config(test_config)
   fid = _fid(latent, hidden, seed)
   # a periodic record, then the final ones (FID and the class histogram's KL)
-  append_result(wd, EvalResult("fid", 6, False, {"fid": fid + 50, "kid": 0.5}, {}, 1.0, 16).record())
+  RunFolder(wd).append_result(EvalResult("fid", 6, False, {"fid": fid + 50, "kid": 0.5}, {}, 1.0, 16).record())
   if final:
-    append_result(wd, EvalResult("fid", 12, True, {"fid": fid, "kid": fid / 1000}, {"k": 1},
+    RunFolder(wd).append_result(EvalResult("fid", 12, True, {"fid": fid, "kid": fid / 1000}, {"k": 1},
                                  1.0, 16).record())
-    append_result(wd, EvalResult("class_histogram", 12, True,
+    RunFolder(wd).append_result(EvalResult("class_histogram", 12, True,
                                  {"kl_uniform": seed / 10, "classes_covered": 10.0}, {}, 1.0,
                                  16).record())
   return wd

@@ -3,14 +3,20 @@ devices, and each member is an ordinary run afterwards."""
 
 import json
 import os
+import signal
+import subprocess
+import sys
 
 import jax
 import numpy as np
 import pytest
 
-from conftest import batch_for
-from gan_jax import collect, ensemble, parallel, train
-from gan_jax.errors import ConfigError
+from conftest import ROOT, batch_for
+from gan_jax import parallel, train
+from gan_jax.inference.restore import restore_for_inference
+from gan_jax.runs import collect
+from gan_jax.training import ensemble
+from gan_jax.errors import CheckpointError, ConfigError
 from gan_jax.experiment import Experiment
 
 SEEDS = [3, 7]
@@ -32,7 +38,7 @@ def test_each_member_equals_the_single_run_with_its_seed(test_config, tmp_path):
   for seed, wd in zip(SEEDS, members):
     config = ensemble.member_config(test_config, seed)
     single = train.train_and_evaluate(config, str(tmp_path / f"single{seed}"), mesh)
-    restored, step = train.restore_for_inference(Experiment(config, mesh), wd)
+    restored, step = restore_for_inference(Experiment(config, mesh), wd)
     assert step == 6
     for field in ("g_params", "d_params", "g_batch_stats", "d_batch_stats", "g_opt_state"):
       # the same program vmapped: equal up to float32 rounding of reordered sums
@@ -80,3 +86,49 @@ def test_the_ensemble_step_on_8_devices_equals_1_device(test_config):
 def test_an_ensemble_refuses_repeated_seeds(test_config):
   with pytest.raises(ConfigError, match="distinct seeds"):
     ensemble.Ensemble(test_config, [1, 1], parallel.make_mesh(1))
+
+
+def _ensemble(args, workdir, **kw):
+  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  return subprocess.Popen(
+      [sys.executable, "-m", "gan_jax.ensemble", "--config=configs/test.py", "--seeds=3,7",
+       f"--workdir={workdir}", "--config.num_train_steps=12", "--config.checkpoint_every=2",
+       "--config.log_every=1", *args], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_a_killed_ensemble_resumes_and_every_member_equals_the_unbroken_one(test_config, tmp_path):
+  """kill -9 mid-training (after a checkpoint, maybe during the next save), the same command
+  again: each member's final state is bit-identical to an ensemble that was never stopped."""
+  straight = _ensemble([], tmp_path / "straight")
+  _, err = straight.communicate(timeout=600)
+  assert straight.returncode == 0, err[-3000:]
+  killed = _ensemble([], tmp_path / "killed")
+  for line in killed.stderr:
+    if "step 7/12" in line:
+      break
+  killed.send_signal(signal.SIGKILL)
+  killed.communicate(timeout=60)
+  assert killed.returncode == -signal.SIGKILL
+  assert not os.path.exists(tmp_path / "killed" / "seed3" / "checkpoints")  # not finished
+  resumed = _ensemble([], tmp_path / "killed")
+  _, err = resumed.communicate(timeout=600)
+  assert resumed.returncode == 0, err[-3000:]
+  assert "Resuming the ensemble from step" in err
+  mesh = parallel.make_mesh(1)
+  for seed in SEEDS:
+    config = ensemble.member_config(test_config, seed)
+    exp = Experiment(config, mesh)
+    a, step_a = restore_for_inference(exp, str(tmp_path / "straight" / f"seed{seed}"))
+    b, step_b = restore_for_inference(exp, str(tmp_path / "killed" / f"seed{seed}"))
+    assert step_a == step_b == 12
+    for x, y in zip(jax.tree.leaves(jax.device_get(a)), jax.tree.leaves(jax.device_get(b))):
+      np.testing.assert_array_equal(x, y)
+
+
+def test_an_ensemble_checkpoint_is_not_resumed_by_other_seeds(test_config, tmp_path):
+  test_config.num_train_steps = 2
+  mesh = parallel.make_mesh(1)
+  ensemble.train(test_config, str(tmp_path), SEEDS, mesh)
+  test_config.num_train_steps = 4
+  with pytest.raises(CheckpointError, match="ensemble seeds"):
+    ensemble.train(test_config, str(tmp_path), [3, 8], mesh)

@@ -13,6 +13,8 @@ from PIL import Image
 import torch_save_format
 from conftest import ROOT
 from gan_jax import parallel, train
+from gan_jax.inference.evaluate import evaluate
+from gan_jax.inference.restore import restore_for_inference
 from gan_jax.experiment import Experiment
 from gan_jax.metrics import features, stats as fid_stats, weights as inception_weights
 
@@ -42,7 +44,7 @@ def test_periodic_final_and_eval_mode_results_carry_their_protocol(eval_config, 
   again = json.load(open(tmp_path / "results.json"))
   assert [(r["evaluator"], r["step"], r["final"]) for r in again] == [("fid", 1, False), ("fid", 2, True)]
   assert again[1]["fid"] == pytest.approx(first[1]["fid"], rel=1e-6)
-  result = train.evaluate(eval_config, str(tmp_path), mesh)
+  result = evaluate(eval_config, str(tmp_path), mesh)
   assert result["step"] == 2
   assert np.isfinite(result["fid"]) and result["fid"] > 0 and np.isfinite(result["kid"])
   with open(tmp_path / "results.json") as f:
@@ -62,7 +64,7 @@ def test_periodic_final_and_eval_mode_results_carry_their_protocol(eval_config, 
   assert ref["name"] == "synthetic" and ref["count"] == 32 and ref["subset"] == "random, seed 0"
   assert "32 of 256 images, random subset seed 0" in ref["source"]
   # Same checkpoint, same protocol: same number (cached reference statistics reused).
-  assert train.evaluate(eval_config, str(tmp_path), mesh)["fid"] == pytest.approx(result["fid"], rel=1e-6)
+  assert evaluate(eval_config, str(tmp_path), mesh)["fid"] == pytest.approx(result["fid"], rel=1e-6)
 
 
 def test_evaluation_samples_do_not_depend_on_batch_size_or_device_count(eval_config, tmp_path):
@@ -74,7 +76,7 @@ def test_evaluation_samples_do_not_depend_on_batch_size_or_device_count(eval_con
   drawn, fids = [], []
   for devices, batch in ((1, 8), (8, 8), (8, 16), (1, 24)):
     exp = Experiment(eval_config, parallel.make_mesh(devices))
-    state, _ = train.restore_for_inference(exp, str(tmp_path))
+    state, _ = restore_for_inference(exp, str(tmp_path))
     drawn.append(exp.generate(state, 20, 1234, batch))
     if (devices, batch) in ((1, 8), (8, 16)):  # the whole evaluator on the two extremes
       eval_config.evals.fid.batch_size = batch
@@ -165,7 +167,7 @@ def _stats(feats):
 
 def run_cli(args, fid_cache):
   env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
-  return subprocess.run([sys.executable, "-m", "gan_jax.metrics.cli", *args, f"--cache_dir={fid_cache}",
+  return subprocess.run([sys.executable, "-m", "gan_jax.fid", *args, f"--cache_dir={fid_cache}",
                          "--batch_size=8", "--kid_subsets=5"], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=300)
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from gan_jax import interpolate, parallel
+from gan_jax import parallel
+from gan_jax.inference import interpolate
 
 
 def test_slerp_keeps_the_norm_of_equal_norm_endpoints_and_lerp_dips_by_the_half_angle_cosine():

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT
-from gan_jax.evaluators.base import EvalResult, append_result
-from gan_jax.train import _save_config
+from gan_jax.evaluators.base import EvalResult
+from gan_jax.runs.folder import RunFolder
 
 sys.path.insert(0, os.path.join(ROOT, "launch"))
 import reproduce  # noqa: E402
@@ -44,12 +44,12 @@ def test_every_experiment_names_a_config_preset_and_fields_that_exist(exp, prese
 
 def _finished_run(workdir, config, fid, png_value):
   os.makedirs(os.path.join(workdir, "samples"))
-  _save_config(config, workdir)
+  RunFolder(workdir).write_config(config)
   Image.fromarray(np.full((8, 8), png_value, np.uint8)).save(
       os.path.join(workdir, "samples", f"step_{config.num_train_steps:06d}.png"))
-  append_result(workdir, EvalResult("fid", config.num_train_steps, True, {"fid": fid}, {}, 1.0,
+  RunFolder(workdir).append_result(EvalResult("fid", config.num_train_steps, True, {"fid": fid}, {}, 1.0,
                                     16).record())
-  append_result(workdir, EvalResult(
+  RunFolder(workdir).append_result(EvalResult(
       "class_histogram", config.num_train_steps, True, {"kl_uniform": 0.1, "classes_covered": 10.0},
       {}, 1.0, 16, {"histogram": {str(c): 10 + c for c in range(10)}}).record())
 
@@ -70,7 +70,7 @@ def test_table_from_finished_runs(test_config, tmp_path, monkeypatch):
     _finished_run(os.path.join(root, f"latent_dim{latent}_seed{seed}"), test_config, fid,
                   latent * 10 + seed)
   os.makedirs(os.path.join(root, "unfinished"))
-  _save_config(test_config, os.path.join(root, "unfinished"))
+  RunFolder(os.path.join(root, "unfinished")).write_config(test_config)
   out = str(tmp_path / "docs" / "REPRODUCTION.md")
   reproduce.write_table("cpu", out)
   text = open(out).read()

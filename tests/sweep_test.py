@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from conftest import ROOT
-from gan_jax.evaluators.base import EvalResult, append_result
+from gan_jax.evaluators.base import EvalResult
+from gan_jax.runs.folder import RunFolder
 
 sys.path.insert(0, os.path.join(ROOT, "launch"))
 import sweep  # noqa: E402
@@ -69,9 +70,9 @@ def test_an_interrupted_point_is_not_finished(tmp_path):
                                                   "evals": {"fid": {"final": True},
                                                             "class_histogram": {"final": False}}}))
   assert not sweep.finished(str(workdir))
-  append_result(str(workdir), EvalResult("fid", 6, True, {"fid": 1.0}, {}, 1.0, 16).record())
+  RunFolder(str(workdir)).append_result(EvalResult("fid", 6, True, {"fid": 1.0}, {}, 1.0, 16).record())
   assert not sweep.finished(str(workdir))                      # a final record of step 6
-  append_result(str(workdir), EvalResult("fid", 12, True, {"fid": 1.0}, {}, 1.0, 16).record())
+  RunFolder(str(workdir)).append_result(EvalResult("fid", 12, True, {"fid": 1.0}, {}, 1.0, 16).record())
   assert sweep.finished(str(workdir))
 
 

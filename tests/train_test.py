@@ -8,6 +8,7 @@ import pytest
 
 from conftest import batch_for, configured
 from gan_jax import checkpointing, parallel, train
+from gan_jax.inference.sample import sample
 from gan_jax.errors import CheckpointError, ConfigError, NonFiniteLossError
 from gan_jax.experiment import Experiment
 
@@ -180,7 +181,7 @@ def test_checkpoint_of_another_architecture_is_refused_naming_the_field(test_con
   test_config.model.g_hidden = 16
   with pytest.raises(CheckpointError,
                      match="different architecture: model.g_hidden: checkpoint 8, config 16"):
-    train.sample(test_config, str(tmp_path), mesh)
+    sample(test_config, str(tmp_path), mesh)
 
 
 def corrupt(step_dir):
@@ -200,7 +201,7 @@ def test_unreadable_newest_checkpoint_is_moved_aside_and_training_resumes_from_t
   corrupt(str(tmp_path / "run" / "checkpoints" / "12"))
   # sample/eval never move files: a clear error saying what training would do
   with pytest.raises(CheckpointError, match="(?s)unreadable.*moves it aside"):
-    train.sample(test_config, str(tmp_path / "run"), mesh)
+    sample(test_config, str(tmp_path / "run"), mesh)
   test_config.num_train_steps = 18
   resumed = train.train_and_evaluate(test_config, str(tmp_path / "run"), mesh)
   assert os.path.isdir(tmp_path / "run" / "checkpoints_unreadable" / "12")

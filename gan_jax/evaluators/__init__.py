@@ -2,7 +2,7 @@
 
 from gan_jax.evaluators import classified, fid  # noqa: F401  (register the evaluators)
 from gan_jax.evaluators.base import (EVALUATORS, EvalContext, EvalResult, Evaluator,  # noqa: F401
-                                     Samples, append_result, missing_final_results)
+                                     Samples)
 
 
 def build_all(evals_cfg, ctx: EvalContext) -> list[Evaluator]:

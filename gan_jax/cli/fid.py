@@ -1,7 +1,7 @@
 """FID and KID between two image sources (and IS of each), like pytorch-fid's command line.
 
-  python -m gan_jax.metrics.cli SOURCE_A SOURCE_B [--save_stats=a_stats.npz]
-  python -m gan_jax.metrics.cli SOURCE_A --inception_score --weights=pt_inception-2015-12-05-6726825d.pth
+  python -m gan_jax.fid SOURCE_A SOURCE_B [--save_stats=a_stats.npz]
+  python -m gan_jax.fid SOURCE_A --inception_score --weights=pt_inception-2015-12-05-6726825d.pth
 
 A SOURCE is a folder of PNG/JPG images, an .npz of images (uint8, or float in
 [-1, 1]) under ``images`` (or its only array), an .npz of saved statistics
@@ -16,13 +16,13 @@ scores.  Prints one JSON line: FID, KID, IS, counts and the exact protocol.
 import glob
 import json
 import os
-import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # see gan_jax/main.py
+import numpy as np
+from absl import app, flags, logging
 
-import numpy as np  # noqa: E402
-from absl import app, flags, logging  # noqa: E402
+from gan_jax.cli import boot
+
+PROG = "gan_jax.fid"
 
 flags.DEFINE_string("save_stats", None, "Write SOURCE_A's features and statistics here.")
 flags.DEFINE_enum("resize", "tf1_bilinear", ["tf1_bilinear", "torch_bilinear", "pil_bicubic"],
@@ -121,49 +121,48 @@ def load_source(spec, extractor):
 
 def main(argv):
   if len(argv) not in (2, 3) or (len(argv) == 2 and not (FLAGS.save_stats or FLAGS.inception_score)):
-    raise app.UsageError("usage: python -m gan_jax.metrics.cli SOURCE_A [SOURCE_B] [--save_stats=PATH] "
+    raise app.UsageError("usage: python -m gan_jax.fid SOURCE_A [SOURCE_B] [--save_stats=PATH] "
                          "[--inception_score]")
-  from gan_jax import fetch, parallel, reporting
-  from gan_jax.errors import GanJaxError
-  reporting.configure_terminal(FLAGS.verbosity)
+  boot.start(FLAGS.verbosity)
+  boot.guarded(PROG, _fid, argv)
+
+
+def _fid(argv):
+  from gan_jax import fetch, parallel
   from gan_jax.metrics import features, stats as fid_stats
-  try:
-    extractor = features.FeatureExtractor(
-        parallel.make_mesh(), FLAGS.cache_dir or fetch.default_cache_dir(), FLAGS.weights or None,
-        FLAGS.resize, FLAGS.batch_size, allow_unverified=FLAGS.allow_unverified_weights)
+  extractor = features.FeatureExtractor(
+      parallel.make_mesh(), FLAGS.cache_dir or fetch.default_cache_dir(), FLAGS.weights or None,
+      FLAGS.resize, FLAGS.batch_size, allow_unverified=FLAGS.allow_unverified_weights)
+  if FLAGS.inception_score:
+    extractor.require_logits("--inception_score")
+  a = load_source(argv[1], extractor)
+  if FLAGS.save_stats:
+    np.savez(FLAGS.save_stats, features=a["features"], mu=a["mu"], sigma=a["sigma"],
+             protocol=json.dumps(extractor.protocol()))
+    logging.info("Saved statistics of %s to %s", a["source"], FLAGS.save_stats)
+  out = {}
+  sources = [a] if len(argv) == 2 else [a, load_source(argv[2], extractor)]
+  for name, s in zip("ab", sources):
+    out[f"n_{name}"], out[f"source_{name}"] = s["n"], s["source"]
     if FLAGS.inception_score:
-      extractor.require_logits("--inception_score")
-    a = load_source(argv[1], extractor)
-    if FLAGS.save_stats:
-      np.savez(FLAGS.save_stats, features=a["features"], mu=a["mu"], sigma=a["sigma"],
-               protocol=json.dumps(extractor.protocol()))
-      logging.info("Saved statistics of %s to %s", a["source"], FLAGS.save_stats)
-    out = {}
-    sources = [a] if len(argv) == 2 else [a, load_source(argv[2], extractor)]
-    for name, s in zip("ab", sources):
-      out[f"n_{name}"], out[f"source_{name}"] = s["n"], s["source"]
-      if FLAGS.inception_score:
-        out[f"is_{name}"], out[f"is_std_{name}"] = fid_stats.inception_score(
-            extractor.logits(s["features"]), FLAGS.is_splits)
-    protocol = extractor.protocol()
-    if FLAGS.inception_score:
-      protocol["inception_score"] = {"splits": FLAGS.is_splits, "logits": features.IS_LOGITS}
-    if len(sources) == 2:
-      b = sources[1]
-      fid, info = fid_stats.frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"])
-      kid = fid_stats.kernel_inception_distance(a["features"], b["features"], FLAGS.kid_subsets,
-                                                FLAGS.kid_subset_size)
-      out = {"fid": fid, "kid": kid, **out, "fid_eps_fix": info["eps_fix"]}
-    elif not FLAGS.inception_score:
-      return
-    print(json.dumps({**out, "protocol": protocol}))
-  except GanJaxError as e:
-    print(f"gan_jax: error: {e}", file=sys.stderr)
-    sys.exit(1)
+      out[f"is_{name}"], out[f"is_std_{name}"] = fid_stats.inception_score(
+          extractor.logits(s["features"]), FLAGS.is_splits)
+  protocol = extractor.protocol()
+  if FLAGS.inception_score:
+    protocol["inception_score"] = {"splits": FLAGS.is_splits, "logits": features.IS_LOGITS}
+  if len(sources) == 2:
+    b = sources[1]
+    fid, info = fid_stats.frechet_distance(a["mu"], a["sigma"], b["mu"], b["sigma"])
+    kid = fid_stats.kernel_inception_distance(a["features"], b["features"], FLAGS.kid_subsets,
+                                              FLAGS.kid_subset_size)
+    out = {"fid": fid, "kid": kid, **out, "fid_eps_fix": info["eps_fix"]}
+  elif not FLAGS.inception_score:
+    return
+  print(json.dumps({**out, "protocol": protocol}))
 
 
 def run():
-  app.run(main)
+  boot.run(PROG, main)
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def interpolate(config, workdir: str, mesh=None) -> list[str]:
   """Restores the newest checkpoint of ``workdir`` and writes every strip (PNG + npz) under
   ``<workdir>/interpolations/``; returns the PNG paths."""
   from gan_jax.experiment import Experiment
-  from gan_jax.train import restore_for_inference
+  from gan_jax.inference.restore import restore_for_inference
   cfg = config.interpolation
   if cfg.pairs < 1 or cfg.steps < 2:
     raise ConfigError(f"interpolation needs pairs >= 1 and steps >= 2, got pairs={cfg.pairs}, "

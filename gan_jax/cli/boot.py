@@ -1,0 +1,143 @@
+"""The one boot path of every command: the environment (TensorFlow's logging, GPUs hidden
+from TensorFlow), the config file checked before absl parses it (a missing file, an unknown
+preset, a misspelt ``--config.*`` key: one line each), one-line errors for everything a user
+can act on, and the default workdir (``runs/<config file name>[_<preset>][_<suffix>]``)."""
+
+import os
+import re
+import sys
+
+# TensorFlow only runs the input pipeline (gathers, casts, resizes: no oneDNN kernels);
+# without the second it prints a oneDNN notice that no log level hides.
+ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def environment():
+  for key, value in ENVIRONMENT.items():
+    os.environ.setdefault(key, value)
+
+
+def fail(prog: str, message: str, code: int = 1):
+  """Ends the command with one line, ``<prog>: error: <message>``."""
+  print(f"{prog}: error: {message}", file=sys.stderr)
+  sys.exit(code)
+
+
+def define_config_flag():
+  """``--config=<file>.py[:<preset>]``, locked so an override of a missing key fails."""
+  from ml_collections import config_flags
+  config_flags.DEFINE_config_file("config", None, "Experiment config file (configs/*.py), "
+                                  "optionally with a preset: configs/x.py:cpu.",
+                                  lock_config=True)
+
+
+def config_arg(argv) -> str | None:
+  """The value of ``--config``: ``<file>.py`` or ``<file>.py:<preset>``."""
+  for i, a in enumerate(argv):
+    if a.startswith("--config="):
+      return a.split("=", 1)[1]
+    if a == "--config" and i + 1 < len(argv):
+      return argv[i + 1]
+  return None
+
+
+def default_workdir(config: str, suffix: str = "") -> str:
+  """``runs/<config file name>``, ``runs/<name>_<preset>`` for ``<file>.py:<preset>``, with
+  ``_<suffix>`` after (``runs/dcgan_mnist_cpu_ensemble``)."""
+  path, _, preset = config.partition(".py:")
+  name = os.path.splitext(os.path.basename(path))[0]
+  return os.path.join("runs", "_".join(p for p in (name, preset, suffix) if p))
+
+
+def _config_module(path: str):
+  """The config file as a module (raises whatever the file raises)."""
+  import importlib.util
+  spec = importlib.util.spec_from_file_location("_gan_jax_config", path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module
+
+
+def config_problem(argv) -> str | None:
+  """What is wrong with ``--config`` before absl loads it: a missing file, or a preset the
+  file does not know. Also puts the folder holding ``configs/`` on the path, so experiment
+  files import their base (``from configs import default``) from any working directory."""
+  arg = config_arg(argv)
+  if not arg:
+    return None
+  path, _, preset = arg.partition(":")
+  if not os.path.isfile(path):
+    return (f"--config={arg}: no such config file {path!r} (from {os.getcwd()}); the "
+            f"experiments are the files under configs/, e.g. --config=configs/dcgan_mnist.py.")
+  root = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+  if root not in sys.path:
+    sys.path.insert(0, root)
+  if preset:
+    try:
+      _config_module(path).get_config(preset)
+    except (ValueError, TypeError) as e:  # TypeError: the file takes no preset
+      return f"--config={arg}: {e}"
+    except Exception:  # the config file itself is broken: let absl's message stand
+      return None
+  return None
+
+
+def unknown_override(argv) -> str | None:
+  """Names the first ``--config.a.b=`` override whose key is not in the config."""
+  arg = config_arg(argv)
+  if not arg:
+    return None
+  path, _, preset = arg.partition(":")
+  try:
+    module = _config_module(path)
+    config = module.get_config(preset) if preset else module.get_config()
+  except Exception:  # the config file itself is broken: let absl's message stand
+    return None
+  for a in argv:
+    m = re.match(r"--config\.([^=]+)", a)
+    if not m:
+      continue
+    node, done = config, []
+    for part in m.group(1).split("."):
+      if not hasattr(node, "keys") or part not in node:
+        where = ".".join(done) or "the config"
+        valid = ", ".join(sorted(node.keys())) if hasattr(node, "keys") else "(not a section)"
+        return (f"unknown config key {m.group(1)!r}: {where!r} has no field {part!r}. "
+                f"Valid keys of {where}: {valid}.")
+      node, done = node[part], done + [part]
+  return None
+
+
+def run(prog: str, main):
+  """Runs an absl ``main`` after the environment and the config checks."""
+  environment()
+  from absl import app
+  problem = config_problem(sys.argv)
+  if problem:
+    fail(prog, problem, 2)
+  try:
+    app.run(main)
+  except (AttributeError, KeyError):  # raised by absl while applying --config.* overrides
+    message = unknown_override(sys.argv)
+    if message is None:
+      raise
+    fail(prog, message, 2)
+
+
+def start(verbosity: int):
+  """Inside ``main``: the terminal's log format, and TensorFlow kept off the GPUs."""
+  from gan_jax import reporting
+  from gan_jax.data import pipeline
+  reporting.configure_terminal(verbosity)
+  pipeline.hide_gpus_from_tf()
+
+
+def guarded(prog: str, fn, *args, **kwargs):
+  """``fn(*args, **kwargs)``; an error a user can act on ends the command in one line."""
+  from absl import logging
+  from gan_jax.errors import GanJaxError
+  try:
+    return fn(*args, **kwargs)
+  except GanJaxError as e:
+    logging.error("%s", e)
+    fail(prog, str(e))

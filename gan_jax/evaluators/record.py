@@ -1,0 +1,25 @@
+"""Evaluate and record: the one way an evaluation's result reaches a run (its results.json,
+its figures, its TensorBoard scalars and the terminal), for training, ensembles and
+``--mode=eval`` alike."""
+
+from absl import logging
+
+from gan_jax.runs.folder import RunFolder
+
+
+def evaluate_and_record(evaluator, samples, step: int, final: bool, run: RunFolder,
+                        writer=None, label: str = ""):
+  """Runs ``evaluator`` on ``samples`` (``evaluators.Samples``) and records the result in
+  ``run`` (and ``writer``, a clu metric writer, when given); returns the ``EvalResult``."""
+  result = evaluator.evaluate(samples, step, final)
+  if writer is not None:
+    writer.write_scalars(step, {("final_" if final else "") + k: v
+                                for k, v in result.scalars.items()})
+    if result.images:
+      writer.write_images(step, {f"{evaluator.name}/{k}": v[None]
+                                 for k, v in result.images.items()})
+  run.save_eval_images(result.evaluator, result.step, result.images)
+  run.append_result(result.record())
+  logging.info("%sstep %d: %s on %d samples (%.0fs)%s", label, step, result.describe(),
+               result.num_samples, result.seconds, " [final]" if final else "")
+  return result

@@ -1,0 +1,27 @@
+"""``--mode=eval``: every enabled evaluator's final protocol on the newest checkpoint."""
+
+import ml_collections
+
+from gan_jax.errors import GanJaxError
+from gan_jax.evaluators.record import evaluate_and_record
+from gan_jax.experiment import Experiment
+from gan_jax.inference.restore import restore_for_inference
+from gan_jax.runs.folder import RunFolder
+
+
+def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict:
+  """Returns ``{"step": ..., <every metric>: ...}``; each result is recorded in the run
+  (results.json, figures) like a final evaluation at the end of training."""
+  run = RunFolder(workdir)
+  exp = Experiment(config, mesh)
+  evals = exp.evaluators()
+  if not evals:
+    raise GanJaxError("No evaluator is enabled: set --config.evals.<name>.final=True "
+                      f"(evaluators: {sorted(config.evals.keys())}).")
+  state, step = restore_for_inference(exp, run.path)
+  for ev in evals:
+    ev.prepare()
+  out = {"step": step}
+  for ev in evals:
+    out.update(evaluate_and_record(ev, exp.samples(state), step, True, run).scalars)
+  return out

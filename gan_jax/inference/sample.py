@@ -1,0 +1,31 @@
+"""``--mode=sample``: a grid of samples from the newest checkpoint."""
+
+
+import jax
+import ml_collections
+import numpy as np
+from absl import logging
+
+from gan_jax import images
+from gan_jax.experiment import Experiment
+from gan_jax.inference.restore import restore_for_inference
+from gan_jax.runs.folder import RunFolder
+
+
+def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None, labels: str = "") -> str:
+  """Restores the newest checkpoint and writes a grid of ``num_samples`` samples (and their
+  arrays as .npz): one row per class (or per test condition) for conditional models, or per
+  label of ``labels`` (``Experiment.parse_labels``). Returns the grid's path."""
+  run = RunFolder(workdir)
+  exp = Experiment(config, mesh)
+  asked = exp.parse_labels(labels) if labels else None
+  state, step = restore_for_inference(exp, run.path)
+  z, y, cols = exp.grid_inputs(config.num_samples, config.sample_seed, asked)
+  samples = exp.sample(state, z, y)
+  base = run.file("samples", f"sample_step{step:06d}_seed{config.sample_seed}")
+  if jax.process_index() == 0:
+    images.save_png(images.make_grid(samples, ncol=cols), base + ".png")
+    extra = {} if y is None else {"labels": np.asarray(y)}
+    np.savez_compressed(base + ".npz", images=images.to_uint8(samples), **extra)
+    logging.info("Wrote %d samples from step %d to %s.png (and .npz)", len(samples), step, base)
+  return base + ".png"

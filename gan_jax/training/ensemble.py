@@ -1,0 +1,168 @@
+"""Seed ensembles in one program: K copies of one config, differing only in their seed, trained
+together by ``jax.vmap`` over the training state inside one jitted step.
+
+Member i is the run ``python -m gan_jax.main --config=... --config.seed=<seeds[i]>`` would
+make: its own initial weights, noise and data order (each member reads its own input
+pipeline, seeded as a single run's), the same steps; the states are stacked on a leading
+axis and the batches too ((K, d_steps, B, ...), the batch axis sharded over the ('data',)
+mesh as a single run's). The loop is the single run's (``training.loop``): each member has its
+run folder ``<workdir>/seed<s>/`` from the start (config.json, TensorBoard scalars, sample
+grids, evaluations), and the stacked state is checkpointed every ``checkpoint_every`` steps in
+``<workdir>/checkpoints``, so a killed ensemble resumes exactly. At the end each member's
+state is also written as an ordinary checkpoint of its run folder, so ``--mode=sample/eval/
+interpolate`` work on a member and ``python -m gan_jax.collect <workdir>`` gives mean +- std
+over the seeds.
+
+Not for the real-image threshold (its epochs differ per member); every other config works.
+"""
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import logging
+from flax import traverse_util
+from jax.sharding import NamedSharding, PartitionSpec as P
+
+from gan_jax import checkpointing, parallel
+from gan_jax.errors import ConfigError, GanJaxError
+from gan_jax.experiment import Experiment
+from gan_jax.runs.folder import RunFolder
+from gan_jax.training import loop
+
+
+def member(tree, i: int):
+  return jax.tree.map(lambda x: x[i], tree)
+
+
+class Ensemble:
+  """An Experiment's steps vmapped over K stacked states."""
+
+  def __init__(self, config, seeds, mesh=None):
+    if len(seeds) < 1 or len(set(seeds)) != len(seeds):
+      raise ConfigError(f"--seeds needs distinct seeds, got {list(seeds)}.")
+    self.exp = Experiment(config, mesh)
+    if self.exp.uses_threshold:
+      raise ConfigError("an ensemble cannot use the real-image threshold "
+                        "(data.real_threshold.enabled); train its members one by one.")
+    self.seeds = [int(s) for s in seeds]
+    mesh = self.exp.mesh
+    repl = parallel.replicated(mesh)
+    self.batch_sharding = NamedSharding(mesh, P(None, None, "data"))
+    self.init = jax.jit(jax.vmap(self.exp.init_fn), out_shardings=repl)
+    self.train_step = jax.jit(jax.vmap(self.exp.step_fn),
+                              in_shardings=(repl, self.batch_sharding),
+                              out_shardings=(repl, repl), donate_argnums=0)
+    self.abstract_states = jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=repl),
+        jax.eval_shape(jax.vmap(self.exp.init_fn), self._keys()))
+
+  def _keys(self):
+    return jnp.stack([jax.random.PRNGKey(s) for s in self.seeds])
+
+  def init_states(self):
+    return self.init(self._keys())
+
+  def meta(self) -> dict:
+    """A member's checkpoint record, with the seeds: an ensemble resumes only itself."""
+    return {**self.exp.meta(), "ensemble_seeds": self.seeds}
+
+  def batches(self, source, start: int, total: int):
+    """Stacked batches (K, d_steps, B, ...): member i's from a pipeline seeded seeds[i]."""
+    its = [self.exp.train_batches(source, start, total, seed=s) for s in self.seeds]
+    while True:
+      parts = [next(it, None) for it in its]
+      if any(p is None for p in parts):
+        return
+      local = jax.tree.map(lambda *xs: np.stack(xs), *parts)
+      yield self.put(local)
+
+  def put(self, local: dict) -> dict:
+    return parallel.host_local_to_global(local, self.exp.mesh, batch_axis=2)
+
+  def trainer(self) -> loop.Trainer:
+    return loop.Trainer(step=self.train_step, member_state=member, sample=self.exp.sample,
+                        samples=self.exp.samples, stacked=True)
+
+
+def member_config(config, seed: int):
+  c = config.copy_and_resolve_references()
+  c.unlock()
+  c.seed = seed
+  c.lock()
+  return c
+
+
+def _write_members(ens: Ensemble, states, members: list[loop.Member], step: int, keep: int):
+  """Each member's state as an ordinary checkpoint of its run folder (where not yet there)."""
+  for i, m in enumerate(members):
+    ckpt = checkpointing.Checkpointer(m.run.checkpoints, keep)
+    try:
+      if ckpt.latest_step() != step:
+        ckpt.save(step, member(states, i), ens.exp.meta())
+        ckpt.wait()
+    finally:
+      ckpt.close()
+
+
+def train(config, workdir: str, seeds, mesh=None) -> list[str]:
+  """Trains (or resumes) the ensemble to ``config.num_train_steps``; writes each member as a
+  run under ``<workdir>/seed<s>`` and runs the final evaluators on it; returns the members'
+  workdirs (none when a stop signal cut the ensemble short: run it again to resume)."""
+  root = RunFolder(workdir)
+  ens = Ensemble(config, seeds, mesh)
+  exp = ens.exp
+  ckpt = checkpointing.Checkpointer(root.checkpoints, config.keep_checkpoints)
+  states, start = None, 0
+  try:
+    source = exp.load_split("train")
+    if ckpt.latest_step() is not None:
+      states, start = ckpt.restore(ens.abstract_states, ens.meta())
+      if states is None:
+        logging.warning("Starting the ensemble from step 0.")
+        start = 0
+      else:
+        logging.info("Resuming the ensemble from step %d", start)
+    if states is None:
+      states = ens.init_states()
+  except GanJaxError:
+    ckpt.close()
+    raise
+  members = []
+  for seed in ens.seeds:
+    run = RunFolder(os.path.join(root.path, f"seed{seed}"))
+    run.write_config(member_config(config, seed))
+    members.append(loop.Member(run, seed, run.writer(),
+                               exp.grid_inputs(config.num_grid_samples, seed)))
+  total, trainer = config.num_train_steps, ens.trainer()
+  logging.info("Ensemble of %d members (seeds %s), %d steps", len(ens.seeds), ens.seeds, total)
+  try:
+    with loop.StopRequest() as stop:
+      evals = exp.evaluators()
+      if start < total:
+        if not loop.prepare(evals, stop):
+          return []
+        if start == 0:
+          for m in members:
+            m.writer.write_hparams(traverse_util.flatten_dict(
+                member_config(config, m.seed).to_dict(), sep="."))
+        batches = ens.batches(source, start, total)
+        states, _, stopped = loop.train(
+            trainer, states, start, total, feed=lambda step, s: (s, next(batches), None),
+            members=members, ckpt=ckpt, meta=ens.meta(), evals=evals,
+            schedule=loop.Schedule.of(config), stop=stop)
+        if stopped:
+          return []
+      ckpt.wait()
+      _write_members(ens, states, members, total, config.keep_checkpoints)
+      if not loop.evaluate_missing(trainer, states, total, members, evals,
+                                   config.evals.to_dict(), stop):
+        return []
+  finally:
+    ckpt.close()
+    for m in members:
+      m.writer.close()
+  logging.info("Wrote %d members under %s (python -m gan_jax.collect %s)", len(members),
+               root.path, root.path)
+  return [m.run.path for m in members]
