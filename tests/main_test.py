@@ -153,12 +153,12 @@ def test_misspelt_config_key_fails_naming_the_valid_keys(tmp_path):
 
 
 def test_a_preset_names_its_default_workdir_and_an_unknown_one_is_one_line(tmp_path):
-  from gan_jax import main
-  main.FLAGS(["main", "--config=configs/cgan_shapes.py:cpu"])
-  assert main.default_workdir() == os.path.join("runs", "cgan_shapes_cpu")
-  main.FLAGS(["main", "--config=configs/cgan_shapes.py"])
-  assert main.default_workdir() == os.path.join("runs", "cgan_shapes")
-  main.FLAGS.unparse_flags()
+  from gan_jax.cli import boot
+  assert boot.default_workdir("configs/cgan_shapes.py:cpu") == os.path.join("runs",
+                                                                          "cgan_shapes_cpu")
+  assert boot.default_workdir("configs/cgan_shapes.py") == os.path.join("runs", "cgan_shapes")
+  assert boot.default_workdir("configs/cgan_shapes.py:cpu", "ensemble") == os.path.join(
+      "runs", "cgan_shapes_cpu_ensemble")
   r = run_main(["--config=configs/cgan_shapes.py:gpu", f"--workdir={tmp_path}"])
   assert r.returncode == 2 and "Traceback" not in r.stderr
   assert "unknown preset 'gpu' (known: cpu)" in r.stderr.splitlines()[-1], r.stderr[-2000:]
@@ -282,3 +282,15 @@ def test_wgan_run_logs_the_critics_wasserstein_estimate_every_step(tmp_path):
   series = scalar_series(events(workdir), "wasserstein")
   assert sorted(series) == [1, 2, 3, 4] and all(np.isfinite(v) for v in series.values())
   assert "wasserstein" in r.stderr
+
+
+@pytest.mark.parametrize("module", ["gan_jax.main", "gan_jax.ensemble"])
+def test_a_missing_config_file_is_one_line_naming_it(tmp_path, module):
+  r = subprocess.run([sys.executable, "-m", module, "--config=configs/no_such_config.py",
+                      f"--workdir={tmp_path}"], cwd=ROOT, capture_output=True, text=True,
+                     timeout=120)
+  assert r.returncode == 2
+  assert "Traceback" not in r.stderr
+  errors = [ln for ln in r.stderr.splitlines() if "error:" in ln]
+  assert len(errors) == 1 and "no such config file 'configs/no_such_config.py'" in errors[0]
+
