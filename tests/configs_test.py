@@ -15,11 +15,13 @@ CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, 
                  if not os.path.basename(p).startswith("__"))
 
 
-def test_the_readme_lists_every_experiment_config():
+def test_the_readme_and_the_experiments_page_list_every_experiment_config():
   readme = open(os.path.join(ROOT, "README.md")).read()
+  page = open(os.path.join(ROOT, "docs", "experiments.md")).read()
   for name in CONFIGS:
     if name not in ("default", "celeba64"):  # shared bases, not experiments
-      assert f"configs/{name}.py" in readme, name
+      assert f"`{name}.py`" in readme, name
+      assert f"python -m gan_jax.main --config=configs/{name}.py" in page, name
 
 
 # configs taking a preset argument (--config=configs/<name>.py:<preset>)

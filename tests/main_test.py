@@ -1,5 +1,5 @@
 """End to end through the command line: train, log, checkpoint, sample, signals, bad input,
-what the terminal shows, and the README's sweep commands."""
+what the terminal shows, and the documented sweep commands."""
 
 import glob
 import os
@@ -224,15 +224,17 @@ def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(tmp_path):
 
 
 def readme_commands(prefix):
-  """The README's shell commands that start with ``prefix`` (continuation lines joined)."""
-  text = open(os.path.join(ROOT, "README.md")).read()
+  """The documented shell commands (README.md and docs/*.md) that start with ``prefix``
+  (continuation lines joined)."""
+  text = "\n".join(open(p).read() for p in [os.path.join(ROOT, "README.md")]
+                   + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))))
   blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
   joined = "\n".join(b.replace("\\\n", " ") for b in blocks)
   return [ln.strip() for ln in joined.splitlines() if ln.strip().startswith(prefix)]
 
 
 def test_readme_sweep_commands_give_every_point_its_own_workdir():
-  """Each README sweep command, run as written (dry run): every point of every sweep has its
+  """Each documented sweep command, run as written (dry run): every point of every sweep has its
   own workdir, and the name carries every overridden field."""
   commands = readme_commands("python launch/sweep.py")
   assert len(commands) >= 3
