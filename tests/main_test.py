@@ -230,7 +230,8 @@ def readme_commands(prefix):
                    + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))))
   blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
   joined = "\n".join(b.replace("\\\n", " ") for b in blocks)
-  return [ln.strip() for ln in joined.splitlines() if ln.strip().startswith(prefix)]
+  found = [" ".join(ln.split()) for ln in joined.splitlines() if ln.strip().startswith(prefix)]
+  return list(dict.fromkeys(found))  # a command shown on two pages is one command
 
 
 def test_readme_sweep_commands_give_every_point_its_own_workdir():
