@@ -1,0 +1,202 @@
+"""The run folder: the one module that reads and writes a run's files.
+
+  <workdir>/config.json          the config the run was trained with (overrides applied)
+  <workdir>/results.json         every evaluation, a list of records, newest last
+  <workdir>/evals/*.png          the evaluators' figures (``<evaluator>_<name>_step<N>.png``)
+  <workdir>/samples/step_N.png   the fixed-noise sample grids
+  <workdir>/checkpoints/         orbax checkpoints (``training.checkpoints`` owns their format)
+  <workdir>/events.out.tfevents* TensorBoard scalars and images, read back by ``scalars()``
+
+Training, ensembles, ``--mode=eval``, the report, the collector and ``launch/`` all go through
+``RunFolder``; writes happen on process 0 only, and ``results.json`` is replaced atomically.
+"""
+
+import json
+import os
+
+import numpy as np
+
+from gan_jax.errors import ConfigError
+
+# the fields of a results.json record that are not results
+RECORD_FIELDS = {"step", "num_samples", "seconds", "final", "evaluator"}
+
+
+def record_metrics(record: dict) -> dict:
+  """The numeric results of one results.json record (not its step, counts or timing)."""
+  return {k: float(v) for k, v in record.items() if k not in RECORD_FIELDS
+          and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _is_writer() -> bool:
+  import jax
+  return jax.process_index() == 0
+
+
+class RunFolder:
+  """The files of the run in ``path``."""
+
+  def __init__(self, path: str):
+    self.path = os.path.abspath(path)
+
+  def __repr__(self):
+    return f"RunFolder({self.path!r})"
+
+  def file(self, *parts) -> str:
+    return os.path.join(self.path, *parts)
+
+  @property
+  def checkpoints(self) -> str:
+    return self.file("checkpoints")
+
+  def exists(self) -> bool:
+    """Whether a run was started here (its config.json is written at the start)."""
+    return os.path.exists(self.file("config.json"))
+
+  # ---- config.json ----------------------------------------------------------------------
+
+  def write_config(self, config) -> None:
+    """The run's config (a ConfigDict, overrides applied), at the start of every run."""
+    if _is_writer():
+      os.makedirs(self.path, exist_ok=True)
+      _write_text(self.file("config.json"), config.to_json_best_effort(indent=2, sort_keys=True))
+
+  def config(self) -> dict:
+    if not self.exists():
+      raise ConfigError(f"{self.path} holds no run (no config.json): train there first.")
+    with open(self.file("config.json")) as f:
+      return json.load(f)
+
+  # ---- results.json ---------------------------------------------------------------------
+
+  def results(self) -> list[dict]:
+    """Every evaluation record, oldest first (none before the first evaluation)."""
+    path = self.file("results.json")
+    if not os.path.exists(path):
+      return []
+    with open(path) as f:
+      return json.load(f)
+
+  def append_result(self, record: dict) -> None:
+    """Adds one evaluation record (``EvalResult.record()``)."""
+    if _is_writer():
+      history = self.results()
+      history.append(record)
+      os.makedirs(self.path, exist_ok=True)
+      _write_text(self.file("results.json"), json.dumps(history, indent=2))
+
+  def final_records(self) -> dict:
+    """``{evaluator: its newest final record}``."""
+    return {r["evaluator"]: r for r in self.results() if r.get("final")}
+
+  def final_metrics(self) -> tuple[dict, int | None]:
+    """``({metric: value}, step)`` from the newest final record of each evaluator; a metric
+    two evaluators share is named ``<evaluator>.<metric>``."""
+    newest = self.final_records()
+    names = {}
+    for ev, r in newest.items():
+      for k, v in record_metrics(r).items():
+        names.setdefault(k, []).append((ev, v))
+    metrics = {k if len(pairs) == 1 else f"{ev}.{k}": v
+               for k, pairs in names.items() for ev, v in pairs}
+    steps = [r["step"] for r in newest.values()]
+    return metrics, (max(steps) if steps else None)
+
+  def missing_finals(self, evals: dict, step: int) -> list[str]:
+    """The evaluators whose final evaluation ``evals`` (the config's ``evals`` block as a
+    dict) enables but results.json holds no final record of at ``step`` or later: a run
+    stopped during its final evaluation is not finished."""
+    done = {r.get("evaluator") for r in self.results()
+            if r.get("final") and r.get("step", -1) >= step}
+    return [name for name, block in evals.items()
+            if isinstance(block, dict) and block.get("final") and name not in done]
+
+  # ---- figures and grids -----------------------------------------------------------------
+
+  def save_eval_images(self, evaluator: str, step: int, figures: dict) -> None:
+    """An evaluation's figures as ``evals/<evaluator>_<name>_step<N>.png``."""
+    if _is_writer():
+      from gan_jax import images
+      for name, img in figures.items():
+        images.save_png(img, self.file("evals", f"{evaluator}_{name}_step{step:06d}.png"))
+
+  def eval_images(self) -> list[str]:
+    d = self.file("evals")
+    return sorted(f for f in os.listdir(d) if f.endswith(".png")) if os.path.isdir(d) else []
+
+  def grid_path(self, step: int) -> str:
+    return self.file("samples", f"step_{step:06d}.png")
+
+  def save_grid(self, step: int, grid) -> None:
+    if _is_writer():
+      from gan_jax import images
+      images.save_png(grid, self.grid_path(step))
+
+  def grids(self) -> list[str]:
+    """The sample grids' file names, oldest first."""
+    d = self.file("samples")
+    return (sorted(f for f in os.listdir(d) if f.startswith("step_") and f.endswith(".png"))
+            if os.path.isdir(d) else [])
+
+  # ---- TensorBoard event files -----------------------------------------------------------
+
+  def writer(self):
+    """The run's TensorBoard writer (asynchronous) on process 0; a writer of nothing
+    elsewhere. The terminal line is ``reporting``'s."""
+    from clu import metric_writers
+    if not _is_writer():
+      return metric_writers.MultiWriter([])
+    return metric_writers.AsyncWriter(metric_writers.SummaryWriter(self.path))
+
+  def scalars(self) -> dict:
+    """``{tag: (steps, values)}`` of every scalar in the run's event files."""
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.util import tensor_util
+    acc = event_accumulator.EventAccumulator(self.path,
+                                             size_guidance={"tensors": 0, "scalars": 0})
+    acc.Reload()
+    out = {}
+    tags = acc.Tags()
+    for tag in tags.get("tensors", []):
+      vals = []
+      for e in acc.Tensors(tag):
+        v = tensor_util.make_ndarray(e.tensor_proto)
+        if v.ndim or v.dtype.kind != "f":  # images and text are not curves
+          break
+        vals.append((e.step, float(v)))
+      else:
+        if vals:
+          steps, values = zip(*sorted(vals))
+          out[tag] = (np.asarray(steps), np.asarray(values, np.float64))
+    for tag in tags.get("scalars", []):
+      events = acc.Scalars(tag)
+      out[tag] = (np.asarray([e.step for e in events]), np.asarray([e.value for e in events]))
+    return out
+
+  def last_scalars(self, tags) -> dict:
+    """``{"last_<tag>": value}``: the last logged value of each training scalar (BEGAN's M,
+    WGAN's wasserstein, D_x); absent tags are left out."""
+    if not tags:
+      return {}
+    series = self.scalars()
+    return {f"last_{t}": float(series[t][1][-1]) for t in tags if t in series}
+
+
+def find_runs(roots) -> list[RunFolder]:
+  """Every run folder (a folder holding config.json) under ``roots``."""
+  found = []
+  for root in roots:
+    if not os.path.isdir(root):
+      raise FileNotFoundError(f"no such folder: {root}")
+    for dirpath, dirnames, filenames in os.walk(root):
+      dirnames[:] = sorted(d for d in dirnames if d not in ("checkpoints", "samples", "evals"))
+      if "config.json" in filenames:
+        found.append(RunFolder(dirpath))
+  return sorted(found, key=lambda r: r.path)
+
+
+def _write_text(path: str, text: str) -> None:
+  """Writes ``path`` whole or not at all (a reader never sees half a file)."""
+  with open(path + ".tmp", "w") as f:
+    f.write(text)
+  os.replace(path + ".tmp", path)
