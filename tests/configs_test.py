@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from gan_jax import parallel
-from gan_jax.experiment import Experiment
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "configs", "*.py"))

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from gan_jax import data
 from gan_jax.data import pipeline, sources
-from gan_jax.errors import ConfigError
+from gan_jax.utils.errors import ConfigError
 
 
 def iterator(split, **kw):

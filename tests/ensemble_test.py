@@ -10,14 +10,14 @@ import sys
 import jax
 import numpy as np
 import pytest
-
 from conftest import ROOT, batch_for
-from gan_jax import parallel, train
+
 from gan_jax.inference.restore import restore_for_inference
 from gan_jax.runs import collect
-from gan_jax.training import ensemble
-from gan_jax.errors import CheckpointError, ConfigError
-from gan_jax.experiment import Experiment
+from gan_jax.training import ensemble, train
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
+from gan_jax.utils.errors import CheckpointError, ConfigError
 
 SEEDS = [3, 7]
 

@@ -8,15 +8,18 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
-
 import torch_save_format
 from conftest import ROOT
-from gan_jax import parallel, train
+from PIL import Image
+
 from gan_jax.inference.evaluate import evaluate
 from gan_jax.inference.restore import restore_for_inference
-from gan_jax.experiment import Experiment
-from gan_jax.metrics import features, stats as fid_stats, weights as inception_weights
+from gan_jax.metrics import features
+from gan_jax.metrics import stats as fid_stats
+from gan_jax.metrics import weights as inception_weights
+from gan_jax.training import train
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
 
 
 @pytest.fixture
@@ -134,7 +137,8 @@ def test_inception_score_equals_the_networks_own_logits(eval_config, pytorch_fid
   state = exp.init_state()
   result = evaluator.evaluate(lambda n, s, bs: exp.generate(state, n, s, bs), 0, True)
   # IS from the network's own logits equals IS from the features through fc (no bias)
-  from gan_jax.metrics import inception, preprocess as fid_preprocess
+  from gan_jax.metrics import inception
+  from gan_jax.metrics import preprocess as fid_preprocess
   images, _ = exp.generate(state, 16, fid.seed, 8)
   x = fid_preprocess.to_inception_input(images, "tf1_bilinear")
   params, _ = inception_weights.load(fid.cache_dir, pytorch_fid_weights[0], allow_unverified=True)

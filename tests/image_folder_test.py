@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_jax import data, parallel
+from gan_jax import data
 from gan_jax.data import pipeline
-from gan_jax.errors import ConfigError
-from gan_jax.experiment import Experiment
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
+from gan_jax.utils.errors import ConfigError
 
 
 def write(path, array, fmt=None):

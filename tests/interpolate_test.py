@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from gan_jax import parallel
 from gan_jax.inference import interpolate
+from gan_jax.utils import parallel
 
 
 def test_slerp_keeps_the_norm_of_equal_norm_endpoints_and_lerp_dips_by_the_half_angle_cosine():
@@ -33,7 +33,7 @@ def test_slerp_keeps_the_norm_of_equal_norm_endpoints_and_lerp_dips_by_the_half_
 
 @pytest.mark.parametrize("conditional", [False, True])
 def test_every_strip_starts_and_ends_at_the_generators_samples(test_config, conditional):
-  from gan_jax.experiment import Experiment
+  from gan_jax.training.build import Experiment
   test_config.model.conditional = conditional
   exp = Experiment(test_config, parallel.make_mesh(1))
   state = exp.init_state()
@@ -69,7 +69,7 @@ def test_every_strip_starts_and_ends_at_the_generators_samples(test_config, cond
 
 
 def test_class_weights_and_class_indices_condition_the_same(test_config):
-  from gan_jax.experiment import Experiment
+  from gan_jax.training.build import Experiment
   test_config.model.conditional = True
   exp = Experiment(test_config, parallel.make_mesh(1))
   state = exp.init_state()

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from gan_jax import parallel, train
 from gan_jax.evaluators.base import EvalResult
-from gan_jax.experiment import Experiment
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import loop
+from gan_jax.training import loop, train
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
 
 
 class _FinalEvaluation:

@@ -4,13 +4,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
 from conftest import batch_for
-from gan_jax import losses, parallel
-from gan_jax.errors import ConfigError
-from gan_jax.experiment import Experiment
+
+from gan_jax import losses
 from gan_jax.losses import GANInputs
 from gan_jax.models import DOutput
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
+from gan_jax.utils.errors import ConfigError
 
 
 def bce(p, y):

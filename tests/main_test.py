@@ -11,9 +11,8 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import ROOT, run_main
+from PIL import Image
 
 
 def events(workdir):
@@ -89,7 +88,8 @@ def test_terminal_hides_library_info_unless_verbosity_asks(tmp_path):
 def test_point_values_are_the_logged_steps_own_values(test_config, tmp_path):
   """log_scalars=point logs the values of each logged step, as the study's curves; means
   (the default) are the interval's means."""
-  from gan_jax import parallel, train
+  from gan_jax.training import train
+  from gan_jax.utils import parallel
   mesh = parallel.make_mesh(1)
   every = test_config.copy_and_resolve_references()
   every.log_every = 1

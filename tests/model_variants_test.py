@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from configs import default
-from gan_jax import augment, models
-from gan_jax.errors import ConfigError
+from gan_jax import models
 from gan_jax.models import Condition, LatentSampler
+from gan_jax.training import augment
+from gan_jax.utils.errors import ConfigError
 
 
 def count(tree):

@@ -8,8 +8,8 @@ import pytest
 
 from configs import default
 from gan_jax import models
-from gan_jax.errors import ConfigError
 from gan_jax.models import Condition, DOutput, LatentSampler
+from gan_jax.utils.errors import ConfigError
 
 
 def count(tree):

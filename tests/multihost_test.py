@@ -7,10 +7,11 @@ import sys
 import jax
 import numpy as np
 import pytest
-
 from conftest import ROOT
-from gan_jax import checkpointing, parallel, train
-from gan_jax.experiment import Experiment
+
+from gan_jax.training import checkpoints, train
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
 
 
 @pytest.mark.parametrize("conditional", [False, True], ids=["dcgan", "cdcgan"])
@@ -34,7 +35,7 @@ def test_two_processes_of_4_devices_train_what_one_process_of_8_trains(tmp_path,
   single = train.train_and_evaluate(test_config, str(tmp_path / "1x8"), parallel.make_mesh(8))
 
   exp = Experiment(test_config, parallel.make_mesh(8))
-  ckpt = checkpointing.Checkpointer(os.path.join(multi, "checkpoints"), 3)
+  ckpt = checkpoints.Checkpointer(os.path.join(multi, "checkpoints"), 3)
   restored, step = ckpt.restore(exp.abstract_state, exp.meta())
   ckpt.close()
   assert step == steps

@@ -8,13 +8,15 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-
 from conftest import batch_for, configured
-from gan_jax import losses, optimizers, parallel, train
-from gan_jax.errors import ConfigError
-from gan_jax.experiment import Experiment
+
+from gan_jax import losses
 from gan_jax.losses import GANInputs, penalties
 from gan_jax.models import DOutput
+from gan_jax.training import optimizers, train
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
+from gan_jax.utils.errors import ConfigError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -247,7 +249,7 @@ def test_real_image_threshold_leaves_out_high_loss_images_and_resumes_exactly(
   exceeded mean + 2 std are left out of epoch 1 (checked against the recorded losses); 40 steps
   straight == 20 + resume (mid-epoch) == 16 + resume (exactly at an epoch's end), bit for bit,
   the per-image state included."""
-  from gan_jax.data import threshold
+  from gan_jax.training import threshold
   config = test_config
   config.num_train_steps = 40
   config.data.real_threshold.enabled = True

@@ -4,9 +4,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import optimizers
-from gan_jax.errors import ConfigError
 from configs import default
+from gan_jax.training import optimizers
+from gan_jax.utils.errors import ConfigError
 
 
 def torch_rmsprop(params, grads_seq, lr, alpha, eps, momentum=0.0, centered=False):

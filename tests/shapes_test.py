@@ -79,7 +79,7 @@ def test_condition_lists_are_valid_fixed_and_as_stored():
 
 
 def test_unknown_class_name_is_a_clear_error():
-  from gan_jax.errors import ConfigError
+  from gan_jax.utils.errors import ConfigError
   with pytest.raises(ConfigError, match="unknown shapes class 'pink circle'.*colour in"):
     shapes.encode([["pink circle"]])
 
@@ -87,8 +87,7 @@ def test_unknown_class_name_is_a_clear_error():
 def test_tfds_builder_prepares_offline_and_loads_like_any_tfds_dataset(shapes_tfds):
   import tensorflow_datasets as tfds
 
-  from gan_jax.data import load_split
-  from gan_jax.data import shapes_builder
+  from gan_jax.data import load_split, shapes_builder
   # through gan_jax: prepared on first use (array_record; the fixture's first load_split),
   # read by index
   data_dir, cache = shapes_tfds

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from flax import traverse_util
 
-from gan_jax import parallel
-from gan_jax.experiment import Experiment
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "step_golden.npz")
 BATCH, SIZE, LR = 16, 32, 0.1

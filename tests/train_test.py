@@ -5,12 +5,13 @@ import os
 import jax
 import numpy as np
 import pytest
-
 from conftest import batch_for, configured
-from gan_jax import checkpointing, parallel, train
+
 from gan_jax.inference.sample import sample
-from gan_jax.errors import CheckpointError, ConfigError, NonFiniteLossError
-from gan_jax.experiment import Experiment
+from gan_jax.training import checkpoints, train
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
+from gan_jax.utils.errors import CheckpointError, ConfigError, NonFiniteLossError
 
 VARIANTS = {
     "dcgan": {},
@@ -89,7 +90,7 @@ def test_adam_parameters_on_8_devices_stay_within_the_update_bound_of_1_device(
 
 def restore(workdir, config):
   exp = Experiment(config, parallel.make_mesh(1))
-  ckpt = checkpointing.Checkpointer(os.path.join(workdir, "checkpoints"), 3)
+  ckpt = checkpoints.Checkpointer(os.path.join(workdir, "checkpoints"), 3)
   try:
     state, step = ckpt.restore(exp.abstract_state, exp.meta())
   finally:

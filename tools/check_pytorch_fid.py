@@ -28,8 +28,9 @@ def write(out):
   sys.path.insert(0, ROOT)
   sys.path.insert(0, os.path.join(ROOT, "tests"))
   import torch_save_format
-  from gan_jax import fetch
+
   from gan_jax.metrics import weights as inception_weights
+  from gan_jax.utils import fetch
   params, _ = inception_weights.load(fetch.default_cache_dir())
   sd = torch_save_format.pytorch_fid_state_dict(params)
   os.makedirs(out, exist_ok=True)
@@ -86,7 +87,9 @@ def check_torch(out):
 def read(out):
   sys.path.insert(0, ROOT)
   import jax
-  from gan_jax.metrics import inception, torch_archive, weights as inception_weights
+
+  from gan_jax.metrics import inception, torch_archive
+  from gan_jax.metrics import weights as inception_weights
   ref = np.load(os.path.join(out, "state_dict.npz"))
   outs = np.load(os.path.join(out, "torch_outputs.npz"))
   golden = np.load(GOLDEN)

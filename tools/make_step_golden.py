@@ -43,8 +43,9 @@ def case_config(name, latent, hidden):
 def export(out):
   sys.path.insert(0, ROOT)
   import jax
-  from gan_jax import parallel
-  from gan_jax.experiment import Experiment
+
+  from gan_jax.training.build import Experiment
+  from gan_jax.utils import parallel
   jax.config.update("jax_default_matmul_precision", "highest")
   arrays = {}
   rng = np.random.default_rng(0)

@@ -37,8 +37,8 @@ import numpy as np
 import optax
 from absl import logging
 
-from gan_jax.errors import ConfigError, GanJaxError
 from gan_jax.metrics.classification import topk_score
+from gan_jax.utils.errors import ConfigError, GanJaxError
 
 FORMAT_VERSION = 4
 

@@ -126,16 +126,17 @@ def run(prog: str, main):
 
 def start(verbosity: int):
   """Inside ``main``: the terminal's log format, and TensorFlow kept off the GPUs."""
-  from gan_jax import reporting
   from gan_jax.data import pipeline
-  reporting.configure_terminal(verbosity)
+  from gan_jax.utils import terminal
+  terminal.configure_terminal(verbosity)
   pipeline.hide_gpus_from_tf()
 
 
 def guarded(prog: str, fn, *args, **kwargs):
   """``fn(*args, **kwargs)``; an error a user can act on ends the command in one line."""
   from absl import logging
-  from gan_jax.errors import GanJaxError
+
+  from gan_jax.utils.errors import GanJaxError
   try:
     return fn(*args, **kwargs)
   except GanJaxError as e:

@@ -37,8 +37,10 @@ def main(argv):
 
 def _classify():
   import dataclasses
-  from gan_jax import classifiers, data, fetch
-  from gan_jax.errors import GanJaxError
+
+  from gan_jax import classifiers, data
+  from gan_jax.utils import fetch
+  from gan_jax.utils.errors import GanJaxError
   spec = data.DATASETS.get(FLAGS.dataset)
   if spec.label_kind == "none":
     raise GanJaxError(f"{FLAGS.dataset!r} has no labels to classify.")

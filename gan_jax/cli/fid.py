@@ -48,6 +48,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 def load_folder(path):
   from PIL import Image, UnidentifiedImageError
+
   from gan_jax.metrics.stats import MetricInputError
   files = sorted(f for f in glob.glob(os.path.join(path, "**", "*"), recursive=True)
                  if f.lower().endswith(IMAGE_EXTENSIONS))
@@ -70,9 +71,10 @@ def load_folder(path):
 def dataset_source(name: str, split: str, count: int, extractor) -> dict:
   """Features of a seeded random subset of a dataset split, cached as the training
   evaluator caches them (same key, so the two share reference statistics)."""
-  from gan_jax import data, fetch
+  from gan_jax import data
   from gan_jax.data import pipeline
   from gan_jax.metrics import features
+  from gan_jax.utils import fetch
 
   def load():
     s = data.load_split(name, split, cache_dir=FLAGS.cache_dir)
@@ -89,7 +91,9 @@ def dataset_source(name: str, split: str, count: int, extractor) -> dict:
 
 def load_source(spec, extractor):
   """Returns a dict with features, mu, sigma, n and a description."""
-  from gan_jax.metrics import features, preprocess as fid_preprocess, stats as fid_stats
+  from gan_jax.metrics import features
+  from gan_jax.metrics import preprocess as fid_preprocess
+  from gan_jax.metrics import stats as fid_stats
   if spec.startswith("dataset:"):
     parts = spec.split(":")
     name, split = parts[1], parts[2] if len(parts) > 2 else "test"
@@ -128,8 +132,9 @@ def main(argv):
 
 
 def _fid(argv):
-  from gan_jax import fetch, parallel
-  from gan_jax.metrics import features, stats as fid_stats
+  from gan_jax.metrics import features
+  from gan_jax.metrics import stats as fid_stats
+  from gan_jax.utils import fetch, parallel
   extractor = features.FeatureExtractor(
       parallel.make_mesh(), FLAGS.cache_dir or fetch.default_cache_dir(), FLAGS.weights or None,
       FLAGS.resize, FLAGS.batch_size, allow_unverified=FLAGS.allow_unverified_weights)

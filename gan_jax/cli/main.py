@@ -38,7 +38,7 @@ flags.mark_flags_as_required(["config"])
 
 def _mode(mode: str, config, workdir: str):
   if mode == "train":
-    from gan_jax import train
+    from gan_jax.training import train
     train.train_and_evaluate(config, workdir)
   elif mode == "sample":
     from gan_jax.inference.sample import sample
@@ -51,6 +51,7 @@ def _mode(mode: str, config, workdir: str):
     print("\n".join(interpolate(config, workdir)))
   else:
     import json
+
     from gan_jax.inference.evaluate import evaluate
     print(json.dumps(evaluate(config, workdir)))
 
@@ -59,7 +60,7 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   boot.start(FLAGS.verbosity)
-  from gan_jax import parallel
+  from gan_jax.utils import parallel
   parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
   import jax
   logging.info("JAX %s: %d process(es), %d devices (%s)", jax.__version__, jax.process_count(),

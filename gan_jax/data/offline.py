@@ -14,8 +14,13 @@ import tempfile
 import numpy as np
 from absl import logging
 
-from gan_jax import fetch
-from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError
+from gan_jax.data.specs import (
+  DATASETS,
+  ArraySource,
+  DatasetSpec,
+  DatasetUnavailableError,
+)
+from gan_jax.utils import fetch
 
 
 def _save_npz(path, splits: dict):

@@ -21,8 +21,8 @@ import tensorflow as tf
 from absl import logging
 
 from gan_jax.data.specs import RESIZE_METHODS, Source, UnreadableImageError
-from gan_jax.errors import ConfigError
-from gan_jax.registry import check_choice
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import check_choice
 
 
 def hide_gpus_from_tf():

@@ -134,7 +134,7 @@ def make_condition_list(name: str, count: int = 32) -> list[list[str]]:
 def load_conditions(name: str) -> np.ndarray:
   """The condition list ``name`` (``test`` | ``new_test``) as multi-hot vectors (32, 24)."""
   if name not in CONDITION_LISTS:
-    from gan_jax.errors import ConfigError
+    from gan_jax.utils.errors import ConfigError
     raise ConfigError(f"unknown shapes condition list {name!r}; choose one of "
                       f"{list(CONDITION_LISTS)}.")
   with open(os.path.join(CONDITIONS_DIR, f"{name}.json")) as f:
@@ -147,7 +147,7 @@ def encode(conditions: list[list[str]]) -> np.ndarray:
   for i, names in enumerate(conditions):
     for n in names:
       if n not in CLASS_NAMES:
-        from gan_jax.errors import ConfigError
+        from gan_jax.utils.errors import ConfigError
         raise ConfigError(f"unknown shapes class {n!r}; classes are '<colour> <shape>' with "
                           f"colour in {list(COLOUR_NAMES)} and shape in {list(SHAPES)}.")
       out[i, CLASS_NAMES.index(n)] = 1.0

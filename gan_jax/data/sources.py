@@ -19,11 +19,17 @@ import urllib.parse
 import numpy as np
 from absl import logging
 
-from gan_jax import fetch
 from gan_jax.data import folder as folder_lib
-from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError, Source
-from gan_jax.errors import ConfigError
-from gan_jax.registry import check_choice
+from gan_jax.data.specs import (
+  DATASETS,
+  ArraySource,
+  DatasetSpec,
+  DatasetUnavailableError,
+  Source,
+)
+from gan_jax.utils import fetch
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import check_choice
 
 SOURCES = ("auto", "tfds", "offline")
 STORE_VERSION = "1.0.0"

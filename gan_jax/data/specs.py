@@ -7,8 +7,8 @@ from typing import Callable
 
 import numpy as np
 
-from gan_jax.errors import GanJaxError
-from gan_jax.registry import Registry
+from gan_jax.utils.errors import GanJaxError
+from gan_jax.utils.registry import Registry
 
 LABEL_KINDS = ("none", "class", "multi_hot")
 RESIZE_METHODS = ("pad", "bilinear", "nearest", "area", "bicubic")  # data.resize

@@ -10,7 +10,7 @@ treat every evaluator alike.
 import dataclasses
 from typing import Any, Callable
 
-from gan_jax.registry import Registry
+from gan_jax.utils.registry import Registry
 
 # generate(num_samples, seed, batch_size) -> (uint8 images (N, H, W, C), labels or None);
 # sample i depends on (seed, i) only, never on the batch size or the device count.

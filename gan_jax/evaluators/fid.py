@@ -12,7 +12,8 @@ whole protocol.
 import time
 
 from gan_jax.evaluators.base import EVALUATORS, EvalResult, Evaluator
-from gan_jax.metrics import features, prdc, stats as fid_stats
+from gan_jax.metrics import features, prdc
+from gan_jax.metrics import stats as fid_stats
 
 
 @EVALUATORS.register("fid")
@@ -93,7 +94,7 @@ class IntraFIDEvaluator(FIDEvaluator):
 
   def prepare(self):
     if not self.ctx.condition.active or self.ctx.condition.kind != "class":
-      from gan_jax.errors import ConfigError
+      from gan_jax.utils.errors import ConfigError
       raise ConfigError("evals.intra_fid needs a class-conditional model "
                         "(model.conditional=True on a dataset with class labels).")
     super().prepare()

@@ -2,11 +2,11 @@
 
 import ml_collections
 
-from gan_jax.errors import GanJaxError
 from gan_jax.evaluators.record import evaluate_and_record
-from gan_jax.experiment import Experiment
 from gan_jax.inference.restore import restore_for_inference
 from gan_jax.runs.folder import RunFolder
+from gan_jax.training.build import Experiment
+from gan_jax.utils.errors import GanJaxError
 
 
 def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict:

@@ -29,8 +29,8 @@ import jax
 import numpy as np
 from absl import logging
 
-from gan_jax import images
-from gan_jax.errors import ConfigError
+from gan_jax.utils import images
+from gan_jax.utils.errors import ConfigError
 
 METHODS = ("linear", "slerp")
 
@@ -119,8 +119,8 @@ def _switch_conditions(exp):
 def interpolate(config, workdir: str, mesh=None) -> list[str]:
   """Restores the newest checkpoint of ``workdir`` and writes every strip (PNG + npz) under
   ``<workdir>/interpolations/``; returns the PNG paths."""
-  from gan_jax.experiment import Experiment
   from gan_jax.inference.restore import restore_for_inference
+  from gan_jax.training.build import Experiment
   cfg = config.interpolation
   if cfg.pairs < 1 or cfg.steps < 2:
     raise ConfigError(f"interpolation needs pairs >= 1 and steps >= 2, got pairs={cfg.pairs}, "

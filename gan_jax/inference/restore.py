@@ -1,14 +1,14 @@
 """The newest checkpoint of a run, for sampling and evaluation."""
 
-from gan_jax import checkpointing
-from gan_jax.experiment import Experiment
 from gan_jax.runs.folder import RunFolder
+from gan_jax.training import checkpoints
+from gan_jax.training.build import Experiment
 
 
 def restore_for_inference(exp: Experiment, workdir: str):
   """``(state, step)`` of the newest checkpoint in ``workdir``; an unreadable one is an error
   (training moves it aside, inference never touches it)."""
-  ckpt = checkpointing.Checkpointer(RunFolder(workdir).checkpoints, exp.config.keep_checkpoints)
+  ckpt = checkpoints.Checkpointer(RunFolder(workdir).checkpoints, exp.config.keep_checkpoints)
   try:
     abstract = (exp.abstract_state_for(len(exp.load_split("train"))) if exp.uses_threshold
                 else exp.abstract_state)

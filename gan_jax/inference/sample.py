@@ -6,10 +6,10 @@ import ml_collections
 import numpy as np
 from absl import logging
 
-from gan_jax import images
-from gan_jax.experiment import Experiment
 from gan_jax.inference.restore import restore_for_inference
 from gan_jax.runs.folder import RunFolder
+from gan_jax.training.build import Experiment
+from gan_jax.utils import images
 
 
 def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None, labels: str = "") -> str:

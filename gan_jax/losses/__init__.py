@@ -4,10 +4,9 @@ what any objective can carry: ``loss.r1_gamma`` (R1 on real images), ``loss.out_
 
 import dataclasses
 
-from gan_jax.errors import ConfigError
-from gan_jax.losses import began, standard, wgan  # noqa: F401  (register the objectives)
-from gan_jax.losses import acgan, penalties
+from gan_jax.losses import acgan, began, penalties, standard, wgan  # noqa: F401  (register the objectives)
 from gan_jax.losses.base import OBJECTIVES, GANInputs, Objective  # noqa: F401
+from gan_jax.utils.errors import ConfigError
 
 
 def with_penalties(objective: Objective, r1_gamma: float = 0.0,

@@ -21,9 +21,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from gan_jax.errors import ConfigError
 from gan_jax.losses.base import Objective
 from gan_jax.metrics import classification
+from gan_jax.utils.errors import ConfigError
 
 
 def class_loss(class_logits, labels):

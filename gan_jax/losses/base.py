@@ -14,7 +14,7 @@ from typing import Any, Callable
 import flax
 import jax
 
-from gan_jax.registry import Registry
+from gan_jax.utils.registry import Registry
 
 PyTree = Any
 

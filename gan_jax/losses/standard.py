@@ -4,8 +4,8 @@ cross-entropy on the discriminator's logits; and the hinge and least-squares obj
 import jax
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
 from gan_jax.losses.base import OBJECTIVES, Objective
+from gan_jax.utils.errors import ConfigError
 
 
 def bce_d_loss(real_label: float = 1.0):

@@ -10,9 +10,9 @@ study's plotted curve), ``D_x`` / ``D_G_z1`` / ``D_G_z2`` as raw critic means.
 import jax
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
 from gan_jax.losses import penalties
 from gan_jax.losses.base import OBJECTIVES, Objective
+from gan_jax.utils.errors import ConfigError
 
 
 @OBJECTIVES.register("wgan")

@@ -16,12 +16,15 @@ import time
 import jax
 import numpy as np
 from absl import logging
-from jax.sharding import NamedSharding, PartitionSpec as P
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
-from gan_jax import parallel
-from gan_jax.registry import check_choice
-from gan_jax.metrics import inception, stats as fid_stats, weights as inception_weights
+from gan_jax.metrics import inception
 from gan_jax.metrics import preprocess as fid_preprocess
+from gan_jax.metrics import stats as fid_stats
+from gan_jax.metrics import weights as inception_weights
+from gan_jax.utils import parallel
+from gan_jax.utils.registry import check_choice
 
 FEATURE_DIM = 2048
 IS_LOGITS = "pool features @ fc kernel, no bias, softmax over 1008 (OpenAI improved-GAN code)"

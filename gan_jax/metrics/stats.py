@@ -16,7 +16,7 @@ import numpy as np
 import scipy.linalg
 from absl import logging
 
-from gan_jax.errors import GanJaxError
+from gan_jax.utils.errors import GanJaxError
 
 
 class MetricInputError(GanJaxError, ValueError):

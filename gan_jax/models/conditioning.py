@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 
 from gan_jax.data.specs import LABEL_KINDS
-from gan_jax.errors import ConfigError
-from gan_jax.registry import check_choice
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import check_choice
 
 
 @flax.struct.dataclass

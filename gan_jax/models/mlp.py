@@ -14,11 +14,11 @@ slope 0.2 (``configs/mlp_mnist.py``); the first's has no dropout and slope 0.01
 import flax.linen as nn
 import jax.numpy as jnp
 
-from gan_jax.errors import ConfigError
-from gan_jax.registry import check_choice
 from gan_jax.models.common import BN_SCALE_INITS, TorchDense, batch_norm
 from gan_jax.models.conditioning import Condition, DHead, LabelEmbedding
 from gan_jax.models.registry import MODELS
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import check_choice
 
 
 class MLPGenerator(nn.Module):

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from gan_jax.errors import ConfigError
+from gan_jax.utils.errors import ConfigError
 
 # the fields of a results.json record that are not results
 RECORD_FIELDS = {"step", "num_samples", "seconds", "final", "evaluator"}
@@ -116,7 +116,7 @@ class RunFolder:
   def save_eval_images(self, evaluator: str, step: int, figures: dict) -> None:
     """An evaluation's figures as ``evals/<evaluator>_<name>_step<N>.png``."""
     if _is_writer():
-      from gan_jax import images
+      from gan_jax.utils import images
       for name, img in figures.items():
         images.save_png(img, self.file("evals", f"{evaluator}_{name}_step{step:06d}.png"))
 
@@ -129,7 +129,7 @@ class RunFolder:
 
   def save_grid(self, step: int, grid) -> None:
     if _is_writer():
-      from gan_jax import images
+      from gan_jax.utils import images
       images.save_png(grid, self.grid_path(step))
 
   def grids(self) -> list[str]:

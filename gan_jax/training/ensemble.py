@@ -23,13 +23,14 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 from flax import traverse_util
-from jax.sharding import NamedSharding, PartitionSpec as P
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
-from gan_jax import checkpointing, parallel
-from gan_jax.errors import ConfigError, GanJaxError
-from gan_jax.experiment import Experiment
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import loop
+from gan_jax.training import checkpoints, loop
+from gan_jax.training.build import Experiment
+from gan_jax.utils import parallel
+from gan_jax.utils.errors import ConfigError, GanJaxError
 
 
 def member(tree, i: int):
@@ -97,7 +98,7 @@ def member_config(config, seed: int):
 def _write_members(ens: Ensemble, states, members: list[loop.Member], step: int, keep: int):
   """Each member's state as an ordinary checkpoint of its run folder (where not yet there)."""
   for i, m in enumerate(members):
-    ckpt = checkpointing.Checkpointer(m.run.checkpoints, keep)
+    ckpt = checkpoints.Checkpointer(m.run.checkpoints, keep)
     try:
       if ckpt.latest_step() != step:
         ckpt.save(step, member(states, i), ens.exp.meta())
@@ -113,7 +114,7 @@ def train(config, workdir: str, seeds, mesh=None) -> list[str]:
   root = RunFolder(workdir)
   ens = Ensemble(config, seeds, mesh)
   exp = ens.exp
-  ckpt = checkpointing.Checkpointer(root.checkpoints, config.keep_checkpoints)
+  ckpt = checkpoints.Checkpointer(root.checkpoints, config.keep_checkpoints)
   states, start = None, 0
   try:
     source = exp.load_split("train")

@@ -22,10 +22,10 @@ import jax
 import numpy as np
 from absl import logging
 
-from gan_jax import images, reporting
-from gan_jax.errors import NonFiniteLossError
 from gan_jax.evaluators.record import evaluate_and_record
 from gan_jax.runs.folder import RunFolder
+from gan_jax.utils import images, terminal
+from gan_jax.utils.errors import NonFiniteLossError
 
 
 @dataclasses.dataclass
@@ -187,7 +187,7 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
   move the state on, as the real-image threshold does at an epoch's end). ``ckpt`` is a
   ``training.checkpoints.Checkpointer``; the caller closes it and the writers.
   """
-  progress = reporting.Progress(start, total)
+  progress = terminal.Progress(start, total)
   seeds = [m.seed for m in members] if trainer.stacked else None
   metrics = StepMetrics(schedule.log_scalars, seeds, ckpt.latest_step, ckpt.directory)
   saved_at = None

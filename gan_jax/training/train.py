@@ -10,15 +10,14 @@ import ml_collections
 from absl import logging
 from flax import traverse_util
 
-from gan_jax import checkpointing
-from gan_jax.errors import GanJaxError
-from gan_jax.experiment import Experiment
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import loop
+from gan_jax.training import checkpoints, loop
+from gan_jax.training.build import Experiment
+from gan_jax.utils.errors import GanJaxError
 
 
-def checkpointer(run: RunFolder, keep: int) -> checkpointing.Checkpointer:
-  return checkpointing.Checkpointer(run.checkpoints, keep)
+def checkpointer(run: RunFolder, keep: int) -> checkpoints.Checkpointer:
+  return checkpoints.Checkpointer(run.checkpoints, keep)
 
 
 def trainer(exp: Experiment) -> loop.Trainer:

@@ -21,7 +21,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
 
-from gan_jax.errors import CheckpointError
+from gan_jax.utils.errors import CheckpointError
 
 
 def describe(model: dict, image_size: int, dataset: str, loss: str, state_shapes) -> dict:

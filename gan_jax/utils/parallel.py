@@ -5,9 +5,10 @@ import os
 import jax
 import numpy as np
 from absl import logging
-from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 
-from gan_jax.errors import ConfigError
+from gan_jax.utils.errors import ConfigError
 
 
 def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None):

@@ -23,11 +23,11 @@ import jax.numpy as jnp
 import optax
 from jax import lax
 
-from gan_jax import augment as augment_lib
-from gan_jax.data import threshold
-from gan_jax.errors import ConfigError
 from gan_jax.losses import GANInputs
-from gan_jax.train_state import GANState
+from gan_jax.training import augment as augment_lib
+from gan_jax.training import threshold
+from gan_jax.training.state import GANState
+from gan_jax.utils.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)

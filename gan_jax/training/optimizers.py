@@ -9,8 +9,8 @@ update = -lr g / (sqrt(v) + eps), eps OUTSIDE the square root, v starting at 0.
 import optax
 import optax.contrib
 
-from gan_jax.errors import ConfigError
-from gan_jax.registry import Registry
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import Registry
 
 OPTIMIZERS = Registry("optimizer name")
 

@@ -23,7 +23,7 @@ class GANState:
   loss_state: PyTree
   g_ema_params: PyTree  # {} when EMA is off
   data_state: PyTree = flax.struct.field(default_factory=dict)  # {} unless a real-image
-  # threshold is on (gan_jax/data/threshold.py)
+  # threshold is on (gan_jax/training/threshold.py)
 
 
 def create_state(rng, *, generator, discriminator, g_tx, d_tx, objective, sampler, image_shape,

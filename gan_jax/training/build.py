@@ -14,12 +14,13 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from gan_jax import augment, checkpointing, data, evaluators, fetch, losses, models, optimizers
-from gan_jax import parallel, steps, train_state
-from gan_jax.data import threshold
-from gan_jax.errors import ConfigError
+from gan_jax import data, evaluators, losses, models
 from gan_jax.models import Condition, LatentSampler
-from gan_jax.registry import check_choice
+from gan_jax.training import augment, checkpoints, optimizers, steps, threshold
+from gan_jax.training import state as train_state
+from gan_jax.utils import fetch, parallel
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import check_choice
 
 GRID_NOISE_SALT = 0x6772  # fixed-noise grid: fold_in(PRNGKey(seed), salt)
 LOG_SCALARS = ("mean", "point")
@@ -191,7 +192,7 @@ class Experiment:
                    label_kind=self.condition.kind, num_classes=self.condition.num_classes,
                    g_label_bias=m.g_label_bias, aux_classes=self.aux_classes)
     model.update({k: v for k, v in m[m.name].to_dict().items() if k != "conv_impl"})
-    return checkpointing.describe(model, self.config.data.image_size, self.config.data.name,
+    return checkpoints.describe(model, self.config.data.image_size, self.config.data.name,
                                   self.config.loss.name, self.abstract_state)
 
   # ---- sampling --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from gan_jax.errors import ConfigError
+from gan_jax.utils.errors import ConfigError
 
 
 def initial(n: int) -> dict:

@@ -2,7 +2,7 @@
 
 from typing import Generic, TypeVar
 
-from gan_jax.errors import ConfigError
+from gan_jax.utils.errors import ConfigError
 
 T = TypeVar("T")
 

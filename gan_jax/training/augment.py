@@ -12,7 +12,7 @@ Written here because no JAX library ships them; 20 lines of array code.
 import jax
 import jax.numpy as jnp
 
-from gan_jax.registry import check_choice
+from gan_jax.utils.registry import check_choice
 
 POLICIES = ("color", "translation", "cutout")
 

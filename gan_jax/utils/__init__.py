@@ -1,0 +1,2 @@
+"""Small utilities: the registry helper, errors, the device mesh, package-client fetches,
+image grids and the terminal."""
