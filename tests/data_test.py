@@ -92,9 +92,9 @@ def unreachable_mnist(monkeypatch, offline_cache):
   """`mnist` whose TFDS download host is a closed local port: a real, refused connection."""
   spec = data.DATASETS.get("mnist")
   import dataclasses
-  monkeypatch.setitem(data.DATASETS._items, "mnist",
-                      dataclasses.replace(spec, download_url="http://127.0.0.1:9/mnist/"))
-  return offline_cache
+  with data.DATASETS.override("mnist",
+                              dataclasses.replace(spec, download_url="http://127.0.0.1:9/mnist/")):
+    yield offline_cache
 
 
 def test_unreachable_download_host_falls_back_to_the_offline_source_saying_why(

@@ -74,11 +74,11 @@ def test_an_objective_with_state_and_a_critic_constraint_plugs_in_by_name(test_c
         update_state=lambda s, m: {"k": s["k"] + m["gap"]},
         constrain_d_params=lambda p: jax.tree.map(lambda w: jnp.clip(w, -clip, clip), p))
 
-  monkeypatch.setitem(losses.OBJECTIVES._items, "toy_wgan", toy_wgan)
   test_config.loss.name = "toy_wgan"
   test_config.loss.d_steps = 3
   mesh = parallel.make_mesh(1)
-  exp = Experiment(test_config, mesh)
+  with losses.OBJECTIVES.override("toy_wgan", toy_wgan):
+    exp = Experiment(test_config, mesh)
   state = exp.init_state()
   state, metrics = exp.train_step(state, jax.device_put(batch_for(test_config),
                                                         parallel.batch_sharding(mesh)))
@@ -96,18 +96,42 @@ def test_conditional_step_hands_the_labels_to_the_objective(test_config, monkeyp
 
     def d_loss(real_out, fake_out, inputs: GANInputs, state):
       seen["real_labels"], seen["fake_labels"] = inputs.real_labels, inputs.fake_labels
+      seen["z"] = inputs.z
       return base.d_loss(real_out, fake_out, inputs, state)
     return losses.Objective(d_loss=d_loss, g_loss=base.g_loss)
 
-  monkeypatch.setitem(losses.OBJECTIVES._items, "capture", capture)
   test_config.loss.name = "capture"
   test_config.model.conditional = True
   mesh = parallel.make_mesh(1)
-  exp = Experiment(test_config, mesh)
+  with losses.OBJECTIVES.override("capture", capture):
+    exp = Experiment(test_config, mesh)
   batch = batch_for(test_config)
   jax.eval_shape(exp.train_step, exp.abstract_state, batch)
   assert seen["real_labels"].shape == (16,) and seen["real_labels"].dtype == jnp.int32
   assert seen["fake_labels"].shape == (16,)
+  assert seen["z"].shape == (16, test_config.model.latent_dim)  # the latents G was given
+
+
+def test_a_registered_regulariser_joins_any_objective_and_sees_g_inputs(test_config):
+  """A mode-seeking term written as a regulariser: it needs the z each image came from."""
+  import dataclasses
+
+  def mode_seeking(objective, loss_cfg):
+    def g_loss(fake_out, inputs: GANInputs, state, _inner=objective.g_loss):
+      value, metrics = _inner(fake_out, inputs, state)
+      ratio = (jnp.mean(jnp.abs(inputs.fake[::2] - inputs.fake[1::2]))
+               / jnp.mean(jnp.abs(inputs.z[::2] - inputs.z[1::2])))
+      return value, dict(metrics, mode_seeking=ratio)
+    return dataclasses.replace(objective, g_loss=g_loss)
+
+  assert losses.REGULARIZERS.names() == ["r1", "out_of_bound", "acgan"]
+  mesh = parallel.make_mesh(1)
+  with losses.REGULARIZERS.override("mode_seeking", mode_seeking):
+    exp = Experiment(test_config, mesh)
+  assert "mode_seeking" not in losses.REGULARIZERS
+  _, metrics = exp.train_step(exp.init_state(), jax.device_put(batch_for(test_config),
+                                                               parallel.batch_sharding(mesh)))
+  assert float(metrics["mode_seeking"]) > 0
 
 
 def test_hinge_and_least_squares_equal_their_formulas():
@@ -134,7 +158,7 @@ def test_wgan_critic_parameters_stay_within_the_clip_and_the_estimate_is_reporte
     test_config[block] = recipe[block]
   mesh = parallel.make_mesh(1)
   exp = Experiment(test_config, mesh)
-  assert exp.config.loss.d_steps == 5
+  assert exp.data.d_steps == 5
   state = exp.init_state()
   clipped_after = []
   for s in range(2):

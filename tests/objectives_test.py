@@ -25,7 +25,7 @@ BEGAN = {"model.name": "began", "loss.name": "began", "model.began.filters": 8,
 
 
 def test_every_objective_is_registered_and_the_loop_names_none_of_them():
-  names = set(losses.OBJECTIVES._items)
+  names = set(losses.OBJECTIVES.names())
   assert {"non_saturating", "minimax", "hinge", "least_squares", "wgan", "wgan_gp",
           "began"} <= names
   for module in ("steps.py", "train.py", "experiment.py", "training/loop.py",
@@ -68,7 +68,7 @@ def test_began_on_real_data_lowers_m_and_keeps_k_in_range(test_config):
   exp = Experiment(config, mesh)
   state = exp.init_state()
   ms, ks = [], []
-  for batch in exp.train_batches(exp.load_split("train"), 0, 60):
+  for batch in exp.data.train_batches(exp.data.load_split("train"), 0, 60):
     state, metrics = exp.train_step(state, exp.put_batch(batch))
     ms.append(float(metrics["M"]))
     ks.append(float(metrics["k"]))
@@ -276,8 +276,8 @@ def test_real_image_threshold_leaves_out_high_loss_images_and_resumes_exactly(
   # epoch 1 reads only kept images, each at most once
   exp = Experiment(config, parallel.make_mesh(1))
   kept = np.flatnonzero(want)
-  read = np.concatenate([b["index"].ravel() for b in exp.train_batches(
-      exp.load_split("train"), 16, 16 + len(kept) // 16, kept, 1, 16)])
+  read = np.concatenate([b["index"].ravel() for b in exp.data.train_batches(
+      exp.data.load_split("train"), 16, 16 + len(kept) // 16, kept, 1, 16)])
   assert set(read) <= set(kept) and len(set(read)) == len(read) == (len(kept) // 16) * 16
 
 
@@ -296,15 +296,15 @@ def test_generator_ema_is_what_sampling_and_evaluation_use(test_config):
     for e, want in zip(jax.tree.leaves(state.g_ema_params), jax.tree.leaves(ema)):
       np.testing.assert_allclose(e, want, rtol=1e-5, atol=1e-7)
   state = state.replace(g_ema_params=jax.tree.map(lambda x: 0.5 * x, state.g_params))
-  z, y, _ = exp.grid_inputs(4, 0)
+  z, y, _ = exp.sampling.grid_inputs(4, 0)
   want = exp.generator.apply({"params": state.g_ema_params, "batch_stats": state.g_batch_stats},
                              z, y, train=False)
-  np.testing.assert_allclose(exp.sample(state, z, y), want, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(exp.sampling.sample(state, z, y), want, rtol=1e-5, atol=1e-6)
   raw = exp.generator.apply({"params": state.g_params, "batch_stats": state.g_batch_stats},
                             z, y, train=False)
   assert not np.allclose(want, raw)
-  images, _ = exp.generate(state, 4, 0, 4)
-  z4, y4 = exp._draw_indexed(jax.random.PRNGKey(0), 0, 4)
+  images, _ = exp.sampling.generate(state, 4, 0, 4)
+  z4, y4 = exp.sampling.draw_indexed(jax.random.PRNGKey(0), 0, 4)
   from gan_jax.metrics.preprocess import quantize
   ema_images = quantize(np.asarray(exp.generator.apply(
       {"params": state.g_ema_params, "batch_stats": state.g_batch_stats}, z4, y4, train=False)))

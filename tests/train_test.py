@@ -167,11 +167,11 @@ def test_values_that_cannot_be_right_are_refused_at_start_up(test_config, field,
 def test_conditional_model_on_a_dataset_without_labels_is_refused(test_config, monkeypatch):
   from gan_jax import data
   spec = data.DATASETS.get("synthetic")
-  monkeypatch.setitem(data.DATASETS._items, "synthetic",
-                      data.DatasetSpec(channels=1, native_size=28, num_classes=0, label_kind="none"))
   test_config.model.conditional = True
-  with pytest.raises(ConfigError, match="has no labels"):
-    Experiment(test_config, parallel.make_mesh(1))
+  unlabelled = data.DatasetSpec(channels=1, native_size=28, num_classes=0, label_kind="none")
+  with data.DATASETS.override("synthetic", unlabelled):
+    with pytest.raises(ConfigError, match="has no labels"):
+      Experiment(test_config, parallel.make_mesh(1))
   assert spec.label_kind == "class"
 
 

@@ -1,43 +1,72 @@
 """GAN objectives by name (``config.loss.name``); hyper-parameters from ``config.loss.<name>``;
-what any objective can carry: ``loss.r1_gamma`` (R1 on real images), ``loss.out_of_bound``
-(generator outputs outside [-1, 1]) and ``loss.acgan`` (an auxiliary classifier's loss)."""
+regularisers that any objective can carry, registered like objectives (``REGULARIZERS``):
+``loss.r1_gamma`` (R1 on real images), ``loss.out_of_bound`` (generator outputs outside
+[-1, 1]) and ``loss.acgan`` (an auxiliary classifier's loss)."""
 
 import dataclasses
 
 from gan_jax.losses import acgan, began, penalties, standard, wgan  # noqa: F401  (register the objectives)
 from gan_jax.losses.base import OBJECTIVES, GANInputs, Objective  # noqa: F401
 from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import Registry
 
 
-def with_penalties(objective: Objective, r1_gamma: float = 0.0,
-                   out_of_bound: float = 0.0) -> Objective:
-  """Adds gamma/2 * R1 to the discriminator's loss and ``out_of_bound`` * the out-of-bound
-  penalty to the generator's (metrics ``r1``, ``out_of_bound``)."""
-  if r1_gamma < 0 or out_of_bound < 0:
-    raise ConfigError(f"loss.r1_gamma and loss.out_of_bound must be >= 0, got {r1_gamma} "
-                      f"and {out_of_bound}.")
-  d_loss, g_loss = objective.d_loss, objective.g_loss
-  if r1_gamma > 0:
-    def d_loss(real_out, fake_out, inputs, state, _inner=objective.d_loss):
-      value, metrics = _inner(real_out, fake_out, inputs, state)
-      r1 = penalties.r1_penalty(inputs.critic, inputs.real, inputs.real_labels)
-      return value + 0.5 * r1_gamma * r1, dict(metrics, r1=r1)
-  if out_of_bound > 0:
-    def g_loss(fake_out, inputs, state, _inner=objective.g_loss):
-      value, metrics = _inner(fake_out, inputs, state)
-      oob = penalties.out_of_bound_penalty(inputs.fake)
-      return value + out_of_bound * oob, dict(metrics, out_of_bound=oob)
-  return dataclasses.replace(objective, d_loss=d_loss, g_loss=g_loss)
+# Terms added to any objective, each reading its own field or block of ``config.loss`` and
+# leaving the objective as it is when off; applied in registration order.
+REGULARIZERS: Registry = Registry("regulariser")
+
+
+def regulariser(name: str):
+  """``@regulariser("x")`` on ``f(objective, loss_cfg) -> objective``."""
+  return REGULARIZERS.register(name)
+
+
+@regulariser("r1")
+def _r1(objective: Objective, loss_cfg) -> Objective:
+  """gamma/2 * R1 on real images added to D's loss (``loss.r1_gamma``; metric ``r1``)."""
+  gamma = loss_cfg.get("r1_gamma", 0.0)
+  if gamma < 0:
+    raise ConfigError(f"loss.r1_gamma must be >= 0, got {gamma}.")
+  if gamma == 0:
+    return objective
+
+  def d_loss(real_out, fake_out, inputs, state, _inner=objective.d_loss):
+    value, metrics = _inner(real_out, fake_out, inputs, state)
+    r1 = penalties.r1_penalty(inputs.critic, inputs.real, inputs.real_labels)
+    return value + 0.5 * gamma * r1, dict(metrics, r1=r1)
+  return dataclasses.replace(objective, d_loss=d_loss)
+
+
+@regulariser("out_of_bound")
+def _out_of_bound(objective: Objective, loss_cfg) -> Objective:
+  """``loss.out_of_bound`` * E[relu(|G(z)| - 1)^2] added to G's loss (metric ``out_of_bound``)."""
+  weight = loss_cfg.get("out_of_bound", 0.0)
+  if weight < 0:
+    raise ConfigError(f"loss.out_of_bound must be >= 0, got {weight}.")
+  if weight == 0:
+    return objective
+
+  def g_loss(fake_out, inputs, state, _inner=objective.g_loss):
+    value, metrics = _inner(fake_out, inputs, state)
+    oob = penalties.out_of_bound_penalty(inputs.fake)
+    return value + weight * oob, dict(metrics, out_of_bound=oob)
+  return dataclasses.replace(objective, g_loss=g_loss)
+
+
+@regulariser("acgan")
+def _acgan(objective: Objective, loss_cfg) -> Objective:
+  """An auxiliary classifier's loss (``loss.acgan`` block)."""
+  if "acgan" not in loss_cfg:
+    return objective
+  return acgan.with_aux_classifier(objective, loss_cfg.acgan.weight, loss_cfg.acgan.d_fake_class)
 
 
 def build(loss_cfg) -> Objective:
   """The objective ``loss_cfg.name`` with the hyper-parameters of its block ``loss_cfg.<name>``
-  (objectives without hyper-parameters have no block), and the configured penalties."""
+  (objectives without hyper-parameters have no block), and every registered regulariser."""
   factory = OBJECTIVES.get(loss_cfg.name)
   hparams = loss_cfg[loss_cfg.name].to_dict() if loss_cfg.name in loss_cfg else {}
-  objective = with_penalties(factory(**hparams), loss_cfg.get("r1_gamma", 0.0),
-                             loss_cfg.get("out_of_bound", 0.0))
-  if "acgan" in loss_cfg:
-    objective = acgan.with_aux_classifier(objective, loss_cfg.acgan.weight,
-                                          loss_cfg.acgan.d_fake_class)
+  objective = factory(**hparams)
+  for name in REGULARIZERS.names():
+    objective = REGULARIZERS.get(name)(objective, loss_cfg)
   return objective

@@ -24,13 +24,16 @@ class GANInputs:
   """One update's inputs: real images and labels, generated images and the labels they were
   generated for (labels are None for unconditional models); ``critic(x, y) -> DOutput`` is
   the discriminator being updated (its parameters traced, training mode, its batch-statistics
-  update dropped), for penalties on input gradients; ``key`` is the update's own randomness."""
+  update dropped), for penalties on input gradients; ``key`` is the update's own randomness;
+  ``z`` the latents G was given for ``fake`` (with ``fake_labels``), for terms on G's inputs
+  such as a mode-seeking term."""
   real: jax.Array
   fake: jax.Array
   real_labels: Any = None
   fake_labels: Any = None
   critic: Callable | None = flax.struct.field(pytree_node=False, default=None)
   key: jax.Array | None = None
+  z: jax.Array | None = None
 
 
 def _no_state():

@@ -17,6 +17,7 @@ the counts used are the metrics ``d_updates`` / ``g_updates``.
 """
 
 import dataclasses
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -48,155 +49,173 @@ def lr_scale(opt_state):
   return opt_state[-1].scale
 
 
-def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, d_tx, objective,
-               sampler, ema_decay: float = 0.0, augment: tuple[str, ...] = (),
-               plateau_metric: str = "", dynamic: DynamicSteps | None = None
-               ) -> tuple[GANState, dict]:
-  """``batch``: {'image': (d_steps, B, H, W, C), 'label': (d_steps, B, ...)}."""
-  real_all, labels_all = batch["image"], batch.get("label")
-  d_steps, batch_size = real_all.shape[:2]
-  z_key, drop_key = jax.random.split(jax.random.fold_in(state.rng, state.step))
-  conditional = sampler.condition.active
+@dataclasses.dataclass(frozen=True)
+class _Nets:
+  """The networks, objective and optimizers of one step, bound to its state and options."""
+  generator: Any
+  discriminator: Any
+  g_tx: Any
+  d_tx: Any
+  objective: Any
+  sampler: Any
+  loss_state: Any
+  augment: tuple
+  plateau_metric: str
 
-  def generate(g_params, g_stats, z, y):
-    fake, new_vars = generator.apply({"params": g_params, "batch_stats": g_stats}, z, y,
-                                     train=True, mutable=["batch_stats"])
+  def generate(self, g_params, g_stats, z, y):
+    fake, new_vars = self.generator.apply({"params": g_params, "batch_stats": g_stats}, z, y,
+                                          train=True, mutable=["batch_stats"])
     return fake, new_vars.get("batch_stats", g_stats)
 
-  def discriminate(d_params, d_stats, x, y, key):
-    if augment:
-      x = augment_lib.diff_augment(x, jax.random.fold_in(key, 1), augment)
-    out, new_vars = discriminator.apply({"params": d_params, "batch_stats": d_stats}, x, y,
-                                        train=True, mutable=["batch_stats"],
-                                        rngs={"dropout": key})
+  def discriminate(self, d_params, d_stats, x, y, key):
+    if self.augment:
+      x = augment_lib.diff_augment(x, jax.random.fold_in(key, 1), self.augment)
+    out, new_vars = self.discriminator.apply({"params": d_params, "batch_stats": d_stats}, x, y,
+                                             train=True, mutable=["batch_stats"],
+                                             rngs={"dropout": key})
     return out, new_vars.get("batch_stats", d_stats)
 
-  def plateau_value(d_metrics):
-    if not plateau_metric:
+  def plateau_value(self, d_metrics):
+    if not self.plateau_metric:
       return {}
-    if plateau_metric not in d_metrics:
-      raise ConfigError(f"lr_plateau.metric={plateau_metric!r} is not a metric of the "
+    if self.plateau_metric not in d_metrics:
+      raise ConfigError(f"lr_plateau.metric={self.plateau_metric!r} is not a metric of the "
                         f"discriminator update; choose one of {sorted(d_metrics)}.")
-    return {"value": d_metrics[plateau_metric]}
+    return {"value": d_metrics[self.plateau_metric]}
 
-  def d_update(d_params, d_stats, d_opt_state, real, real_y, fake, fake_y, key):
+  def d_update(self, d_params, d_stats, d_opt_state, real, real_y, fake, fake_y, z, key):
+    """One D update on a real and a generated batch; also each real image's loss."""
     k_real, k_fake = jax.random.split(key)
     k_critic, k_obj = jax.random.split(jax.random.fold_in(key, 2))
 
     def d_loss_fn(params):
-      real_out, stats = discriminate(params, d_stats, real, real_y, k_real)
-      fake_out, stats = discriminate(params, stats, fake, fake_y, k_fake)
-      critic = lambda x, y: discriminate(params, d_stats, x, y, k_critic)[0]  # noqa: E731
+      real_out, stats = self.discriminate(params, d_stats, real, real_y, k_real)
+      fake_out, stats = self.discriminate(params, stats, fake, fake_y, k_fake)
+      critic = lambda x, y: self.discriminate(params, d_stats, x, y, k_critic)[0]  # noqa: E731
       inputs = GANInputs(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y,
-                         critic=critic, key=k_obj)
-      value, metrics = objective.d_loss(real_out, fake_out, inputs, state.loss_state)
-      example = lax.stop_gradient(objective.example_loss(real_out, real))
+                         critic=critic, key=k_obj, z=z)
+      value, metrics = self.objective.d_loss(real_out, fake_out, inputs, self.loss_state)
+      example = lax.stop_gradient(self.objective.example_loss(real_out, real))
       return value, (stats, metrics, example)
 
     (d_loss, (d_stats, metrics, example)), grads = jax.value_and_grad(
         d_loss_fn, has_aux=True)(d_params)
     metrics = dict(metrics, d_loss=d_loss)
-    updates, d_opt_state = d_tx.update(grads, d_opt_state, d_params, **plateau_value(metrics))
-    d_params = objective.constrain_d_params(optax.apply_updates(d_params, updates))
+    updates, d_opt_state = self.d_tx.update(grads, d_opt_state, d_params,
+                                            **self.plateau_value(metrics))
+    d_params = self.objective.constrain_d_params(optax.apply_updates(d_params, updates))
     return d_params, d_stats, d_opt_state, metrics, example
 
-  def g_loss_through_d(d_params, d_stats, fake, fake_y, key):
+  def g_loss_through_d(self, d_params, d_stats, fake, fake_y, z, key):
     """G's objective on given generated images, through the current D."""
     k_critic, k_obj = jax.random.split(jax.random.fold_in(key, 2))
-    fake_out, new_d_stats = discriminate(d_params, d_stats, fake, fake_y, key)
-    critic = lambda x, y: discriminate(d_params, d_stats, x, y, k_critic)[0]  # noqa: E731
+    fake_out, new_d_stats = self.discriminate(d_params, d_stats, fake, fake_y, key)
+    critic = lambda x, y: self.discriminate(d_params, d_stats, x, y, k_critic)[0]  # noqa: E731
     inputs = GANInputs(real=None, fake=fake, real_labels=None, fake_labels=fake_y,
-                       critic=critic, key=k_obj)
-    value, metrics = objective.g_loss(fake_out, inputs, state.loss_state)
+                       critic=critic, key=k_obj, z=z)
+    value, metrics = self.objective.g_loss(fake_out, inputs, self.loss_state)
     return value, (new_d_stats, metrics)
 
-  d_params, d_stats, d_opt_state = state.d_params, state.d_batch_stats, state.d_opt_state
-  g_params, g_stats, g_opt_state = state.g_params, state.g_batch_stats, state.g_opt_state
-  counts = {}
+
+def _fixed_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, drop_key,
+                   conditional: bool):
+  """``d_steps`` D updates, each on its own real batch and a fresh (z, y), then one G update
+  on the last (z, y) through the updated D."""
+  d_params, d_stats, d_opt_state, g_params, g_stats, g_opt_state = nets_state
+  d_steps, batch_size = real_all.shape[:2]
   examples = []  # each real batch's per-example losses, before D's update on it
-
-  if dynamic is None:
-    # d_steps is static and small: a Python loop, since convolutions inside an
-    # XLA while loop (lax.scan) run several times slower on CPU.
-    for i in range(d_steps):
-      real_y = labels_all[i] if conditional else None
-      z, fake_y = sampler.draw(jax.random.fold_in(z_key, i), batch_size)
-      # G runs once per z: the pullback is kept for the generator update.
-      fake, g_vjp, new_g_stats = jax.vjp(
-          lambda p: generate(p, g_stats, z, fake_y), g_params, has_aux=True)
-      d_params, d_stats, d_opt_state, d_metrics, example = d_update(
-          d_params, d_stats, d_opt_state, real_all[i], real_y, fake, fake_y,
-          jax.random.fold_in(drop_key, i))
-      examples.append(example)
-
-    # Generator update on the last (z, y), through the updated discriminator.
-    (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(
-        lambda f: g_loss_through_d(d_params, d_stats, f, fake_y,
-                                   jax.random.fold_in(drop_key, d_steps)),
-        has_aux=True)(fake)
-    (grads,) = g_vjp(d_fake)
-    updates, g_opt_state = g_tx.update(grads, g_opt_state, g_params, **plateau_value(d_metrics))
-    g_params = optax.apply_updates(g_params, updates)
-    g_stats = new_g_stats
-  else:
-    if d_steps != 1:
-      raise ConfigError("loss.dynamic_steps repeats updates on one real batch: set "
-                        "loss.d_steps=1.")
-    real, real_y = real_all[0], (labels_all[0] if conditional else None)
-
-    def one_d(i, d_params, d_stats, d_opt_state, g_stats):
-      z, fake_y = sampler.draw(jax.random.fold_in(z_key, i), batch_size)
-      fake, g_stats = generate(g_params, g_stats, z, fake_y)
-      d_params, d_stats, d_opt_state, metrics, example = d_update(
-          d_params, d_stats, d_opt_state, real, real_y, lax.stop_gradient(fake), fake_y,
-          jax.random.fold_in(drop_key, i))
-      return d_params, d_stats, d_opt_state, g_stats, metrics, example
-
-    *first, example = one_d(0, d_params, d_stats, d_opt_state, g_stats)
+  # d_steps is static and small: a Python loop, since convolutions inside an XLA while loop
+  # (lax.scan) run several times slower on CPU.
+  for i in range(d_steps):
+    real_y = labels_all[i] if conditional else None
+    z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
+    # G runs once per z: the pullback is kept for the generator update.
+    fake, g_vjp, new_g_stats = jax.vjp(
+        lambda p: nets.generate(p, g_stats, z, fake_y), g_params, has_aux=True)
+    d_params, d_stats, d_opt_state, d_metrics, example = nets.d_update(
+        d_params, d_stats, d_opt_state, real_all[i], real_y, fake, fake_y, z,
+        jax.random.fold_in(drop_key, i))
     examples.append(example)
+  (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(
+      lambda f: nets.g_loss_through_d(d_params, d_stats, f, fake_y, z,
+                                      jax.random.fold_in(drop_key, d_steps)),
+      has_aux=True)(fake)
+  (grads,) = g_vjp(d_fake)
+  updates, g_opt_state = nets.g_tx.update(grads, g_opt_state, g_params,
+                                          **nets.plateau_value(d_metrics))
+  g_params = optax.apply_updates(g_params, updates)
+  new = (d_params, d_stats, d_opt_state, g_params, new_g_stats, g_opt_state)
+  return new, d_metrics, g_metrics, g_loss, {}, examples
 
-    def d_cond(carry):
-      i, *_, metrics = carry
-      return (i < dynamic.max_d) & (metrics["d_loss"] > dynamic.d_threshold)
 
-    def d_body(carry):
-      i, *rest = carry
-      return (i + 1, *one_d(i, *rest[:4])[:-1])
+def _dynamic_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, drop_key,
+                     conditional: bool, dynamic: DynamicSteps):
+  """D on the step's real batch while its loss > ``d_threshold`` (a fresh z each time, at
+  most ``max_d``), then G while its loss > ``g_threshold`` (at most ``max_g``); the first
+  update of each is unconditional, the repeats run in ``lax.while_loop``."""
+  d_params, d_stats, d_opt_state, g_params, g_stats, g_opt_state = nets_state
+  if real_all.shape[0] != 1:
+    raise ConfigError("loss.dynamic_steps repeats updates on one real batch: set "
+                      "loss.d_steps=1.")
+  batch_size = real_all.shape[1]
+  real, real_y = real_all[0], (labels_all[0] if conditional else None)
 
-    n_d, d_params, d_stats, d_opt_state, g_stats, d_metrics = lax.while_loop(
-        d_cond, d_body, (jnp.asarray(1, jnp.int32), *first))
+  def one_d(i, d_params, d_stats, d_opt_state, g_stats):
+    z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
+    fake, g_stats = nets.generate(g_params, g_stats, z, fake_y)
+    d_params, d_stats, d_opt_state, metrics, example = nets.d_update(
+        d_params, d_stats, d_opt_state, real, real_y, lax.stop_gradient(fake), fake_y, z,
+        jax.random.fold_in(drop_key, i))
+    return d_params, d_stats, d_opt_state, g_stats, metrics, example
 
-    def one_g(j, g_params, g_stats, g_opt_state, d_stats):
-      key = jax.random.fold_in(z_key, dynamic.max_d + j)
-      z, fake_y = sampler.draw(key, batch_size)
+  *first, example = one_d(0, d_params, d_stats, d_opt_state, g_stats)
+  n_d, d_params, d_stats, d_opt_state, g_stats, d_metrics = lax.while_loop(
+      lambda c: (c[0] < dynamic.max_d) & (c[-1]["d_loss"] > dynamic.d_threshold),
+      lambda c: (c[0] + 1, *one_d(c[0], *c[1:5])[:-1]),
+      (jnp.asarray(1, jnp.int32), *first))
 
-      def loss_fn(p):
-        fake, new_g_stats = generate(p, g_stats, z, fake_y)
-        value, (new_d_stats, metrics) = g_loss_through_d(
-            d_params, d_stats, fake, fake_y, jax.random.fold_in(drop_key, dynamic.max_d + j))
-        return value, (new_g_stats, new_d_stats, metrics)
+  def one_g(j, g_params, g_stats, g_opt_state, d_stats):
+    z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, dynamic.max_d + j), batch_size)
 
-      (g_loss, (g_stats, d_stats, metrics)), grads = jax.value_and_grad(
-          loss_fn, has_aux=True)(g_params)
-      updates, g_opt_state = g_tx.update(grads, g_opt_state, g_params,
-                                         **plateau_value(d_metrics))
-      g_params = optax.apply_updates(g_params, updates)
-      return g_params, g_stats, g_opt_state, d_stats, dict(metrics, g_loss=g_loss)
+    def loss_fn(p):
+      fake, new_g_stats = nets.generate(p, g_stats, z, fake_y)
+      value, (new_d_stats, metrics) = nets.g_loss_through_d(
+          d_params, d_stats, fake, fake_y, z, jax.random.fold_in(drop_key, dynamic.max_d + j))
+      return value, (new_g_stats, new_d_stats, metrics)
 
-    first = one_g(0, g_params, g_stats, g_opt_state, d_stats)
+    (g_loss, (g_stats, d_stats, metrics)), grads = jax.value_and_grad(
+        loss_fn, has_aux=True)(g_params)
+    updates, g_opt_state = nets.g_tx.update(grads, g_opt_state, g_params,
+                                            **nets.plateau_value(d_metrics))
+    g_params = optax.apply_updates(g_params, updates)
+    return g_params, g_stats, g_opt_state, d_stats, dict(metrics, g_loss=g_loss)
 
-    def g_cond(carry):
-      j, *_, metrics = carry
-      return (j < dynamic.max_g) & (metrics["g_loss"] > dynamic.g_threshold)
+  first = one_g(0, g_params, g_stats, g_opt_state, d_stats)
+  n_g, g_params, g_stats, g_opt_state, d_stats, g_metrics = lax.while_loop(
+      lambda c: (c[0] < dynamic.max_g) & (c[-1]["g_loss"] > dynamic.g_threshold),
+      lambda c: (c[0] + 1, *one_g(c[0], *c[1:5])),
+      (jnp.asarray(1, jnp.int32), *first))
+  g_loss = g_metrics.pop("g_loss")
+  counts = {"d_updates": n_d.astype(jnp.float32), "g_updates": n_g.astype(jnp.float32)}
+  new = (d_params, d_stats, d_opt_state, g_params, g_stats, g_opt_state)
+  return new, d_metrics, g_metrics, g_loss, counts, [example]
 
-    def g_body(carry):
-      j, *rest = carry
-      return (j + 1, *one_g(j, *rest[:4]))
 
-    n_g, g_params, g_stats, g_opt_state, d_stats, g_metrics = lax.while_loop(
-        g_cond, g_body, (jnp.asarray(1, jnp.int32), *first))
-    g_loss = g_metrics.pop("g_loss")
-    counts = {"d_updates": n_d.astype(jnp.float32), "g_updates": n_g.astype(jnp.float32)}
+def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, d_tx, objective,
+               sampler, ema_decay: float = 0.0, augment: tuple[str, ...] = (),
+               plateau_metric: str = "", dynamic: DynamicSteps | None = None
+               ) -> tuple[GANState, dict]:
+  """``batch``: {'image': (d_steps, B, H, W, C), 'label': (d_steps, B, ...)}."""
+  nets = _Nets(generator, discriminator, g_tx, d_tx, objective, sampler, state.loss_state,
+               tuple(augment), plateau_metric)
+  z_key, drop_key = jax.random.split(jax.random.fold_in(state.rng, state.step))
+  nets_state = (state.d_params, state.d_batch_stats, state.d_opt_state,
+                state.g_params, state.g_batch_stats, state.g_opt_state)
+  args = (nets, nets_state, batch["image"], batch.get("label"), z_key, drop_key,
+          sampler.condition.active)
+  new, d_metrics, g_metrics, g_loss, counts, examples = (
+      _fixed_updates(*args) if dynamic is None else _dynamic_updates(*args, dynamic))
+  d_params, d_stats, d_opt_state, g_params, g_stats, g_opt_state = new
 
   metrics = {**d_metrics, **g_metrics, "g_loss": g_loss, **counts}
   loss_state = objective.update_state(state.loss_state, metrics)

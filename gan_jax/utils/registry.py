@@ -1,5 +1,6 @@
 """Parts chosen by name: one small registry per kind of part (models, objectives, ...)."""
 
+import contextlib
 from typing import Generic, TypeVar
 
 from gan_jax.utils.errors import ConfigError
@@ -29,6 +30,25 @@ class Registry(Generic[T]):
     if name not in self._items:
       raise ConfigError(f"unknown {field or self.what} {name!r}; choose one of {sorted(self._items)}.")
     return self._items[name]
+
+  @contextlib.contextmanager
+  def override(self, name: str, item: T):
+    """``name`` is ``item`` inside the ``with`` block (a new part or a variant of one), and
+    what it was before after it."""
+    missing = object()
+    before = self._items.get(name, missing)
+    self._items[name] = item
+    try:
+      yield item
+    finally:
+      if before is missing:
+        del self._items[name]
+      else:
+        self._items[name] = before
+
+  def names(self) -> list[str]:
+    """Every registered name, in registration order."""
+    return list(self._items)
 
   def __contains__(self, name: str) -> bool:
     return name in self._items
