@@ -141,6 +141,7 @@ def get_config():
   config.diff_augment = ""              # DiffAugment policies, e.g. "color,translation,cutout"
 
   config.evals = ml_collections.ConfigDict()
+  # evals.<name>.type names the evaluator (default: <name>), so two of one type can coexist
   config.evals.fid = ml_collections.ConfigDict(dict(
       every=0,                          # FID/KID every N steps on num_samples (0 = off)
       num_samples=2000,
@@ -169,10 +170,8 @@ def get_config():
       num_samples=200,                  # samples per class (periodic / final)
       final_num_samples=1000,
       reference_split="test", reference_count=0, reference_seed=0,
-      resize="tf1_bilinear", weights="", allow_unverified_weights=False,
-      inception_score=False, is_splits=10, cache_dir="", batch_size=0,
-      kid_subsets=1, kid_subset_size=1000, seed=1234,
-  ))
+      kid_subsets=1,                    # the Inception settings (resize, weights, batch_size,
+  ))                                    # cache_dir, ...) are evals.fid's
   # judged by a classifier trained in the repo (gan_jax/classifiers, once, cached)
   config.evals.conditional_score = ml_collections.ConfigDict(dict(
       every=0, final=False,             # multi-hot models: the i-CLEVR report's score

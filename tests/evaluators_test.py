@@ -20,6 +20,7 @@ from gan_jax.metrics import weights as inception_weights
 from gan_jax.training import train
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
+from gan_jax.utils.errors import ConfigError
 
 
 @pytest.fixture
@@ -80,11 +81,11 @@ def test_evaluation_samples_do_not_depend_on_batch_size_or_device_count(eval_con
   for devices, batch in ((1, 8), (8, 8), (8, 16), (1, 24)):
     exp = Experiment(eval_config, parallel.make_mesh(devices))
     state, _ = restore_for_inference(exp, str(tmp_path))
-    drawn.append(exp.generate(state, 20, 1234, batch))
+    drawn.append(exp.sampling.generate(state, 20, 1234, batch))
     if (devices, batch) in ((1, 8), (8, 16)):  # the whole evaluator on the two extremes
       eval_config.evals.fid.batch_size = batch
       ev = fid_evaluator(Experiment(eval_config, parallel.make_mesh(devices)))
-      fids.append(ev.evaluate(lambda n, s, bs: exp.generate(state, n, s, bs), 2, True).scalars["fid"])
+      fids.append(ev.evaluate(lambda n, s, bs: exp.sampling.generate(state, n, s, bs), 2, True).scalars["fid"])
   (images, labels) = drawn[0]
   assert images.shape == (20, 32, 32, 1) and labels.shape == (20,)
   for other_images, other_labels in drawn[1:]:
@@ -135,11 +136,11 @@ def test_inception_score_equals_the_networks_own_logits(eval_config, pytorch_fid
   exp = Experiment(eval_config, mesh)
   evaluator = fid_evaluator(exp)
   state = exp.init_state()
-  result = evaluator.evaluate(lambda n, s, bs: exp.generate(state, n, s, bs), 0, True)
+  result = evaluator.evaluate(lambda n, s, bs: exp.sampling.generate(state, n, s, bs), 0, True)
   # IS from the network's own logits equals IS from the features through fc (no bias)
   from gan_jax.metrics import inception
   from gan_jax.metrics import preprocess as fid_preprocess
-  images, _ = exp.generate(state, 16, fid.seed, 8)
+  images, _ = exp.sampling.generate(state, 16, fid.seed, 8)
   x = fid_preprocess.to_inception_input(images, "tf1_bilinear")
   params, _ = inception_weights.load(fid.cache_dir, pytorch_fid_weights[0], allow_unverified=True)
   _, logits = inception.InceptionV3(logits=True).apply({"params": params}, x)
@@ -238,9 +239,9 @@ def test_intra_fid_is_zero_for_each_class_own_images_and_large_for_swapped_class
   exp = Experiment(c, parallel.make_mesh(8))
   (ev,) = [e for e in exp.evaluators() if e.name == "intra_fid"]
   ev.prepare()
-  images, labels, _ = exp.labelled_reference("test", 0, 0)
+  images, labels, _ = exp.data.labelled_reference("test", 0, 0)
   by_class = [images[labels == k] for k in (0, 1)]
-  ic.final_num_samples = min(len(b) for b in by_class)
+  ev.cfg.final_num_samples = min(len(b) for b in by_class)  # the evaluator's own block
 
   def gen(shift):
     def with_labels(y, seed, bs):
@@ -258,3 +259,20 @@ def test_intra_fid_is_zero_for_each_class_own_images_and_large_for_swapped_class
   np.testing.assert_allclose(own.scalars["intra_fid_worst"], max(per.values()), atol=1e-3)
   np.testing.assert_allclose(own.scalars["intra_fid"], np.mean(list(per.values())), atol=1e-3)
   assert own.protocol["reference"]["per_class_counts"] == [len(b) for b in by_class]
+
+
+def test_two_evaluators_of_one_type_coexist_and_share_the_inception_settings(test_config):
+  import ml_collections
+  c = test_config
+  c.evals.fid.batch_size = 24
+  c.evals.fid_train = ml_collections.ConfigDict(dict(type="fid", final=True,
+                                                     reference_split="train"))
+  evals = {e.name: e for e in Experiment(c, parallel.make_mesh(1)).evaluators(enabled_only=False)}
+  assert type(evals["fid_train"]) is type(evals["fid"])
+  assert evals["fid_train"].cfg.reference_split == "train"
+  assert evals["fid_train"].cfg.batch_size == 24 and evals["fid_train"].final
+  assert evals["intra_fid"].cfg.batch_size == 24  # intra-class FID: fid's Inception settings
+  assert evals["intra_fid"].cfg.kid_subsets == 1 and not evals["intra_fid"].final
+  c.evals.fid_train.type = "fjd"
+  with pytest.raises(ConfigError, match="unknown evals.fid_train.type 'fjd'"):
+    Experiment(c, parallel.make_mesh(1))

@@ -31,19 +31,21 @@ class Samples:
 
 @dataclasses.dataclass(frozen=True)
 class EvalContext:
-  """What evaluators may use, bound when the experiment is built."""
+  """What evaluators are given besides their own block, as explicit arguments."""
   mesh: Any
-  # reference_images(split, count, seed) -> (uint8 images, source description): a seeded
-  # random subset of ``count`` images of a split of the training dataset (all if count <= 0)
-  reference_images: Callable[[str, int, int], tuple[Any, str]]
-  dataset: dict        # name, image_size, data_resize: recorded in every protocol
-  condition: Any       # models.Condition of the generator
-  cache_dir: str       # default cache dir for reference statistics and weights
-  spec: Any = None     # data.DatasetSpec of the training dataset (classes, their names)
-  load_split: Callable[[str], Any] | None = None  # split name -> data.Source
-  crop: int = 0        # data.crop: with image_size and data_resize, the preprocessing
-  # labelled_reference(split, count, seed) -> (uint8 images, labels, description)
-  labelled_reference: Callable[[str, int, int], tuple[Any, Any, str]] | None = None
+  data: Any        # data.DataProvider of the training dataset: splits, reference images
+                   # (preprocessed as for training), its spec (classes, names, condition lists)
+  condition: Any   # models.Condition of the generator
+  cache_dir: str   # default cache dir for reference statistics, weights and classifiers
+
+  @property
+  def spec(self):
+    return self.data.spec
+
+  @property
+  def dataset(self) -> dict:
+    """name, image_size and data_resize: recorded in every protocol."""
+    return self.data.record()
 
 
 @dataclasses.dataclass
@@ -73,9 +75,12 @@ class Evaluator:
   """Base of every evaluator; ``every`` and ``final`` come from its config block."""
   name = "evaluator"
 
-  def __init__(self, cfg, ctx: EvalContext):
+  inherits: str | None = None  # a block whose fields this type's blocks default to
+
+  def __init__(self, cfg, ctx: EvalContext, name: str | None = None):
     self.cfg, self.ctx = cfg, ctx
-    self.every, self.final = int(cfg.every), bool(cfg.final)
+    self.name = name or type(self).name  # the config key; the class's ``name`` is its type
+    self.every, self.final = int(cfg.get("every", 0)), bool(cfg.get("final", False))
 
   @property
   def enabled(self) -> bool:

@@ -42,8 +42,8 @@ class ClassifierEvaluator(Evaluator):
   label_kinds: tuple[str, ...] = ("class",)
   conditional: bool | None = None  # True: needs a conditional generator; None: either
 
-  def __init__(self, cfg, ctx):
-    super().__init__(cfg, ctx)
+  def __init__(self, cfg, ctx, name=None):
+    super().__init__(cfg, ctx, name)
     self._classifier = None
 
   def _check(self):
@@ -67,8 +67,8 @@ class ClassifierEvaluator(Evaluator):
       if self.cfg.classifier_widths:
         recipe = dataclasses.replace(recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
       self._classifier = classifiers.get(
-          d["name"], image_size=d["image_size"], resize=d["data_resize"], crop=self.ctx.crop,
-          cache_dir=self.ctx.cache_dir, load_split=self.ctx.load_split,
+          d["name"], image_size=d["image_size"], resize=d["data_resize"], crop=self.ctx.data.cfg.crop,
+          cache_dir=self.ctx.cache_dir, load_split=self.ctx.data.load_split,
           num_classes=self.ctx.spec.num_classes, recipe=recipe)
     return self._classifier
 
@@ -203,15 +203,15 @@ class ClassifierFID(ClassifierEvaluator):
   name = "classifier_fid"
   label_kinds = ("class", "multi_hot")
 
-  def __init__(self, cfg, ctx):
-    super().__init__(cfg, ctx)
+  def __init__(self, cfg, ctx, name=None):
+    super().__init__(cfg, ctx, name)
     self._reference = None
 
   def reference(self):
     if self._reference is None:
       c = self.cfg
       from gan_jax.metrics import features as feature_stats
-      images, what = self.ctx.reference_images(c.reference_split, c.reference_count,
+      images, what = self.ctx.data.reference_images(c.reference_split, c.reference_count,
                                                c.reference_seed)
       feats = self.classifier.features(images)
       self._reference = feats, feature_stats.statistics(feats), what

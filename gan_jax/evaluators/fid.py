@@ -19,9 +19,10 @@ from gan_jax.metrics import stats as fid_stats
 @EVALUATORS.register("fid")
 class FIDEvaluator(Evaluator):
   name = "fid"
+  inherits = "fid"  # another block of type fid, or intra_fid, shares the Inception settings
 
-  def __init__(self, cfg, ctx):
-    super().__init__(cfg, ctx)
+  def __init__(self, cfg, ctx, name=None):
+    super().__init__(cfg, ctx, name)
     self.cache_dir = cfg.cache_dir or ctx.cache_dir
     self._extractor = None
 
@@ -46,7 +47,7 @@ class FIDEvaluator(Evaluator):
            "data_resize": d["data_resize"]}
     return features.cached_features(
         self.extractor, key, self.cache_dir,
-        lambda: self.ctx.reference_images(c.reference_split, c.reference_count, c.reference_seed),
+        lambda: self.ctx.data.reference_images(c.reference_split, c.reference_count, c.reference_seed),
         f"{d['name']}/{c.reference_split}")
 
   def evaluate(self, generate, step: int, final: bool) -> EvalResult:
@@ -105,7 +106,7 @@ class IntraFIDEvaluator(FIDEvaluator):
 
     def load():
       if "all" not in cached:
-        cached["all"] = self.ctx.labelled_reference(c.reference_split, c.reference_count,
+        cached["all"] = self.ctx.data.labelled_reference(c.reference_split, c.reference_count,
                                                     c.reference_seed)
       return cached["all"]
 
