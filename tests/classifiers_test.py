@@ -6,10 +6,11 @@ import os
 
 import numpy as np
 import pytest
-from conftest import exclusive
+from conftest import configured, exclusive
 
 from gan_jax import classifiers, data
 from gan_jax.data import shapes
+from gan_jax.data.provider import DataProvider
 from gan_jax.evaluators import EvalContext, Samples, classified
 from gan_jax.models import Condition
 from gan_jax.utils.errors import GanJaxError
@@ -103,13 +104,14 @@ def test_a_cached_classifier_is_loaded_not_retrained_and_a_damaged_one_says_what
 
 
 def _ctx(name, cache, tfds_dir="", kind="class", size=32, resize="pad"):
-  spec = data.DATASETS.get(name)
-  return EvalContext(
-      mesh=None, reference_images=None,
-      dataset={"name": name, "image_size": size, "data_resize": resize},
-      condition=Condition(kind, spec.num_classes), cache_dir=cache, spec=spec,
-      load_split=lambda split: data.load_split(name, split, cache_dir=cache,
-                                               tfds_data_dir=tfds_dir))
+  """The context an experiment on ``name`` gives its evaluators: the data block's provider."""
+  from configs import default
+  block = configured(default.get_config(), {
+      "data.name": name, "data.cache_dir": cache, "data.tfds_data_dir": tfds_dir,
+      "data.image_size": size, "data.resize": resize}).data
+  provider = DataProvider(block)
+  return EvalContext(mesh=None, data=provider,
+                     condition=Condition(kind, provider.spec.num_classes), cache_dir=cache)
 
 
 def _cfg(**kw):
@@ -200,14 +202,12 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
 
 def test_classifier_fid_is_zero_for_the_reference_itself_and_large_for_one_digit(
     digit_classifier, offline_cache):
-  import dataclasses
 
   from scipy import linalg
   test = data.load_split("mnist", "test", cache_dir=offline_cache)
   images, labels = test.read(np.arange(len(test)))
   images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # as resize=pad gives them
-  ctx = dataclasses.replace(_ctx("mnist", offline_cache),
-                            reference_images=lambda split, count, seed: (images, "mnist test"))
+  ctx = _ctx("mnist", offline_cache)  # its reference: the test split padded to 32, as above
   ev = classified.ClassifierFID(
       _cfg(final_num_samples=1000, reference_split="test", reference_count=0,
            reference_seed=0, kid_subsets=10, kid_subset_size=200,

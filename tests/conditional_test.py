@@ -254,16 +254,16 @@ def test_grids_and_asked_labels_give_one_row_per_label(test_config):
   from gan_jax.training.build import Experiment
   test_config.model.conditional = True
   exp = Experiment(test_config, parallel.make_mesh(1))
-  z, y, cols = exp.grid_inputs(16, 0)
+  z, y, cols = exp.sampling.grid_inputs(16, 0)
   assert cols == 8 and list(np.asarray(y)) == [0] * 8 + [1] * 8
-  asked = exp.parse_labels("square,0,square")
+  asked = exp.sampling.parse_labels("square,0,square")
   np.testing.assert_array_equal(asked, [1, 0, 1])
-  z, y, cols = exp.grid_inputs(12, 0, asked)
+  z, y, cols = exp.sampling.grid_inputs(12, 0, asked)
   assert cols == 4 and list(np.asarray(y)) == [1] * 4 + [0] * 4 + [1] * 4
   np.testing.assert_array_equal(z[:4], z[4:8])  # the same noise down each column
   with pytest.raises(ConfigError, match="unknown label 'triangle'.*'disc', 'square'"):
-    exp.parse_labels("triangle")
+    exp.sampling.parse_labels("triangle")
   test_config.data.name = "synthetic_tags"
   exp = Experiment(test_config, parallel.make_mesh(1))
-  np.testing.assert_array_equal(exp.parse_labels("square,large;bright"),
+  np.testing.assert_array_equal(exp.sampling.parse_labels("square,large;bright"),
                                 [[1, 0, 1], [0, 1, 0]])

@@ -125,7 +125,7 @@ def test_a_gan_trains_on_a_folder_conditioned_on_its_sub_folders(tmp_path, test_
   exp = Experiment(c, parallel.make_mesh(1))
   assert exp.channels == 3 and exp.condition.num_classes == 2
   state = exp.init_state()
-  for batch in exp.train_batches(exp.load_split("train"), 0, 2):
+  for batch in exp.data.train_batches(exp.data.load_split("train"), 0, 2):
     state, metrics = exp.train_step(state, exp.put_batch(batch))
   assert bool(metrics["finite"]) and int(state.step) == 2
   c.data.resize = "pad"

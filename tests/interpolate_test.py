@@ -40,7 +40,7 @@ def test_every_strip_starts_and_ends_at_the_generators_samples(test_config, cond
   pairs, steps = 3, 4
   out = interpolate.strips(exp, state, pairs, steps, seed=5)
   z0, z1, y0, y1 = interpolate.endpoints(exp, pairs, seed=5)
-  start, end = exp.sample(state, z0, y0), exp.sample(state, z1, y0)
+  start, end = exp.sampling.sample(state, z0, y0), exp.sampling.sample(state, z1, y0)
   for name in ("latent_linear", "latent_slerp", "pixel"):
     imgs, cols, _ = out[name]
     assert cols == steps and imgs.shape == (pairs * steps, 32, 32, 1)
@@ -57,7 +57,7 @@ def test_every_strip_starts_and_ends_at_the_generators_samples(test_config, cond
   imgs, cols, inputs = out["condition"]
   rows = imgs.reshape(pairs, steps, 32, 32, 1)
   np.testing.assert_allclose(rows[:, 0], start, atol=1e-5)
-  np.testing.assert_allclose(rows[:, -1], exp.sample(state, z0, y1), atol=1e-5)
+  np.testing.assert_allclose(rows[:, -1], exp.sampling.sample(state, z0, y1), atol=1e-5)
   eye = np.eye(2)
   np.testing.assert_allclose(inputs["y"][1], 2 / 3 * eye[y0[0]] + 1 / 3 * eye[y1[0]], rtol=1e-5)
   # the switch rows: one column per class, the noise of the row's first endpoint
@@ -65,7 +65,7 @@ def test_every_strip_starts_and_ends_at_the_generators_samples(test_config, cond
   assert cols == 2 and imgs.shape[0] == pairs * 2
   for c in range(2):
     np.testing.assert_allclose(imgs.reshape(pairs, 2, 32, 32, 1)[:, c],
-                               exp.sample(state, z0, np.full(pairs, c, np.int32)), atol=1e-5)
+                               exp.sampling.sample(state, z0, np.full(pairs, c, np.int32)), atol=1e-5)
 
 
 def test_class_weights_and_class_indices_condition_the_same(test_config):
@@ -75,5 +75,5 @@ def test_class_weights_and_class_indices_condition_the_same(test_config):
   state = exp.init_state()
   z, _, _, _ = interpolate.endpoints(exp, 4, seed=0)
   idx = np.array([0, 1, 1, 0], np.int32)
-  np.testing.assert_allclose(exp.sample(state, z, np.eye(2, dtype=np.float32)[idx]),
-                             exp.sample(state, z, idx), atol=1e-6)
+  np.testing.assert_allclose(exp.sampling.sample(state, z, np.eye(2, dtype=np.float32)[idx]),
+                             exp.sampling.sample(state, z, idx), atol=1e-6)

@@ -10,7 +10,7 @@ import pytest
 
 from gan_jax.evaluators.base import EvalResult
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import loop, train
+from gan_jax.training import signals, train
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 
@@ -60,15 +60,15 @@ def test_sigterm_during_the_final_evaluation_stops_and_the_next_run_finishes_it(
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
                     reason="signal handlers need the main thread")
 def test_a_signal_is_a_flag_during_steps_and_stops_at_once_in_an_evaluation():
-  with loop.StopRequest() as stop:
+  with signals.StopRequest() as stop:
     os.kill(os.getpid(), signal.SIGTERM)
     time.sleep(0.05)
     assert stop.requested()  # during the steps: a flag the loop reads
-    with pytest.raises(loop.Interrupted):  # an evaluation after it does not start
+    with pytest.raises(signals.Interrupted):  # an evaluation after it does not start
       with stop.at_once():
         pass
-  with loop.StopRequest() as stop:
-    with pytest.raises(loop.Interrupted):
+  with signals.StopRequest() as stop:
+    with pytest.raises(signals.Interrupted):
       with stop.at_once():
         os.kill(os.getpid(), signal.SIGTERM)
         for _ in range(100):

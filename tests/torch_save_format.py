@@ -92,9 +92,9 @@ def dumps(state_dict: dict, legacy: bool = False) -> bytes:
 
 def pytorch_fid_state_dict(params: dict, fc_seed: int = 0) -> dict:
   """pytorch-fid-named state dict from folded Flax params (BN gamma 1, mean 0, var 1 - eps)."""
-  from gan_jax.metrics import inception
+  from gan_jax.metrics import inception, inception_params
   sd = {}
-  for path, name in inception.pytorch_fid_conv_names().items():
+  for path, name in inception_params.pytorch_fid_conv_names().items():
     node = params
     for part in path:
       node = node[part]

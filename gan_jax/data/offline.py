@@ -14,12 +14,7 @@ import tempfile
 import numpy as np
 from absl import logging
 
-from gan_jax.data.specs import (
-  DATASETS,
-  ArraySource,
-  DatasetSpec,
-  DatasetUnavailableError,
-)
+from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError
 from gan_jax.utils import fetch
 
 

@@ -20,13 +20,7 @@ import numpy as np
 from absl import logging
 
 from gan_jax.data import folder as folder_lib
-from gan_jax.data.specs import (
-  DATASETS,
-  ArraySource,
-  DatasetSpec,
-  DatasetUnavailableError,
-  Source,
-)
+from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError, Source
 from gan_jax.utils import fetch
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice

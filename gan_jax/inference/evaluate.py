@@ -23,5 +23,5 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
     ev.prepare()
   out = {"step": step}
   for ev in evals:
-    out.update(evaluate_and_record(ev, exp.samples(state), step, True, run).scalars)
+    out.update(evaluate_and_record(ev, exp.sampling.samples(state), step, True, run).scalars)
   return out

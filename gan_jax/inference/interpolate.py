@@ -64,7 +64,7 @@ def endpoints(exp, pairs: int, seed: int):
   """``(z0, z1, y0, y1)``: pair i's endpoints are the indexed draws 2i and 2i + 1 of
   ``seed``; y0 the condition held along its latent row (None when unconditional), y1 the
   other end of its condition row."""
-  z, y = exp._draw_indexed(jax.random.PRNGKey(seed), 0, 2 * pairs)
+  z, y = exp.sampling.draw_indexed(jax.random.PRNGKey(seed), 0, 2 * pairs)
   z = np.asarray(z)
   if y is None:
     return z[0::2], z[1::2], None, None
@@ -88,8 +88,8 @@ def strips(exp, state, pairs: int = 5, steps: int = 10, seed: int = 0) -> dict:
   for method in METHODS:
     z = np.concatenate([path(z0[i], z1[i], steps, method) for i in range(pairs)])
     y = None if y0 is None else np.repeat(y0, steps, axis=0)
-    out[f"latent_{method}"] = (exp.sample(state, z, y), steps, {"z": z, "y": y})
-  ends = exp.sample(state, np.concatenate([z0, z1]),
+    out[f"latent_{method}"] = (exp.sampling.sample(state, z, y), steps, {"z": z, "y": y})
+  ends = exp.sampling.sample(state, np.concatenate([z0, z1]),
                     None if y0 is None else np.concatenate([y0, y0]))
   a, b = ends[:pairs], ends[pairs:]
   t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None, None, None]
@@ -99,11 +99,11 @@ def strips(exp, state, pairs: int = 5, steps: int = 10, seed: int = 0) -> dict:
     v0, v1 = _as_vectors(exp, y0), _as_vectors(exp, y1)
     z = np.repeat(z0, steps, axis=0)
     y = np.concatenate([lerp(v0[i], v1[i], np.linspace(0.0, 1.0, steps)) for i in range(pairs)])
-    out["condition"] = (exp.sample(state, z, y), steps, {"z": z, "y": y})
+    out["condition"] = (exp.sampling.sample(state, z, y), steps, {"z": z, "y": y})
     choices = _switch_conditions(exp)
     z = np.repeat(z0, len(choices), axis=0)
     y = np.tile(choices, (pairs,) + (1,) * (choices.ndim - 1))
-    out["switch"] = (exp.sample(state, z, y), len(choices), {"z": z, "y": y})
+    out["switch"] = (exp.sampling.sample(state, z, y), len(choices), {"z": z, "y": y})
   return out
 
 

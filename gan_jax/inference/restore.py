@@ -8,9 +8,9 @@ from gan_jax.training.build import Experiment
 def restore_for_inference(exp: Experiment, workdir: str):
   """``(state, step)`` of the newest checkpoint in ``workdir``; an unreadable one is an error
   (training moves it aside, inference never touches it)."""
-  ckpt = checkpoints.Checkpointer(RunFolder(workdir).checkpoints, exp.config.keep_checkpoints)
+  ckpt = checkpoints.Checkpointer(RunFolder(workdir).checkpoints, keep=1)  # reads only
   try:
-    abstract = (exp.abstract_state_for(len(exp.load_split("train"))) if exp.uses_threshold
+    abstract = (exp.abstract_state_for(len(exp.data.load_split("train"))) if exp.uses_threshold
                 else exp.abstract_state)
     return ckpt.restore(abstract, exp.meta(), fall_back=False)
   finally:

@@ -18,10 +18,10 @@ def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None, labels: s
   label of ``labels`` (``Experiment.parse_labels``). Returns the grid's path."""
   run = RunFolder(workdir)
   exp = Experiment(config, mesh)
-  asked = exp.parse_labels(labels) if labels else None
+  asked = exp.sampling.parse_labels(labels) if labels else None
   state, step = restore_for_inference(exp, run.path)
-  z, y, cols = exp.grid_inputs(config.num_samples, config.sample_seed, asked)
-  samples = exp.sample(state, z, y)
+  z, y, cols = exp.sampling.grid_inputs(config.num_samples, config.sample_seed, asked)
+  samples = exp.sampling.sample(state, z, y)
   base = run.file("samples", f"sample_step{step:06d}_seed{config.sample_seed}")
   if jax.process_index() == 0:
     images.save_png(images.make_grid(samples, ncol=cols), base + ".png")

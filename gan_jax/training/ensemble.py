@@ -27,7 +27,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import checkpoints, loop
+from gan_jax.training import checkpoints, loop, signals
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 from gan_jax.utils.errors import ConfigError, GanJaxError
@@ -71,7 +71,7 @@ class Ensemble:
 
   def batches(self, source, start: int, total: int):
     """Stacked batches (K, d_steps, B, ...): member i's from a pipeline seeded seeds[i]."""
-    its = [self.exp.train_batches(source, start, total, seed=s) for s in self.seeds]
+    its = [self.exp.data.train_batches(source, start, total, seed=s) for s in self.seeds]
     while True:
       parts = [next(it, None) for it in its]
       if any(p is None for p in parts):
@@ -83,8 +83,8 @@ class Ensemble:
     return parallel.host_local_to_global(local, self.exp.mesh, batch_axis=2)
 
   def trainer(self) -> loop.Trainer:
-    return loop.Trainer(step=self.train_step, member_state=member, sample=self.exp.sample,
-                        samples=self.exp.samples, stacked=True)
+    return loop.Trainer(step=self.train_step, member_state=member, sample=self.exp.sampling.sample,
+                        samples=self.exp.sampling.samples, stacked=True)
 
 
 def member_config(config, seed: int):
@@ -117,7 +117,7 @@ def train(config, workdir: str, seeds, mesh=None) -> list[str]:
   ckpt = checkpoints.Checkpointer(root.checkpoints, config.keep_checkpoints)
   states, start = None, 0
   try:
-    source = exp.load_split("train")
+    source = exp.data.load_split("train")
     if ckpt.latest_step() is not None:
       states, start = ckpt.restore(ens.abstract_states, ens.meta())
       if states is None:
@@ -135,11 +135,11 @@ def train(config, workdir: str, seeds, mesh=None) -> list[str]:
     run = RunFolder(os.path.join(root.path, f"seed{seed}"))
     run.write_config(member_config(config, seed))
     members.append(loop.Member(run, seed, run.writer(),
-                               exp.grid_inputs(config.num_grid_samples, seed)))
+                               exp.sampling.grid_inputs(config.num_grid_samples, seed)))
   total, trainer = config.num_train_steps, ens.trainer()
   logging.info("Ensemble of %d members (seeds %s), %d steps", len(ens.seeds), ens.seeds, total)
   try:
-    with loop.StopRequest() as stop:
+    with signals.StopRequest() as stop:
       evals = exp.evaluators()
       if start < total:
         if not loop.prepare(evals, stop):

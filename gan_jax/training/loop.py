@@ -14,7 +14,6 @@ non-finite loss stops the run before anything is logged or saved. Stop signals:
 
 import contextlib
 import dataclasses
-import signal
 import time
 from typing import Any, Callable
 
@@ -24,6 +23,7 @@ from absl import logging
 
 from gan_jax.evaluators.record import evaluate_and_record
 from gan_jax.runs.folder import RunFolder
+from gan_jax.training.signals import Interrupted, StopRequest
 from gan_jax.utils import images, terminal
 from gan_jax.utils.errors import NonFiniteLossError
 
@@ -44,59 +44,6 @@ class PeriodicAction:
     if stopping and self.on_stop:
       return True
     return self.every > 0 and step % self.every == 0
-
-
-class Interrupted(Exception):
-  """A stop signal in a phase that stops at once."""
-
-
-class StopRequest:
-  """SIGINT/SIGTERM set a flag that the loop reads after each step; inside ``at_once()``
-  (evaluations, which have nothing to save) and on a second signal they raise
-  ``Interrupted`` instead, so the process stops within seconds."""
-
-  def __init__(self):
-    self.signum = None
-    self._at_once = False
-    self._previous = {}
-
-  def __enter__(self):
-    for sig in (signal.SIGINT, signal.SIGTERM):
-      try:
-        self._previous[sig] = signal.signal(sig, self._handle)
-      except ValueError:  # not the main thread
-        pass
-    return self
-
-  def __exit__(self, *exc):
-    for sig, handler in self._previous.items():
-      signal.signal(sig, handler)
-
-  def _handle(self, signum, frame):
-    name = signal.Signals(signum).name
-    if self.signum is not None or self._at_once:
-      self.signum = signum
-      raise Interrupted(name)
-    self.signum = signum
-    logging.warning("Received %s: saving a checkpoint and stopping after this step.", name)
-
-  @contextlib.contextmanager
-  def at_once(self):
-    """A phase in which a stop signal stops at once (one already received stops here)."""
-    if self.signum is not None:
-      raise Interrupted(signal.Signals(self.signum).name)
-    previous, self._at_once = self._at_once, True
-    try:
-      yield
-    finally:
-      self._at_once = previous
-
-  def requested(self) -> bool:
-    flag = self.signum is not None
-    if jax.process_count() > 1:  # every process must stop at the same step: a collective
-      from jax.experimental import multihost_utils
-      flag = bool(np.any(multihost_utils.process_allgather(np.asarray(flag))))
-    return flag
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ from absl import logging
 from flax import traverse_util
 
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import checkpoints, loop
+from gan_jax.training import checkpoints, loop, signals
 from gan_jax.training.build import Experiment
 from gan_jax.utils.errors import GanJaxError
 
@@ -23,7 +23,7 @@ def checkpointer(run: RunFolder, keep: int) -> checkpoints.Checkpointer:
 def trainer(exp: Experiment) -> loop.Trainer:
   """The loop's view of a single run: one member, the state itself."""
   return loop.Trainer(step=exp.train_step, member_state=lambda state, i: state,
-                      sample=exp.sample, samples=exp.samples, stacked=False)
+                      sample=exp.sampling.sample, samples=exp.sampling.samples, stacked=False)
 
 
 def _feed(exp: Experiment, source, start: int, total: int):
@@ -31,7 +31,7 @@ def _feed(exp: Experiment, source, start: int, total: int):
   epoch that is over, here or in the checkpoint resumed from, starts the next from its
   recorded losses)."""
   if not exp.uses_threshold:
-    batches = exp.train_batches(source, start, total)
+    batches = exp.data.train_batches(source, start, total)
     return lambda step, state: (state, exp.put_batch(next(batches)), None)
   current = {"end": None, "batches": None}
 
@@ -43,7 +43,7 @@ def _feed(exp: Experiment, source, start: int, total: int):
         state = exp.next_epoch(state, step - 1)
         epoch, epoch_start, kept, epoch_steps = exp.epoch_range(state)
       current["end"] = epoch_start + epoch_steps
-      current["batches"] = exp.train_batches(source, step - 1, min(current["end"], total),
+      current["batches"] = exp.data.train_batches(source, step - 1, min(current["end"], total),
                                              kept, epoch, epoch_start)
       extra = {"kept_real_images": float(len(kept))}
     return state, exp.put_batch(next(current["batches"])), extra
@@ -58,7 +58,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   ckpt = checkpointer(run, config.keep_checkpoints)
   state, start = None, 0
   try:
-    source = exp.load_split("train")
+    source = exp.data.load_split("train")
     if ckpt.latest_step() is not None:
       state, start = ckpt.restore(exp.abstract_state_for(len(source)), exp.meta())
       if state is None:
@@ -74,10 +74,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   run.write_config(config)
   writer = run.writer()
   member = loop.Member(run, config.seed, writer,
-                       exp.grid_inputs(config.num_grid_samples, config.seed))
+                       exp.sampling.grid_inputs(config.num_grid_samples, config.seed))
   total = config.num_train_steps
   try:
-    with loop.StopRequest() as stop:
+    with signals.StopRequest() as stop:
       if start >= total:
         logging.info("Checkpoint is at step %d >= num_train_steps=%d: nothing to train.",
                      start, total)

@@ -1,0 +1,73 @@
+"""The training dataset as one run sees it, built from the config's ``data`` block alone: its
+splits, the training batches (ordered by the run's seed and step) and the reference images
+that evaluators compare against, preprocessed as for training."""
+
+import numpy as np
+
+from gan_jax.data.sources import folder_spec, load_split, subset_indices
+from gan_jax.data.specs import DATASETS, Source
+from gan_jax.utils.errors import ConfigError
+
+
+class DataProvider:
+  """Reads the ``data`` block's dataset; ``seed`` and ``d_steps`` order the training batches."""
+
+  def __init__(self, data_cfg, *, seed: int = 0, d_steps: int = 1):
+    self.cfg = data_cfg.copy_and_resolve_references() if hasattr(
+        data_cfg, "copy_and_resolve_references") else data_cfg
+    self.seed, self.d_steps = seed, d_steps
+    self.spec = (folder_spec(data_cfg) if data_cfg.name == "image_folder"
+                 else DATASETS.get(data_cfg.name))
+
+  @property
+  def channels(self) -> int:
+    return self.spec.channels
+
+  def record(self) -> dict:
+    """What every evaluation protocol records of the data: name, size and resize."""
+    return {"name": self.cfg.name, "image_size": self.cfg.image_size,
+            "data_resize": self.cfg.resize}
+
+  def load_split(self, split: str) -> Source:
+    d = self.cfg
+    s = load_split(d.name, split, source=d.source, tfds_data_dir=d.tfds_data_dir,
+                   cache_dir=d.cache_dir, synthetic_size=d.synthetic_size, folder=d.folder,
+                   folder_channels=d.folder_channels, skip_unreadable=d.skip_unreadable)
+    if s.channels != self.channels:
+      raise ConfigError(f"{d.name} images have {s.channels} channels, expected {self.channels}.")
+    return s
+
+  def train_batches(self, source: Source, start_step: int, num_steps: int, kept=None,
+                    epoch: int = 0, epoch_start: int = 0, seed: int | None = None):
+    """This process's batches from ``start_step``; their order is a function of ``seed``
+    (default: the run's) and the step."""
+    from gan_jax.data import pipeline  # TensorFlow: imported when batches are first asked for
+    d = self.cfg
+    return pipeline.create_train_iterator(
+        source, batch_size=d.batch_size, image_size=d.image_size, resize=d.resize,
+        seed=self.seed if seed is None else seed, d_steps=self.d_steps, start_step=start_step,
+        num_steps=num_steps, prefetch=d.prefetch, crop=d.crop, threads=d.decode_threads,
+        kept=kept, epoch=epoch, epoch_start=epoch_start)
+
+  def reference_images(self, split: str, count: int, seed: int):
+    """A seeded random subset of ``count`` images of ``split`` (all when count <= 0 or more
+    than the split holds), preprocessed as for training, as uint8; and its description."""
+    from gan_jax.data import pipeline
+    s = self.load_split(split)
+    idx = subset_indices(len(s), count, seed)
+    d = self.cfg
+    what = (f"{s.description}; {len(idx)} of {len(s)} images"
+            + (f", random subset seed {seed}" if len(idx) < len(s) else ""))
+    return pipeline.images_for_metrics(s, idx, d.image_size, d.resize, d.crop,
+                                       d.decode_threads), what
+
+  def labelled_reference(self, split: str, count: int, seed: int):
+    """``reference_images`` with the images' labels: ``(images, labels, description)``."""
+    images, what = self.reference_images(split, count, seed)
+    s = self.load_split(split)
+    idx = subset_indices(len(s), count, seed)
+    if s.shape:
+      labels = np.concatenate([s.read(idx[i:i + 1024])[1] for i in range(0, len(idx), 1024)])
+    else:
+      labels = np.asarray([s.read_image(int(i))[1] for i in idx])
+    return images, labels, what

@@ -1,0 +1,109 @@
+"""Drawing from a generator: the fixed grid's inputs, labels asked for on the command line, and
+sample sets whose sample i depends on (seed, i) alone, for grids, evaluators and ``--mode``s.
+Built from the parts it needs (the jitted sample step, the latent sampler, the condition and
+the dataset's spec), never from the config."""
+
+import dataclasses
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_jax.evaluators.base import Samples
+from gan_jax.utils.errors import ConfigError
+
+GRID_NOISE_SALT = 0x6772  # fixed-noise grid: fold_in(PRNGKey(seed), salt)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sampling:
+  sample_step: Callable  # jitted (state, z, y) -> images in [-1, 1], replicated
+  draw_indexed: Callable  # jitted (key, start, n) -> (z, y) of samples start .. start + n
+  sampler: Any           # models.LatentSampler
+  condition: Any         # models.Condition
+  spec: Any              # data.DatasetSpec (class names, condition lists)
+
+  def sample(self, state, z, y=None) -> np.ndarray:
+    """Generator outputs in [-1, 1] (inference mode) for given inputs."""
+    return np.asarray(jax.device_get(self.sample_step(state, z, y)))
+
+  def grid_inputs(self, n: int, seed: int, labels=None):
+    """The fixed sample grid's ``(z, y, columns)``: one row per class when class-conditional;
+    for multi-hot conditions one row per condition of the dataset's ``test`` list (as many
+    as fit 8 columns); with ``labels`` (see ``parse_labels``) one row per given label. The
+    same noise runs down each column."""
+    key = jax.random.fold_in(jax.random.PRNGKey(seed), GRID_NOISE_SALT)
+    c = self.condition
+    if labels is None and c.kind == "multi_hot" and self.spec.condition_lists is not None:
+      test = self.spec.condition_lists("test")
+      labels = test[:max(1, min(len(test), n // 8))]
+    if labels is None or not c.active:
+      return self.sampler.grid(key, n)
+    labels = np.asarray(labels)
+    cols = max(1, n // len(labels))
+    z = self.sampler.noise(key, (cols, self.sampler.latent_dim))
+    return (jnp.tile(z, (len(labels), 1)), jnp.asarray(np.repeat(labels, cols, axis=0)), cols)
+
+  def parse_labels(self, text: str) -> np.ndarray:
+    """Labels asked for on the command line, one grid row each: class indices or names
+    separated by commas (``3,7`` or ``Trouser,Bag``); multi-hot conditions separated by
+    semicolons, their labels by commas (``red circle,blue square;gray triangle``)."""
+    c, names = self.condition, list(self.spec.class_names)
+    if not c.active:
+      raise ConfigError("--labels needs a conditional model (model.conditional=True).")
+
+    def index(item: str) -> int:
+      item = item.strip()
+      if item in names:
+        return names.index(item)
+      if item.isdigit() and int(item) < c.num_classes:
+        return int(item)
+      raise ConfigError(f"--labels: unknown label {item!r}; labels are 0..{c.num_classes - 1}"
+                        + (f" or one of {names}" if names else "") + ".")
+
+    if c.kind == "class":
+      return np.asarray([index(t) for t in text.replace(";", ",").split(",") if t.strip()],
+                        np.int32)
+    rows = [r for r in text.split(";") if r.strip()]
+    out = np.zeros((len(rows), c.num_classes), np.float32)
+    for i, row in enumerate(rows):
+      out[i, [index(t) for t in row.split(",") if t.strip()]] = 1.0
+    if not len(out):
+      raise ConfigError("--labels is empty.")
+    return out
+
+  def generate(self, state, num: int, seed: int, batch_size: int):
+    """``num`` samples as uint8, and their labels: sample i is drawn from ``(seed, i)`` alone,
+    so the set is the same for any batch size and device count."""
+    from gan_jax.metrics.preprocess import quantize
+    key = jax.random.PRNGKey(seed)
+    images, labels = [], []
+    for start in range(0, num, batch_size):
+      z, y = self.draw_indexed(key, start, batch_size)
+      images.append(quantize(self.sample(state, z, y)))
+      labels.append(None if y is None else np.asarray(y))
+    images = np.concatenate(images)[:num]
+    return images, (None if labels[0] is None else np.concatenate(labels)[:num])
+
+  def generate_with_labels(self, state, labels, seed: int, batch_size: int) -> np.ndarray:
+    """uint8 samples for given labels (class indices or multi-hot vectors), the noise of
+    sample i drawn from ``(seed, i)`` alone, as ``generate`` draws it."""
+    from gan_jax.metrics.preprocess import quantize
+    labels = np.asarray(labels)
+    key = jax.random.PRNGKey(seed)
+    out = []
+    for start in range(0, len(labels), batch_size):
+      z, _ = self.draw_indexed(key, start, batch_size)
+      y = labels[start:start + batch_size]
+      n = len(y)
+      if n < batch_size:  # one compiled shape: pad with the first label
+        y = np.concatenate([y, np.repeat(y[:1], batch_size - n, axis=0)])
+      out.append(quantize(self.sample(state, z, y))[:n])
+    return np.concatenate(out)
+
+  def samples(self, state) -> Samples:
+    """The generator of ``state`` as evaluators see it."""
+    return Samples(
+        draw=lambda n, seed, bs: self.generate(state, n, seed, bs),
+        with_labels=lambda y, seed, bs: self.generate_with_labels(state, y, seed, bs))
