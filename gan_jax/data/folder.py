@@ -16,13 +16,16 @@ unreadable ones are left out, with their count and names logged.
 """
 
 import concurrent.futures
+import dataclasses
 import csv
 import os
 
 import numpy as np
 from absl import logging
 
-from gan_jax.data.specs import DatasetUnavailableError, Source, UnreadableImageError
+from gan_jax.data.specs import (DATASETS, DatasetSpec, DatasetUnavailableError, Source,
+                                UnreadableImageError)
+from gan_jax.utils.errors import ConfigError
 
 EXTENSIONS = (".png", ".jpg", ".jpeg")
 LABELS_CSV = "labels.csv"
@@ -135,3 +138,25 @@ class FolderSource(Source):
     label = (np.zeros(self.label_shape, self.label_dtype) if self.labels is None
              else self.labels[index])
     return image, label
+
+
+def folder_spec(data_cfg) -> DatasetSpec:
+  """The spec of ``data.folder``: its channels, and the labels its layout gives."""
+  if not data_cfg.folder:
+    raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
+  _, kind, names, _ = scan(split_root(data_cfg.folder, "train"))
+  return dataclasses.replace(DATASETS.get("image_folder"), channels=data_cfg.folder_channels,
+                             num_classes=len(names), label_kind=kind, label_key=None,
+                             resolve=None)
+
+
+def _load(split: str, spec, *, folder: str = "", folder_channels: int = 3,
+          skip_unreadable: bool = False, **_) -> FolderSource:
+  if not folder:
+    raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
+  return FolderSource(split_root(folder, split), folder_channels, skip_unreadable)
+
+
+DATASETS.register("image_folder", DatasetSpec(
+    channels=3, native_size=None, num_classes=0, label_kind="none", label_key=None,
+    load=_load, resolve=folder_spec))

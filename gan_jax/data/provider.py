@@ -4,7 +4,7 @@ that evaluators compare against, preprocessed as for training."""
 
 import numpy as np
 
-from gan_jax.data.sources import folder_spec, load_split, subset_indices
+from gan_jax.data.sources import load_split, subset_indices
 from gan_jax.data.specs import DATASETS, Source
 from gan_jax.utils.errors import ConfigError
 
@@ -16,8 +16,8 @@ class DataProvider:
     self.cfg = data_cfg.copy_and_resolve_references() if hasattr(
         data_cfg, "copy_and_resolve_references") else data_cfg
     self.seed, self.d_steps = seed, d_steps
-    self.spec = (folder_spec(data_cfg) if data_cfg.name == "image_folder"
-                 else DATASETS.get(data_cfg.name))
+    spec = DATASETS.get(data_cfg.name)
+    self.spec = spec.resolve(data_cfg) if spec.resolve is not None else spec
 
   @property
   def channels(self) -> int:

@@ -19,10 +19,8 @@ import urllib.parse
 import numpy as np
 from absl import logging
 
-from gan_jax.data import folder as folder_lib
 from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError, Source
 from gan_jax.utils import fetch
-from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 
 SOURCES = ("auto", "tfds", "offline")
@@ -165,29 +163,15 @@ def _offline(name: str, spec: DatasetSpec, split: str, cache_dir: str) -> Record
   return RecordSource(ds, ds.dataset_info.description + ", as array_record in the cache", spec)
 
 
-def folder_spec(data_cfg) -> DatasetSpec:
-  """The spec of ``data.folder``: its channels, and the labels its layout gives."""
-  if not data_cfg.folder:
-    raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
-  _, kind, names, _ = folder_lib.scan(folder_lib.split_root(data_cfg.folder, "train"))
-  return DatasetSpec(channels=data_cfg.folder_channels, native_size=None,
-                     num_classes=len(names), label_kind=kind, label_key=None)
-
-
 def load_split(name: str, split: str, *, source: str = "auto", tfds_data_dir: str = "",
-               cache_dir: str = "", synthetic_size: int = 2048, folder: str = "",
-               folder_channels: int = 3, skip_unreadable: bool = False) -> Source:
-  """``split`` of dataset ``name``, read by index (see the module doc)."""
+               cache_dir: str = "", **options) -> Source:
+  """``split`` of dataset ``name``, read by index (see the module doc). ``options`` are the
+  data block's fields a dataset that reads itself takes (``synthetic_size``, ``folder``,
+  ``folder_channels``, ``skip_unreadable``)."""
   check_choice("data.source", source, SOURCES)
-  if name == "image_folder":
-    if not folder:
-      raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
-    return folder_lib.FolderSource(folder_lib.split_root(folder, split), folder_channels,
-                                   skip_unreadable)
   spec = DATASETS.get(name)
-  if name in ("synthetic", "synthetic_tags"):
-    from gan_jax.data import synthetic
-    return getattr(synthetic, name)(split, synthetic_size, channels=spec.channels)
+  if spec.load is not None:
+    return spec.load(split, spec, **options)
   cache_dir = cache_dir or fetch.default_cache_dir()
   why = ""
   if source in ("auto", "tfds") and spec.tfds_name:

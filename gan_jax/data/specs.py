@@ -88,6 +88,12 @@ class DatasetSpec:
   local_builder: str = ""  # module of a TFDS builder that prepares it here, with no network
   # fixed lists of conditions to evaluate on: name -> labels (N, K) (the shapes dataset's)
   condition_lists: Callable[[str], np.ndarray] | None = None
+  # a dataset that reads itself (image folders, synthetic shapes), outside the TFDS / offline
+  # sources: load(split, spec, **data options) -> Source
+  load: Callable[..., "Source"] | None = None
+  # a spec that depends on the data block (an image folder's channels and labels):
+  # resolve(data_cfg) -> DatasetSpec
+  resolve: Callable[..., "DatasetSpec"] | None = None
 
   def class_name(self, i: int) -> str:
     return self.class_names[i] if i < len(self.class_names) else str(i)

@@ -36,8 +36,15 @@ def synthetic_tags(split: str, size: int, image_size: int = 28, channels: int = 
                      f"synthetic shapes with tags ({size} images, seed {seed})")
 
 
+def _loader(draw):
+  def load(split: str, spec, *, synthetic_size: int = 2048, **_) -> ArraySource:
+    return draw(split, synthetic_size, channels=spec.channels)
+  return load
+
+
 DATASETS.register("synthetic", DatasetSpec(channels=1, native_size=28, num_classes=2,
-                                           class_names=("disc", "square")))
+                                           class_names=("disc", "square"),
+                                           load=_loader(synthetic)))
 DATASETS.register("synthetic_tags", DatasetSpec(
     channels=1, native_size=28, num_classes=3, label_kind="multi_hot",
-    class_names=("square", "bright", "large")))
+    class_names=("square", "bright", "large"), load=_loader(synthetic_tags)))
