@@ -11,7 +11,7 @@ from conftest import configured, exclusive
 from gan_jax import classifiers, data
 from gan_jax.data import shapes
 from gan_jax.data.provider import DataProvider
-from gan_jax.evaluators import EvalContext, Samples, classified
+from gan_jax.evaluators import EvalContext, Samples, judged
 from gan_jax.models import Condition
 from gan_jax.utils.errors import GanJaxError
 
@@ -124,7 +124,7 @@ def _cfg(**kw):
 def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
     shapes_classifier, shapes_tfds):
   tfds_dir, cache = shapes_tfds
-  ev = classified.ConditionalScore(
+  ev = judged.ConditionalScore(
       _cfg(final_num_samples=2, lists="test,new_test", classifier_steps=STEPS["shapes_small"],
            classifier_widths=WIDTHS_TEXT),
       _ctx("shapes_small", cache, tfds_dir, "multi_hot", 32, "area"))
@@ -169,7 +169,7 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
     return gen
 
   # the fixture's classifier (its budget), loaded from the cache
-  acc = classified.ClassAccuracy(_cfg(final_num_samples=500, classifier_steps=STEPS["mnist"],
+  acc = judged.ClassAccuracy(_cfg(final_num_samples=500, classifier_steps=STEPS["mnist"],
                                                       classifier_widths=WIDTHS_TEXT),
                                  ctx)
   acc.prepare()
@@ -179,7 +179,7 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
   assert set(right.details["per_class"]) == {str(c) for c in range(10)}
   assert right.scalars["worst_class_accuracy"] == min(right.details["per_class"].values())
 
-  hist = classified.ClassHistogram(_cfg(final_num_samples=300, classifier_steps=STEPS["mnist"],
+  hist = judged.ClassHistogram(_cfg(final_num_samples=300, classifier_steps=STEPS["mnist"],
                                                        classifier_widths=WIDTHS_TEXT),
                                   ctx)
   threes = np.concatenate([by_class[3]] * 3)  # the subset's 100 test threes, 3 times
@@ -208,7 +208,7 @@ def test_classifier_fid_is_zero_for_the_reference_itself_and_large_for_one_digit
   images, labels = test.read(np.arange(len(test)))
   images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # as resize=pad gives them
   ctx = _ctx("mnist", offline_cache)  # its reference: the test split padded to 32, as above
-  ev = classified.ClassifierFID(
+  ev = judged.ClassifierFID(
       _cfg(final_num_samples=1000, reference_split="test", reference_count=0,
            reference_seed=0, kid_subsets=10, kid_subset_size=200,
            classifier_steps=STEPS["mnist"], classifier_widths=WIDTHS_TEXT), ctx)
@@ -229,26 +229,26 @@ def test_classifier_fid_is_zero_for_the_reference_itself_and_large_for_one_digit
   assert one_digit.protocol["features"].endswith("(1024-d)")
 
 def test_kl_and_coverage_of_a_histogram():
-  np.testing.assert_allclose(classified.kl_to_uniform([5, 5, 5, 5]), 0.0)
-  np.testing.assert_allclose(classified.kl_to_uniform([8, 0, 0, 0]), np.log(4))
-  np.testing.assert_allclose(classified.kl_to_uniform([1, 3]),
+  np.testing.assert_allclose(judged.kl_to_uniform([5, 5, 5, 5]), 0.0)
+  np.testing.assert_allclose(judged.kl_to_uniform([8, 0, 0, 0]), np.log(4))
+  np.testing.assert_allclose(judged.kl_to_uniform([1, 3]),
                              0.25 * np.log(0.5) + 0.75 * np.log(1.5))
   # 10% of a uniform share (100 / 4 = 25 -> 2.5): 2 samples do not cover a class, 3 do
-  assert classified.classes_covered([95, 2, 3, 0]) == 2
+  assert judged.classes_covered([95, 2, 3, 0]) == 2
 
 
 def test_an_evaluator_on_the_wrong_kind_of_labels_is_a_clear_error(offline_cache):
   from gan_jax.utils.errors import ConfigError
-  ev = classified.ConditionalScore(_cfg(final_num_samples=1, lists="test"),
+  ev = judged.ConditionalScore(_cfg(final_num_samples=1, lists="test"),
                                    _ctx("mnist", offline_cache))
   with pytest.raises(ConfigError, match="conditional_score needs a dataset with multi_hot"):
     ev.prepare()
   ctx = _ctx("mnist", offline_cache)
   ctx = EvalContext(**{**ctx.__dict__, "condition": Condition()})
   with pytest.raises(ConfigError, match="class_accuracy judges a conditional generator"):
-    classified.ClassAccuracy(_cfg(final_num_samples=1), ctx).prepare()
+    judged.ClassAccuracy(_cfg(final_num_samples=1), ctx).prepare()
   with pytest.raises(ConfigError, match="classifier_widths must be positive integers.*'16,x'"):
-    classified.ClassAccuracy(_cfg(final_num_samples=1, classifier_widths="16,x"),
+    judged.ClassAccuracy(_cfg(final_num_samples=1, classifier_widths="16,x"),
                              _ctx("mnist", offline_cache)).prepare()
 
 

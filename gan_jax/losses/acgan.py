@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import optax
 
 from gan_jax.losses.base import Objective
-from gan_jax.metrics import classification
+from gan_jax.metrics import topk
 from gan_jax.utils.errors import ConfigError
 
 
@@ -53,7 +53,7 @@ def with_aux_classifier(objective: Objective, weight: float, d_fake_class: bool 
     aux = aux_real + (aux_fake if d_fake_class else 0.0)
     return value + weight * aux, dict(
         metrics, aux_real=aux_real, aux_fake=aux_fake,
-        aux_acc_real=classification.topk_score(jax.lax.stop_gradient(real_out.class_logits),
+        aux_acc_real=topk.topk_score(jax.lax.stop_gradient(real_out.class_logits),
                                    inputs.real_labels))
 
   def g_loss(fake_out, inputs, state, _inner=objective.g_loss):

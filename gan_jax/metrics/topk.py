@@ -1,4 +1,5 @@
-"""Scores of class predictions, shared by the classifiers, the evaluators and ACGAN's metrics."""
+"""Top-1 and top-k scores of class predictions, shared by the classifiers, the evaluators and
+ACGAN's metrics."""
 
 import jax.numpy as jnp
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from gan_jax import classifiers
 from gan_jax.evaluators.base import EVALUATORS, EvalResult, Evaluator
-from gan_jax.metrics.classification import topk_score
+from gan_jax.metrics.topk import topk_score
 from gan_jax.utils.errors import ConfigError
 
 COVERED_SHARE = 0.1  # a class is covered when it holds >= 10% of a uniform share
