@@ -40,7 +40,7 @@ def get_config():
   config.data = ml_collections.ConfigDict()
   config.data.name = "mnist"            # mnist | fashion_mnist | celeb_a | image_folder |
                                         # synthetic (gan_jax/data)
-  config.data.source = "auto"           # auto | tfds | offline (gan_jax/data/sources.py)
+  config.data.source = "auto"           # auto | tfds | offline (gan_jax/data/load.py)
   config.data.tfds_data_dir = ""        # "" = TFDS default (~/tensorflow_datasets)
   config.data.cache_dir = ""            # "" = $GAN_JAX_CACHE or ~/.cache/gan_jax
   config.data.image_size = 32

@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 
 from gan_jax import data
-from gan_jax.data import pipeline, sources
+from gan_jax.data import load as sources
+from gan_jax.data import pipeline
 from gan_jax.utils.errors import ConfigError
 
 

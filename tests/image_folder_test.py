@@ -137,7 +137,7 @@ def test_a_gan_trains_on_a_folder_conditioned_on_its_sub_folders(tmp_path, test_
 
 
 def test_celeba_unprepared_without_network_says_how_to_prepare_it(tmp_path, monkeypatch):
-  from gan_jax.data import sources
+  from gan_jax.data import load as sources
   monkeypatch.setattr(sources.fetch, "host_reachable", lambda host, port=443, timeout=3.0: False)
   with pytest.raises(data.DatasetUnavailableError, match="tfds build celeb_a --file_format=array_record"):
     data.load_split("celeb_a", "train", tfds_data_dir=str(tmp_path), cache_dir=str(tmp_path))

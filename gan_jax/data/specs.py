@@ -1,12 +1,12 @@
-"""What a dataset is (its channels, size, classes and kind of label) and what a split of it
-is once resolved: a ``Source`` read by index, never held whole in memory (except the small
-synthetic test set)."""
+"""What a dataset is: its channels, size, classes and kind of label, where it comes from, and
+the registry of datasets by name (``data.name``)."""
 
 import dataclasses
 from typing import Callable
 
 import numpy as np
 
+from gan_jax.data.source import ArraySource, Source
 from gan_jax.utils.errors import GanJaxError
 from gan_jax.utils.registry import Registry
 
@@ -16,56 +16,6 @@ RESIZE_METHODS = ("pad", "bilinear", "nearest", "area", "bicubic")  # data.resiz
 
 class DatasetUnavailableError(GanJaxError):
   """The dataset cannot be had here; the message says what to do."""
-
-
-class UnreadableImageError(GanJaxError):
-  """An image file cannot be decoded; the message names it."""
-
-
-class Source:
-  """One split of a dataset, read by index.
-
-  ``shape`` is (H, W, C) when every image has it (then ``read`` returns a stacked batch),
-  else None (an image folder of mixed sizes: ``read_image`` one at a time).
-  ``label_shape`` is () for class indices (int32), (K,) for multi-hot (float32); a dataset
-  without labels reads zeros (int32)."""
-  description: str = ""
-  shape: tuple[int, int, int] | None = None
-  channels: int = 1
-  label_shape: tuple[int, ...] = ()
-
-  @property
-  def label_dtype(self):
-    return np.float32 if self.label_shape else np.int32
-
-  def __len__(self) -> int:
-    raise NotImplementedError
-
-  def read(self, indices) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 (n, H, W, C) and labels of ``indices`` (uniform shapes only)."""
-    images, labels = zip(*(self.read_image(int(i)) for i in indices))
-    return np.stack(images), np.asarray(labels, self.label_dtype)
-
-  def read_image(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-    images, labels = self.read([index])
-    return images[0], labels[0]
-
-
-class ArraySource(Source):
-  """Images held as one array: the procedurally drawn test set, and data written by tests."""
-
-  def __init__(self, images: np.ndarray, labels: np.ndarray, description: str):
-    self.images, self.labels, self.description = images, labels, description
-    self.shape = tuple(images.shape[1:])
-    self.channels = images.shape[-1]
-    self.label_shape = tuple(labels.shape[1:])
-
-  def __len__(self):
-    return len(self.images)
-
-  def read(self, indices):
-    idx = np.asarray(indices, np.int64)
-    return self.images[idx], self.labels[idx].astype(self.label_dtype)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,7 +3,8 @@
 
 import numpy as np
 
-from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec
+from gan_jax.data.specs import DATASETS, DatasetSpec
+from gan_jax.data.source import ArraySource
 
 
 def synthetic(split: str, size: int, image_size: int = 28, channels: int = 1,

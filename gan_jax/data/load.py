@@ -19,7 +19,8 @@ import urllib.parse
 import numpy as np
 from absl import logging
 
-from gan_jax.data.specs import DATASETS, ArraySource, DatasetSpec, DatasetUnavailableError, Source
+from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
+from gan_jax.data.source import ArraySource, Source
 from gan_jax.utils import fetch
 from gan_jax.utils.registry import check_choice
 
