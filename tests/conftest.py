@@ -1,12 +1,10 @@
-"""Test set-up: 8 emulated CPU devices (before JAX starts), the ``registry`` marker, helpers.
+"""Test set-up: 8 emulated CPU devices (before JAX starts), the ``registry`` marker, fixtures.
 
 Tests marked ``registry`` fetch from a package registry (PyPI, Debian, npm) into fresh
 caches; they run in CI. ``pytest -m "not registry"`` runs the rest with no network.
 """
 
-import contextlib
 import os
-import sys
 import tempfile
 
 os.environ["XLA_FLAGS"] = " ".join(
@@ -21,9 +19,7 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(
     tempfile.gettempdir(), f"gan_jax_tests_xla_cache_{os.getuid()}"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-  sys.path.insert(0, ROOT)
+from helpers import shared_once  # noqa: E402  (helpers puts the repository root on the path)
 
 import pytest  # noqa: E402
 
@@ -42,48 +38,10 @@ def pytest_collection_modifyitems(config, items):
       item.add_marker(pytest.mark.registry)
 
 
-def shared_once(tmp_path_factory, name, build=None) -> str:
-  """A folder for the whole session, shared by every xdist worker: ``build(folder)`` runs
-  once, in whichever worker comes first, while the others wait on a file lock (a real fetch,
-  a trained classifier or a prepared dataset is made once, not once per worker)."""
-  base = tmp_path_factory.getbasetemp()
-  if os.environ.get("PYTEST_XDIST_WORKER"):
-    base = base.parent  # the session's folder, above each worker's own
-  path = base / name
-  with exclusive(path):
-    path.mkdir(exist_ok=True)
-    if build and not (path / ".built").exists():
-      build(str(path))
-      (path / ".built").touch()
-  return str(path)
-
-
-@contextlib.contextmanager
-def exclusive(path):
-  """Holds a file lock on ``path`` + '.lock' (across xdist workers)."""
-  import fcntl
-  with open(str(path) + ".lock", "w") as lock:
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    try:
-      yield
-    finally:
-      fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 @pytest.fixture
 def test_config():
   from configs import test
   return test.get_config()
-
-
-def run_main(args, timeout=240, env=None, cwd=ROOT, devices=1):
-  """Runs ``python -m gan_jax.main`` in a subprocess; returns CompletedProcess. The timeout
-  only guards against a hang."""
-  import subprocess
-  full_env = dict(os.environ, **(env or {}))
-  full_env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
-  return subprocess.run([sys.executable, "-m", "gan_jax.main", *args], cwd=cwd, env=full_env,
-                        capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -118,31 +76,3 @@ def shapes_tfds(tmp_path_factory):
                       cache_dir=os.path.join(root, "cache"))
   root = shared_once(tmp_path_factory, "shapes", build)
   return os.path.join(root, "tfds"), os.path.join(root, "cache")
-
-
-def batch_for(config, seed=0, channels=1):
-  """A fixed random batch for ``config``: labels drawn for its dataset's classes (class
-  indices, or multi-hot vectors with at least one label on)."""
-  import numpy as np
-  from gan_jax import data
-  spec = data.DATASETS.get(config.data.name)
-  rng = np.random.default_rng(seed)
-  shape = (config.loss.d_steps, config.data.batch_size, config.data.image_size,
-           config.data.image_size, channels)
-  if spec.label_kind == "multi_hot":
-    labels = rng.integers(0, 2, shape[:2] + (spec.num_classes,)).astype(np.float32)
-    labels[..., 0] = np.maximum(labels[..., 0], labels.sum(-1) == 0)
-  else:
-    labels = rng.integers(0, max(spec.num_classes, 2), shape[:2]).astype(np.int32)
-  return {"image": rng.uniform(-1, 1, shape).astype(np.float32), "label": labels}
-
-
-def configured(config, overrides: dict):
-  """``config`` with dotted-path ``overrides`` applied (``{"model.name": "mlp"}``)."""
-  for key, value in overrides.items():
-    *path, last = key.split(".")
-    node = config
-    for p in path:
-      node = node[p]
-    node[last] = value
-  return config

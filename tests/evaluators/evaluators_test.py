@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 import torch_save_format
-from conftest import ROOT
+from helpers import ROOT
 from PIL import Image
 
 from gan_jax.inference.evaluate import evaluate
@@ -96,7 +96,7 @@ def test_evaluation_samples_do_not_depend_on_batch_size_or_device_count(eval_con
 
 
 def test_eval_mode_prints_every_metric_as_json(eval_config, pytorch_fid_weights, tmp_path):
-  from conftest import run_main
+  from helpers import run_main
   mesh = parallel.make_mesh(1)
   eval_config.num_train_steps = 2
   train.train_and_evaluate(eval_config, str(tmp_path), mesh)

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import configured, exclusive
+from helpers import configured, exclusive
 
 from gan_jax import classifiers, data
 from gan_jax.data import shapes

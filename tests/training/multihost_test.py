@@ -7,7 +7,7 @@ import sys
 import jax
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from gan_jax.training import checkpoints, train
 from gan_jax.training.build import Experiment

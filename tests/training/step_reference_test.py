@@ -1,6 +1,6 @@
 """One full training step (D update, then G update) against PyTorch's reference loop.
 
-``tests/data/step_golden.npz`` was made by ``tools/make_step_golden.py`` with torch 2.13:
+``tests/golden/step_golden.npz`` was made by ``tools/make_step_golden.py`` with torch 2.13:
 the same parameters, noise and real batch, the DCGAN tutorial's step under SGD. It shows
 that D_G_z1 is measured before and D_G_z2 after the discriminator's update, that the losses
 are PyTorch's BCE, that each network gets PyTorch's gradients, and that batch norm keeps
@@ -16,8 +16,9 @@ from flax import traverse_util
 
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
+from helpers import ROOT
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "data", "step_golden.npz")
+GOLDEN = os.path.join(ROOT, "tests", "golden", "step_golden.npz")
 BATCH, SIZE, LR = 16, 32, 0.1
 
 

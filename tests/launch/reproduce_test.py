@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT
+from helpers import ROOT
 from gan_jax.evaluators.base import EvalResult
 from gan_jax.runs.folder import RunFolder
 

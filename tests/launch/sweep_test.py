@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from gan_jax.evaluators.base import EvalResult
 from gan_jax.runs.folder import RunFolder
 

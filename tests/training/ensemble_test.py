@@ -10,7 +10,7 @@ import sys
 import jax
 import numpy as np
 import pytest
-from conftest import ROOT, batch_for
+from helpers import ROOT, batch_for
 
 from gan_jax.inference.restore import restore_for_inference
 from gan_jax.runs import collect

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import batch_for
+from helpers import batch_for
 
 from gan_jax import losses
 from gan_jax.losses import GANInputs

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_main
+from helpers import ROOT, run_main
 from PIL import Image
 
 
