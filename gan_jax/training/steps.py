@@ -4,7 +4,9 @@
 update, as the DCGAN-vs-MLP MNIST study's loop: D sees a real and a fake batch in two
 forward passes (batch-norm statistics per batch), ``D_G_z1`` is D(G(z)) before the D
 update and ``D_G_z2`` after it (through the updated D), and G is updated on the same
-(z, y). Modules, objective, optimizers and sampler are bound with ``functools.partial``
+(z, y). G in training mode gets a ``noise`` rng stream (for noise inputs; in inference it
+gets none, so a noise input must be deterministic there). Modules, objective, optimizers and
+sampler are bound with ``functools.partial``
 before jit. Under ``jax.jit`` over the ('data',) mesh every mean, batch norm included, is
 a mean over the global batch, so N devices compute what one device computes.
 
@@ -29,6 +31,10 @@ from gan_jax.training import augment as augment_lib
 from gan_jax.training import threshold
 from gan_jax.training.state import GANState
 from gan_jax.utils.errors import ConfigError
+
+
+# G's ``noise`` stream (noise inputs, in training mode) folds this into the step's dropout key
+NOISE_SALT = 0x6E6F6973
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,9 +68,11 @@ class _Nets:
   augment: tuple
   plateau_metric: str
 
-  def generate(self, g_params, g_stats, z, y):
+  def generate(self, g_params, g_stats, z, y, key):
+    """G in training mode; ``key`` is its ``noise`` stream (for noise inputs)."""
     fake, new_vars = self.generator.apply({"params": g_params, "batch_stats": g_stats}, z, y,
-                                          train=True, mutable=["batch_stats"])
+                                          train=True, mutable=["batch_stats"],
+                                          rngs={"noise": key})
     return fake, new_vars.get("batch_stats", g_stats)
 
   def discriminate(self, d_params, d_stats, x, y, key):
@@ -123,6 +131,7 @@ def _fixed_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, 
   on the last (z, y) through the updated D."""
   d_params, d_stats, d_opt_state, g_params, g_stats, g_opt_state = nets_state
   d_steps, batch_size = real_all.shape[:2]
+  noise_key = jax.random.fold_in(drop_key, NOISE_SALT)
   examples = []  # each real batch's per-example losses, before D's update on it
   # d_steps is static and small: a Python loop, since convolutions inside an XLA while loop
   # (lax.scan) run several times slower on CPU.
@@ -131,7 +140,8 @@ def _fixed_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, 
     z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
     # G runs once per z: the pullback is kept for the generator update.
     fake, g_vjp, new_g_stats = jax.vjp(
-        lambda p: nets.generate(p, g_stats, z, fake_y), g_params, has_aux=True)
+        lambda p: nets.generate(p, g_stats, z, fake_y, jax.random.fold_in(noise_key, i)),
+        g_params, has_aux=True)
     d_params, d_stats, d_opt_state, d_metrics, example = nets.d_update(
         d_params, d_stats, d_opt_state, real_all[i], real_y, fake, fake_y, z,
         jax.random.fold_in(drop_key, i))
@@ -158,11 +168,12 @@ def _dynamic_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key
     raise ConfigError("loss.dynamic_steps repeats updates on one real batch: set "
                       "loss.d_steps=1.")
   batch_size = real_all.shape[1]
+  noise_key = jax.random.fold_in(drop_key, NOISE_SALT)
   real, real_y = real_all[0], (labels_all[0] if conditional else None)
 
   def one_d(i, d_params, d_stats, d_opt_state, g_stats):
     z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
-    fake, g_stats = nets.generate(g_params, g_stats, z, fake_y)
+    fake, g_stats = nets.generate(g_params, g_stats, z, fake_y, jax.random.fold_in(noise_key, i))
     d_params, d_stats, d_opt_state, metrics, example = nets.d_update(
         d_params, d_stats, d_opt_state, real, real_y, lax.stop_gradient(fake), fake_y, z,
         jax.random.fold_in(drop_key, i))
@@ -178,7 +189,8 @@ def _dynamic_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key
     z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, dynamic.max_d + j), batch_size)
 
     def loss_fn(p):
-      fake, new_g_stats = nets.generate(p, g_stats, z, fake_y)
+      fake, new_g_stats = nets.generate(p, g_stats, z, fake_y,
+                                        jax.random.fold_in(noise_key, dynamic.max_d + j))
       value, (new_d_stats, metrics) = nets.g_loss_through_d(
           d_params, d_stats, fake, fake_y, z, jax.random.fold_in(drop_key, dynamic.max_d + j))
       return value, (new_g_stats, new_d_stats, metrics)

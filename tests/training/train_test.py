@@ -220,3 +220,33 @@ def test_every_checkpoint_unreadable_starts_afresh_keeping_them_aside(test_confi
   state = train.train_and_evaluate(test_config, str(tmp_path), mesh)
   assert int(state.step) == 6
   assert os.listdir(tmp_path / "checkpoints_unreadable") == ["6"]
+
+
+def test_a_generator_with_noise_inputs_gets_a_noise_stream_in_training(test_config):
+  """G may draw noise (``make_rng("noise")``) in training mode; sampling stays deterministic."""
+  import flax.linen as nn
+
+  from gan_jax import models
+  dcgan = models.MODELS.get("dcgan")
+
+  class Noisy(nn.Module):
+    inner: nn.Module
+
+    @nn.compact
+    def __call__(self, z, y=None, train: bool = False):
+      x = self.inner(z, y, train=train)
+      return x + 0.01 * jax.random.normal(self.make_rng("noise"), x.shape) if train else x
+
+  def build(model_cfg, **kw):
+    g, d = dcgan(model_cfg, **kw)
+    return Noisy(g), d
+
+  mesh = parallel.make_mesh(1)
+  with models.MODELS.override("dcgan", build):
+    exp = Experiment(test_config, mesh)
+  state = exp.init_state()
+  state, metrics = exp.train_step(state, jax.device_put(batch_for(test_config),
+                                                        parallel.batch_sharding(mesh)))
+  assert bool(metrics["finite"])
+  z, y, _ = exp.sampling.grid_inputs(4, 0)
+  np.testing.assert_array_equal(exp.sampling.sample(state, z, y), exp.sampling.sample(state, z, y))
