@@ -246,6 +246,7 @@ def evaluate_missing(trainer: Trainer, state, step: int, members: list[Member], 
       with stop.at_once():
         for ev in evals:
           if ev.name in missing:
+            ev.prepare()
             evaluate_and_record(ev, trainer.samples(trainer.member_state(state, i)), step, True,
                                 member.run, member.writer)
     except Interrupted as e:
