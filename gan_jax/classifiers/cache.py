@@ -15,7 +15,7 @@ import numpy as np
 from absl import logging
 
 from gan_jax.classifiers.net import RECIPES, Classifier, Net, Recipe
-from gan_jax.classifiers.train import train_classifier
+from gan_jax.classifiers import train as training
 from gan_jax.utils.errors import GanJaxError
 
 FORMAT_VERSION = 4
@@ -49,8 +49,8 @@ def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir:
       logging.info("Training the %s classifier (%d steps, once; cached in %s)", dataset,
                    recipe.steps, path)
       t0 = time.time()
-      variables, score = train_classifier(train_src, test_src, num_classes, image_size, resize,
-                                          crop, recipe, threads)
+      variables, score = training.train_classifier(train_src, test_src, num_classes, image_size,
+                                                   resize, crop, recipe, threads)
       info = {"dataset": dataset, "image_size": image_size, "resize": resize, "crop": crop,
               "recipe": dataclasses.asdict(recipe), "num_classes": num_classes,
               "label_kind": "multi_hot" if test_src.label_shape else "class",

@@ -47,7 +47,8 @@ class FIDEvaluator(Evaluator):
            "data_resize": d["data_resize"]}
     return features.cached_features(
         self.extractor, key, self.cache_dir,
-        lambda: self.ctx.data.reference_images(c.reference_split, c.reference_count, c.reference_seed),
+        lambda: self.ctx.data.reference_images(c.reference_split, c.reference_count,
+                                               c.reference_seed),
         f"{d['name']}/{c.reference_split}")
 
   def evaluate(self, generate, step: int, final: bool) -> EvalResult:

@@ -65,9 +65,11 @@ class ClassifierEvaluator(Evaluator):
       if self.cfg.classifier_steps > 0:
         recipe = dataclasses.replace(recipe, steps=int(self.cfg.classifier_steps))
       if self.cfg.classifier_widths:
-        recipe = dataclasses.replace(recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
+        recipe = dataclasses.replace(
+            recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
       self._classifier = classifiers.get(
-          d["name"], image_size=d["image_size"], resize=d["data_resize"], crop=self.ctx.data.cfg.crop,
+          d["name"], image_size=d["image_size"], resize=d["data_resize"],
+          crop=self.ctx.data.cfg.crop,
           cache_dir=self.ctx.cache_dir, load_split=self.ctx.data.load_split,
           num_classes=self.ctx.spec.num_classes, recipe=recipe)
     return self._classifier

@@ -13,7 +13,7 @@ import time
 
 from absl import logging
 
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # gan_jax/
 
 
 # Library warnings that are advice, not a problem of the run (TFDS suggests OpenCV for its

@@ -82,7 +82,7 @@ def test_a_cached_classifier_is_loaded_not_retrained_and_a_damaged_one_says_what
     digit_classifier, offline_cache, monkeypatch, tmp_path):
   def no_training(*a, **k):
     raise AssertionError("retrained a cached classifier")
-  monkeypatch.setattr(classifiers, "train_classifier", no_training)
+  monkeypatch.setattr(classifiers.train, "train_classifier", no_training)  # where the cache calls it
   again = _get("mnist", offline_cache)
   assert again.info["test_score"] == digit_classifier.info["test_score"]
   images = np.zeros((3, 32, 32, 1), np.uint8)
