@@ -8,6 +8,7 @@ the jitted steps), the data provider (``data.DataProvider``, from the ``data`` b
 sampling helpers (``inference.Sampling``) and the evaluators, built with explicit arguments.
 """
 
+import dataclasses
 import functools
 
 import jax
@@ -35,7 +36,14 @@ def _model_record(m, condition, aux_classes) -> dict:
 
 
 class Experiment:
-  """Models, objective, optimizers, sampler and jitted steps for one config on one mesh."""
+  """Models, objective, optimizers, sampler and jitted steps for one config on one mesh: a
+  frozen record once built (assigning to it raises ``dataclasses.FrozenInstanceError``)."""
+
+  def __setattr__(self, name, value):
+    if getattr(self, "_built", False):
+      raise dataclasses.FrozenInstanceError(
+          f"an Experiment is a frozen record of built parts; cannot assign {name!r}")
+    object.__setattr__(self, name, value)
 
   def __init__(self, config, mesh=None):
     validate.validate(config)
@@ -100,6 +108,7 @@ class Experiment:
                                               use_ema=self.use_ema), out_shardings=repl),
         draw_indexed=jax.jit(self.sampler.draw_indexed, static_argnums=2),
         sampler=self.sampler, condition=self.condition, spec=self.spec)
+    self._built = True
 
   # ---- state and checkpoints ------------------------------------------------------------
 

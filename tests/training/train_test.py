@@ -164,6 +164,14 @@ def test_values_that_cannot_be_right_are_refused_at_start_up(test_config, field,
     Experiment(config, parallel.make_mesh(1))
 
 
+def test_a_built_experiment_is_a_frozen_record_of_its_parts(test_config):
+  import dataclasses
+  exp = Experiment(test_config, parallel.make_mesh(1))
+  with pytest.raises(dataclasses.FrozenInstanceError, match="frozen record"):
+    exp.generator = None
+  assert not hasattr(exp, "config")  # the config's blocks were taken; the config was not kept
+
+
 def test_conditional_model_on_a_dataset_without_labels_is_refused(test_config, monkeypatch):
   from gan_jax import data
   spec = data.DATASETS.get("synthetic")
