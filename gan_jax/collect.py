@@ -1,8 +1,8 @@
-"""``python -m gan_jax.collect ROOT...``: see ``gan_jax.runs.collect``."""
+"""``python -m gan_jax.collect ROOT...``: see ``gan_jax.cli.collect``."""
 
 import sys
 
-from gan_jax.runs.collect import main
+from gan_jax.cli.collect import main
 
 if __name__ == "__main__":
   sys.exit(main())

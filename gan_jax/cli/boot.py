@@ -17,9 +17,14 @@ def environment():
     os.environ.setdefault(key, value)
 
 
+def error_line(prog: str, message: str) -> str:
+  """The one line every command ends with on an error a user can act on."""
+  return f"{prog}: error: {message}"
+
+
 def fail(prog: str, message: str, code: int = 1):
-  """Ends the command with one line, ``<prog>: error: <message>``."""
-  print(f"{prog}: error: {message}", file=sys.stderr)
+  """Ends the command with ``error_line``."""
+  print(error_line(prog, message), file=sys.stderr)
   sys.exit(code)
 
 

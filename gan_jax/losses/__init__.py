@@ -21,12 +21,18 @@ def regulariser(name: str):
   return REGULARIZERS.register(name)
 
 
+def _weight(loss_cfg, field: str) -> float:
+  """A regulariser's weight (0 = off); a negative one is refused."""
+  value = loss_cfg.get(field, 0.0)
+  if value < 0:
+    raise ConfigError(f"loss.{field} must be >= 0, got {value}.")
+  return value
+
+
 @regulariser("r1")
 def _r1(objective: Objective, loss_cfg) -> Objective:
   """gamma/2 * R1 on real images added to D's loss (``loss.r1_gamma``; metric ``r1``)."""
-  gamma = loss_cfg.get("r1_gamma", 0.0)
-  if gamma < 0:
-    raise ConfigError(f"loss.r1_gamma must be >= 0, got {gamma}.")
+  gamma = _weight(loss_cfg, "r1_gamma")
   if gamma == 0:
     return objective
 
@@ -40,9 +46,7 @@ def _r1(objective: Objective, loss_cfg) -> Objective:
 @regulariser("out_of_bound")
 def _out_of_bound(objective: Objective, loss_cfg) -> Objective:
   """``loss.out_of_bound`` * E[relu(|G(z)| - 1)^2] added to G's loss (metric ``out_of_bound``)."""
-  weight = loss_cfg.get("out_of_bound", 0.0)
-  if weight < 0:
-    raise ConfigError(f"loss.out_of_bound must be >= 0, got {weight}.")
+  weight = _weight(loss_cfg, "out_of_bound")
   if weight == 0:
     return objective
 

@@ -23,11 +23,8 @@ root unless ``--out`` says otherwise:
 Runs without a final result are listed as unfinished and left out of the tables.
 """
 
-import argparse
 import csv
 import json
-import os
-import sys
 
 import numpy as np
 
@@ -154,47 +151,3 @@ def plot(result, x: str, metric: str, line: str | None, path: str):
   fig.tight_layout()
   fig.savefig(path)
   plt.close(fig)
-
-
-def main(argv=None):
-  p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  p.add_argument("roots", nargs="+", help="folders searched for runs (config.json)")
-  p.add_argument("--out", default=None, help="where the tables go (default: the first root)")
-  p.add_argument("--over", default="seed", help="the field averaged over (default: seed)")
-  p.add_argument("--metrics", default="", help="comma-separated metrics (default: all)")
-  p.add_argument("--plot", action="append", default=[], help="X:METRIC[:LINE]")
-  p.add_argument("--scalars", default="", help="training scalars whose last logged value is a "
-                 "column too, as last_<tag> (e.g. M,k_t or wasserstein or D_x,D_G_z2)")
-  a = p.parse_args(argv)
-  try:
-    runs = load_runs(a.roots, [t for t in a.scalars.split(",") if t])
-    if not runs:
-      raise ValueError(f"no runs (folders with config.json) under {a.roots}")
-    result = collect(runs, a.over, [m for m in a.metrics.split(",") if m] or None)
-    out = a.out or a.roots[0]
-    os.makedirs(out, exist_ok=True)
-    write_csv(result["runs"], os.path.join(out, "runs.csv"))
-    write_csv(result["groups"], os.path.join(out, "table.csv"))
-    md = markdown(result)
-    with open(os.path.join(out, "table.md"), "w") as f:
-      f.write(md)
-    for spec in a.plot:
-      parts = spec.split(":")
-      if len(parts) not in (2, 3):
-        raise ValueError(f"--plot needs X:METRIC[:LINE], got {spec!r}")
-      x, metric, line = parts[0], parts[1], (parts[2] if len(parts) == 3 else None)
-      plot(result, x, metric, line, os.path.join(out, f"{metric}_vs_{x.split('.')[-1]}.png"))
-  except (ValueError, FileNotFoundError, KeyError) as e:
-    print(f"gan_jax.collect: error: {e}", file=sys.stderr)
-    return 1
-  print(md, end="")
-  done = len(result["runs"])
-  print(f"{done} finished run(s) in {len(result['groups'])} group(s); axes: "
-        f"{', '.join(result['axes']) or '-'}; averaged over: {result['over'] or '-'}; "
-        f"tables in {out}" + (f"; unfinished: {', '.join(result['unfinished'])}"
-                              if result["unfinished"] else ""))
-  return 0
-
-
-if __name__ == "__main__":
-  sys.exit(main())

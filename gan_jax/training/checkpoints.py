@@ -184,6 +184,19 @@ class Checkpointer:
                     self.directory, self.directory)
     return None, None
 
+  def resume(self, abstract_state, meta: dict, init, what: str = ""):
+    """``(state, step)``: the newest readable checkpoint, or ``init()`` at step 0 when there
+    is none (or none is readable). ``what`` names the resumed thing in the log."""
+    state, start = None, 0
+    if self.latest_step() is not None:
+      state, start = self.restore(abstract_state, meta)
+      if state is None:
+        logging.warning("Starting %sfrom step 0.", what)
+        start = 0
+      else:
+        logging.info("Resuming %sfrom step %d", what, start)
+    return (init() if state is None else state), start
+
   def close(self):
     self.manager.wait_until_finished()
     self.manager.close()

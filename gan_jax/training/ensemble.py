@@ -115,18 +115,10 @@ def train(config, workdir: str, seeds, mesh=None) -> list[str]:
   ens = Ensemble(config, seeds, mesh)
   exp = ens.exp
   ckpt = checkpoints.Checkpointer(root.checkpoints, config.keep_checkpoints)
-  states, start = None, 0
   try:
     source = exp.data.load_split("train")
-    if ckpt.latest_step() is not None:
-      states, start = ckpt.restore(ens.abstract_states, ens.meta())
-      if states is None:
-        logging.warning("Starting the ensemble from step 0.")
-        start = 0
-      else:
-        logging.info("Resuming the ensemble from step %d", start)
-    if states is None:
-      states = ens.init_states()
+    states, start = ckpt.resume(ens.abstract_states, ens.meta(), ens.init_states,
+                                what="the ensemble ")
   except GanJaxError:
     ckpt.close()
     raise

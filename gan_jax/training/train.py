@@ -56,18 +56,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   os.makedirs(run.path, exist_ok=True)
   exp = Experiment(config, mesh)
   ckpt = checkpointer(run, config.keep_checkpoints)
-  state, start = None, 0
   try:
     source = exp.data.load_split("train")
-    if ckpt.latest_step() is not None:
-      state, start = ckpt.restore(exp.abstract_state_for(len(source)), exp.meta())
-      if state is None:
-        logging.warning("Starting from step 0.")
-        start = 0
-      else:
-        logging.info("Resuming from step %d", start)
-    if state is None:
-      state = exp.init_state(len(source))
+    state, start = ckpt.resume(exp.abstract_state_for(len(source)), exp.meta(),
+                               lambda: exp.init_state(len(source)))
   except GanJaxError:
     ckpt.close()
     raise

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from gan_jax.cli import collect as collect_cli
 from gan_jax.runs import collect
 from gan_jax.evaluators.base import EvalResult
 from gan_jax.runs.folder import RunFolder
@@ -44,7 +45,7 @@ def test_collector_groups_two_axes_over_seeds(test_config, tmp_path):
         _run(root, test_config, latent, hidden, seed)
   unfinished = _run(root, test_config, 100, 16, 1, final=False)
   out = str(tmp_path / "tables")
-  assert collect.main([root, f"--out={out}", "--plot=model.latent_dim:fid:model.g_hidden"]) == 0
+  assert collect_cli.main([root, f"--out={out}", "--plot=model.latent_dim:fid:model.g_hidden"]) == 0
 
   result = collect.collect(collect.load_runs([root]))
   # latent_dim, g_hidden and d_hidden vary; the seed is averaged over
@@ -83,9 +84,9 @@ def test_collector_with_one_seed_and_bad_requests(test_config, tmp_path, capsys)
   result = collect.collect(collect.load_runs([root]), metrics=["fid"])
   assert result["axes"] == ["model.latent_dim"] and result["over"] is None
   assert [g["fid_std"] for g in result["groups"]] == [0.0, 0.0]
-  assert collect.main([root, "--plot=model.latent_dim:fjd"]) == 1
+  assert collect_cli.main([root, "--plot=model.latent_dim:fjd"]) == 1
   assert "'fjd' is not a metric" in capsys.readouterr().err
-  assert collect.main([str(tmp_path / "none")]) == 1
+  assert collect_cli.main([str(tmp_path / "none")]) == 1
   assert "no such folder" in capsys.readouterr().err
 
 
@@ -104,5 +105,5 @@ def test_last_logged_training_scalars_become_columns(test_config, tmp_path):
   assert runs[0]["metrics"]["last_M"] == pytest.approx(0.25)
   assert "last_wasserstein" not in runs[0]["metrics"]
   out = str(tmp_path / "t")
-  assert collect.main([root, f"--out={out}", "--scalars=M,k_t"]) == 0
+  assert collect_cli.main([root, f"--out={out}", "--scalars=M,k_t"]) == 0
   assert "last_M" in open(os.path.join(out, "table.md")).read().splitlines()[0]
