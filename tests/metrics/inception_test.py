@@ -119,3 +119,18 @@ def test_bad_pytorch_fid_files_are_clear_errors(pytorch_fid_sd, tmp_path):
   (tmp_path / "truncated.pth").write_bytes(truncated)
   with pytest.raises(inception_weights.WeightsError, match="truncated"):
     inception_weights.load(cache, str(tmp_path / "truncated.pth"), allow_unverified=True)
+
+
+def test_batches_in_flight_do_not_change_the_features(fid_cache):
+  """Several batches at once (the CPU default) give exactly the features of one at a time, in
+  order, including the padded last batch."""
+  from gan_jax.metrics import features
+  from gan_jax.utils import parallel
+  images = np.random.default_rng(3).integers(0, 256, (11, 28, 28, 1)).astype(np.uint8)
+  one = features.FeatureExtractor(parallel.make_mesh(), fid_cache, batch_size=8, workers=1)
+  three = features.FeatureExtractor(parallel.make_mesh(), fid_cache, batch_size=8, workers=3)
+  assert (one.workers, three.workers) == (1, 3)
+  want = one(images)
+  got = three(images)
+  assert got.shape == (11, features.FEATURE_DIM)
+  np.testing.assert_array_equal(got, want)
