@@ -33,6 +33,7 @@ config_flags.DEFINE_config_file("config", "configs/mlp_mnist.py", "Config file."
 flags.DEFINE_integer("members", 4, "K: members (seeds 0..K-1).")
 flags.DEFINE_integer("steps", 30, "Timed steps (each member makes this many).")
 flags.DEFINE_integer("warmup", 3, "Untimed steps after compilation.")
+flags.DEFINE_string("strategy", "auto", "The ensemble's strategy: auto | vmap | map.")
 FLAGS = flags.FLAGS
 
 
@@ -61,7 +62,7 @@ def _time(fn, steps, warmup):
 def main(_):
   config = FLAGS.config
   k = FLAGS.members
-  ens = ensemble.Ensemble(config, list(range(k)), parallel.make_mesh())
+  ens = ensemble.Ensemble(config, list(range(k)), parallel.make_mesh(), FLAGS.strategy)
   exp = ens.exp
   rng = np.random.default_rng(0)
   locals_ = [_batch(exp, config, rng) for _ in range(k)]

@@ -18,6 +18,9 @@ boot.define_config_flag()
 flags.DEFINE_string("workdir", None, "Where the members go (default: "
                     "runs/<config file name>[_<preset>]_ensemble).")
 flags.DEFINE_string("seeds", "0,1,2,3", "The members' seeds, comma-separated.")
+flags.DEFINE_enum("strategy", "auto", ["auto", "vmap", "map"],
+                  "How the members share the step: vmap (batched), map (one by one in one "
+                  "program), auto (map on the CPU, vmap on accelerators).")
 flags.mark_flags_as_required(["config"])
 
 
@@ -33,7 +36,7 @@ def main(argv):
   from gan_jax.training import ensemble
   workdir = FLAGS.workdir or boot.default_workdir(
       config_flags.get_config_filename(FLAGS["config"]), "ensemble")
-  boot.guarded(PROG, ensemble.train, FLAGS.config, workdir, seeds)
+  boot.guarded(PROG, ensemble.train, FLAGS.config, workdir, seeds, strategy=FLAGS.strategy)
 
 
 def run():

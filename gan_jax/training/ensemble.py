@@ -1,5 +1,6 @@
 """Seed ensembles in one program: K copies of one config, differing only in their seed, trained
-together by ``jax.vmap`` over the training state inside one jitted step.
+together inside one jitted step: ``jax.vmap`` over the stacked training states, or
+``jax.lax.map`` (member by member; the CPU default, see ``resolve_strategy``).
 
 Member i is the run ``python -m gan_jax.main --config=... --config.seed=<seeds[i]>`` would
 make: its own initial weights, noise and data order (each member reads its own input
@@ -37,10 +38,27 @@ def member(tree, i: int):
   return jax.tree.map(lambda x: x[i], tree)
 
 
-class Ensemble:
-  """An Experiment's steps vmapped over K stacked states."""
+STRATEGIES = ("auto", "vmap", "map")
 
-  def __init__(self, config, seeds, mesh=None):
+
+def resolve_strategy(strategy: str) -> str:
+  """``auto``: ``map`` on the CPU, ``vmap`` elsewhere.
+
+  ``vmap`` turns each member's convolutions into one grouped convolution, which XLA:CPU runs
+  several times slower than the K plain ones (dcgan_mnist, K = 4: 0.28x the members one after
+  another, ``benchmarks/ensemble_benchmark.py``); ``map`` (``lax.map``) runs each member's
+  ordinary step in turn inside one program. On a GPU the batched form fills the device."""
+  if strategy not in STRATEGIES:
+    raise ConfigError(f"unknown ensemble strategy {strategy!r}; one of {', '.join(STRATEGIES)}.")
+  if strategy == "auto":
+    return "map" if jax.default_backend() == "cpu" else "vmap"
+  return strategy
+
+
+class Ensemble:
+  """An Experiment's steps over K stacked states: vmapped, or mapped member by member."""
+
+  def __init__(self, config, seeds, mesh=None, strategy: str = "auto"):
     if len(seeds) < 1 or len(set(seeds)) != len(seeds):
       raise ConfigError(f"--seeds needs distinct seeds, got {list(seeds)}.")
     self.exp = Experiment(config, mesh)
@@ -48,11 +66,17 @@ class Ensemble:
       raise ConfigError("an ensemble cannot use the real-image threshold "
                         "(data.real_threshold.enabled); train its members one by one.")
     self.seeds = [int(s) for s in seeds]
+    self.strategy = resolve_strategy(strategy)
     mesh = self.exp.mesh
     repl = parallel.replicated(mesh)
     self.batch_sharding = NamedSharding(mesh, P(None, None, "data"))
     self.init = jax.jit(jax.vmap(self.exp.init_fn), out_shardings=repl)
-    self.train_step = jax.jit(jax.vmap(self.exp.step_fn),
+    if self.strategy == "vmap":
+      step = jax.vmap(self.exp.step_fn)
+    else:
+      def step(states, batches):
+        return jax.lax.map(lambda sb: self.exp.step_fn(*sb), (states, batches))
+    self.train_step = jax.jit(step,
                               in_shardings=(repl, self.batch_sharding),
                               out_shardings=(repl, repl), donate_argnums=0)
     self.abstract_states = jax.tree.map(
@@ -107,12 +131,12 @@ def _write_members(ens: Ensemble, states, members: list[loop.Member], step: int,
       ckpt.close()
 
 
-def train(config, workdir: str, seeds, mesh=None) -> list[str]:
+def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> list[str]:
   """Trains (or resumes) the ensemble to ``config.num_train_steps``; writes each member as a
   run under ``<workdir>/seed<s>`` and runs the final evaluators on it; returns the members'
   workdirs (none when a stop signal cut the ensemble short: run it again to resume)."""
   root = RunFolder(workdir)
-  ens = Ensemble(config, seeds, mesh)
+  ens = Ensemble(config, seeds, mesh, strategy)
   exp = ens.exp
   ckpt = checkpoints.Checkpointer(root.checkpoints, config.keep_checkpoints)
   try:
@@ -129,7 +153,8 @@ def train(config, workdir: str, seeds, mesh=None) -> list[str]:
     members.append(loop.Member(run, seed, run.writer(),
                                exp.sampling.grid_inputs(config.num_grid_samples, seed)))
   total, trainer = config.num_train_steps, ens.trainer()
-  logging.info("Ensemble of %d members (seeds %s), %d steps", len(ens.seeds), ens.seeds, total)
+  logging.info("Ensemble of %d members (seeds %s), %d steps, members %s", len(ens.seeds), ens.seeds,
+               total, "vmapped" if ens.strategy == "vmap" else "mapped one by one")
   try:
     with signals.StopRequest() as stop:
       evals = exp.evaluators()
