@@ -3,7 +3,7 @@
 One small CNN per (dataset, preprocessing): the digit classifier (MNIST), the Fashion-MNIST
 classifier and the multi-label shapes classifier. Each sees images exactly as the GAN does
 (``data.image_size``, ``data.resize``, ``data.crop``), so a generated image goes in as it
-comes out. A classifier is trained once, on first use (an evaluator's ``prepare``) or ahead
+comes out. A classifier is trained once, on first use (the first evaluation that needs it) or ahead
 of time with
 
   python -m gan_jax.classify --dataset=mnist [--image_size=32 --resize=pad]

@@ -34,16 +34,19 @@ def _key(dataset, image_size, resize, crop, recipe, fingerprint) -> str:
 
 
 def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir: str,
-        load_split, num_classes: int, recipe: Recipe | None = None, threads: int = 2
-        ) -> Classifier:
-  """The classifier of ``dataset`` at this preprocessing, trained now if not cached.
-  ``load_split(split)`` gives a split of the dataset (a ``Source``)."""
+        load_split, num_classes: int, recipe: Recipe | None = None, threads: int = 2,
+        train: bool = True) -> Classifier | None:
+  """The classifier of ``dataset`` at this preprocessing, trained now if not cached (with
+  ``train=False``: None if not cached). ``load_split(split)`` gives a split of the dataset
+  (a ``Source``)."""
   recipe = recipe or RECIPES.get(dataset, Recipe())
   train_src, test_src = load_split("train"), load_split("test")
   key = _key(dataset, image_size, resize, crop, recipe, _data_fingerprint(train_src, test_src))
   path = os.path.join(os.path.abspath(cache_dir), "classifiers", f"{dataset}-{key}")
   net = Net(num_classes, recipe.widths)
   info_path = os.path.join(path, "classifier.json")
+  if not os.path.exists(info_path) and not train:
+    return None
   if not os.path.exists(info_path):
     if jax.process_index() == 0:
       logging.info("Training the %s classifier (%d steps, once; cached in %s)", dataset,

@@ -62,13 +62,16 @@ def train_classifier(train_src, test_src, num_classes: int, image_size: int, res
       train_src, batch_size=recipe.batch_size, image_size=image_size, resize=resize,
       seed=recipe.seed, d_steps=1, start_step=0, num_steps=recipe.steps, crop=crop,
       threads=threads)
-  t0 = time.time()
+  t0 = last = time.time()
   for i, batch in enumerate(batches):
     variables, opt_state, loss = step(variables, opt_state, batch["image"][0],
                                       batch["label"][0], i)
-    if (i + 1) % 100 == 0 or i + 1 == recipe.steps:
-      logging.info("Classifier step %d/%d: loss %.4f (%.0fs)", i + 1, recipe.steps,
-                   float(loss), time.time() - t0)
+    now = time.time()
+    if now - last > 15 or i + 1 == recipe.steps:  # a line every 15 s, with the ETA
+      rate = (i + 1) / max(now - t0, 1e-9)
+      logging.info("Classifier step %d/%d: loss %.4f, %.1f steps/s, %.0fs, ETA %.0fs", i + 1,
+                   recipe.steps, float(loss), rate, now - t0, (recipe.steps - i - 1) / rate)
+      last = now
   clf = Classifier(net, variables, {"num_classes": num_classes, "label_kind": (
       "multi_hot" if test_src.label_shape else "class")})
   score = evaluate_on(clf, test_src, image_size, resize, crop, threads)

@@ -29,6 +29,7 @@ import io
 import time
 
 import numpy as np
+from absl import logging
 
 from gan_jax import classifiers
 from gan_jax.evaluators.base import EVALUATORS, EvalResult, Evaluator
@@ -56,26 +57,38 @@ class ClassifierEvaluator(Evaluator):
       raise ConfigError(f"evals.{self.name} judges a conditional generator: set "
                         "model.conditional=True, or use evals.class_histogram.")
 
+  def _request(self) -> dict:
+    """What ``classifiers.get`` needs for this judge: dataset, preprocessing, recipe."""
+    self._check()
+    d = self.ctx.dataset
+    recipe = classifiers.RECIPES.get(d["name"], classifiers.Recipe())
+    if self.cfg.classifier_steps > 0:
+      recipe = dataclasses.replace(recipe, steps=int(self.cfg.classifier_steps))
+    if self.cfg.classifier_widths:
+      recipe = dataclasses.replace(
+          recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
+    return dict(image_size=d["image_size"], resize=d["data_resize"],
+                crop=self.ctx.data.cfg.crop, cache_dir=self.ctx.cache_dir,
+                load_split=self.ctx.data.load_split, num_classes=self.ctx.spec.num_classes,
+                recipe=recipe)
+
   @property
   def classifier(self) -> classifiers.Classifier:
+    """The judge: loaded from the cache, or trained now (once) on first use."""
     if self._classifier is None:
-      self._check()
-      d = self.ctx.dataset
-      recipe = classifiers.RECIPES.get(d["name"], classifiers.Recipe())
-      if self.cfg.classifier_steps > 0:
-        recipe = dataclasses.replace(recipe, steps=int(self.cfg.classifier_steps))
-      if self.cfg.classifier_widths:
-        recipe = dataclasses.replace(
-            recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
-      self._classifier = classifiers.get(
-          d["name"], image_size=d["image_size"], resize=d["data_resize"],
-          crop=self.ctx.data.cfg.crop,
-          cache_dir=self.ctx.cache_dir, load_split=self.ctx.data.load_split,
-          num_classes=self.ctx.spec.num_classes, recipe=recipe)
+      self._classifier = classifiers.get(self.ctx.dataset["name"], **self._request())
     return self._classifier
 
   def prepare(self):
-    _ = self.classifier  # trained now (once), not after hours of training
+    """Checks the config and the data and loads a cached judge; an uncached one is trained at
+    the first evaluation, so training starts at once."""
+    request = self._request()
+    if self._classifier is None:
+      self._classifier = classifiers.get(self.ctx.dataset["name"], train=False, **request)
+    if self._classifier is None:
+      logging.info("The %s judge classifier of evals.%s is not cached yet: it is trained at "
+                   "the first evaluation (%d steps, once).", self.ctx.dataset["name"],
+                   self.name, request["recipe"].steps)
 
   def protocol(self, **extra) -> dict:
     return {"classifier": self.classifier.protocol(), "generator_noise_seed": self.cfg.seed,

@@ -52,10 +52,8 @@ def shapes_classifier(shapes_tfds):
 
 
 def _as_the_gan_sees(images64):
-  import tensorflow as tf
-
   from gan_jax.data import pipeline
-  x = pipeline.preprocess(tf.constant(images64), 32, "area").numpy()
+  x = pipeline.preprocess(images64, 32, "area")
   return np.clip(np.round((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
@@ -237,6 +235,32 @@ def test_kl_and_coverage_of_a_histogram():
   assert judged.classes_covered([95, 2, 3, 0]) == 2
 
 
+def test_an_uncached_judge_is_trained_at_its_first_use_not_before_training(
+    offline_cache, monkeypatch, tmp_path):
+  """``prepare`` (before the GAN's first step) checks and loads a cached judge but trains none;
+  the first evaluation trains it, once; the next run's ``prepare`` loads it."""
+  calls = []
+  real = classifiers.train.train_classifier
+
+  def counting(*a, **k):
+    calls.append(a[6])  # the recipe
+    return real(*a, **k)
+
+  monkeypatch.setattr(classifiers.train, "train_classifier", counting)
+  ctx = _ctx("mnist", offline_cache)
+  ctx = EvalContext(**{**ctx.__dict__, "cache_dir": str(tmp_path)})  # a fresh classifier cache
+  cfg = _cfg(final_num_samples=1, classifier_steps=3, classifier_widths="4")
+  ev = judged.ClassAccuracy(cfg, ctx)
+  ev.prepare()
+  assert calls == [] and ev._classifier is None
+  clf = ev.classifier
+  assert [r.steps for r in calls] == [3] and clf.info["recipe"]["widths"] == [4]
+  again = judged.ClassAccuracy(cfg, ctx)
+  again.prepare()
+  assert len(calls) == 1 and again._classifier is not None
+  assert again.classifier.info["path"] == clf.info["path"]
+
+
 def test_an_evaluator_on_the_wrong_kind_of_labels_is_a_clear_error(offline_cache):
   from gan_jax.utils.errors import ConfigError
   ev = judged.ConditionalScore(_cfg(final_num_samples=1, lists="test"),
@@ -255,7 +279,7 @@ def test_an_evaluator_on_the_wrong_kind_of_labels_is_a_clear_error(offline_cache
 def test_a_training_run_ends_with_the_classifier_evaluators_in_results_and_figures(
     test_config, tmp_path):
   """cGAN on the synthetic shapes: class accuracy and the class histogram at the end, their
-  classifier trained on first use (before training starts), figures in evals/."""
+  classifier trained at its first use (the first evaluation), figures in evals/."""
   from gan_jax.training import train
   from gan_jax.utils import parallel
   c = test_config
