@@ -17,11 +17,11 @@ setup(
         "flax>=0.12,<0.13",
         "optax>=0.2.4,<0.3",
         "orbax-checkpoint>=0.12,<0.13",
-        "tensorflow-cpu>=2.21,<2.22",
+        "tensorflow-cpu>=2.21,<2.22",      # prepares datasets only; the run path never imports it
         "tensorflow-datasets>=4.9.9,<5",
-        "clu==0.0.12",
+        "array_record>=0.8",               # prepared datasets, read by index (data/records.py)
         "ml_collections>=1.1,<2",
-        "tensorboard>=2.21,<2.22",   # clu's writers import it; tensorflow-cpu does not pull it
+        "tensorboard>=2.21,<2.22",   # event files are written with its protos (runs/events.py)
         "importlib_resources",       # TFDS's download path imports it
         "numpy>=1.26",
         "pillow>=10",

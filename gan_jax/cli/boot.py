@@ -130,11 +130,9 @@ def run(prog: str, main):
 
 
 def start(verbosity: int):
-  """Inside ``main``: the terminal's log format, and TensorFlow kept off the GPUs."""
-  from gan_jax.data import pipeline
+  """Inside ``main``: the terminal's log format."""
   from gan_jax.utils import terminal
   terminal.configure_terminal(verbosity)
-  pipeline.hide_gpus_from_tf()
 
 
 def guarded(prog: str, fn, *args, **kwargs):

@@ -36,6 +36,7 @@ flags.DEFINE_integer("is_splits", 10, "Inception Score splits.")
 flags.DEFINE_string("cache_dir", "", "'' = $GAN_JAX_CACHE or ~/.cache/gan_jax")
 flags.DEFINE_integer("batch_size", 0, "Images per Inception batch (all devices); 0: 32 per CPU "
                      "device, 128 per accelerator.")
+flags.DEFINE_string("data_cache_dir", "", "Where dataset: sources are prepared ('' = --cache_dir).")
 flags.DEFINE_integer("image_size", 32, "Size of dataset: sources (as in training).")
 flags.DEFINE_string("data_resize", "pad", "How dataset: sources reach --image_size (as data.resize).")
 flags.DEFINE_integer("subset_seed", 0, "Seed of the random subset of a dataset:NAME:SPLIT:COUNT source.")
@@ -77,7 +78,7 @@ def dataset_source(name: str, split: str, count: int, extractor) -> dict:
   from gan_jax.utils import fetch
 
   def load():
-    s = data.load_split(name, split, cache_dir=FLAGS.cache_dir)
+    s = data.load_split(name, split, cache_dir=FLAGS.data_cache_dir or FLAGS.cache_dir)
     idx = data.subset_indices(len(s), count, FLAGS.subset_seed)
     what = (f"{s.description}; {len(idx)} of {len(s)} images"
             + (f", random subset seed {FLAGS.subset_seed}" if len(idx) < len(s) else ""))

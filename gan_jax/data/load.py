@@ -1,6 +1,7 @@
 """Resolving a dataset name to a split read by index, in seconds, never by waiting on a
 network that is not there. Every dataset ends as an array_record TFDS dataset on disk, read
-with ``tfds.data_source`` (random access by index, nothing held in memory):
+by index without TensorFlow (``records.py``; nothing held in memory). Data prepared earlier is
+found on disk first, with no TFDS or TensorFlow import; otherwise TFDS prepares it, once:
 
   1. TFDS, when the dataset is prepared in the TFDS data dir (array_record: read in place;
      another format, e.g. TFDS's default tfrecord: copied once to array_record in the cache);
@@ -13,12 +14,16 @@ with ``tfds.data_source`` (random access by index, nothing held in memory):
 drawn in memory.
 """
 
+import json
 import os
+import re
 import urllib.parse
 
 import numpy as np
 from absl import logging
 
+from gan_jax.data import records
+from gan_jax.data.records import RecordSource
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
 from gan_jax.data.source import ArraySource, Source
 from gan_jax.utils import fetch
@@ -28,39 +33,55 @@ SOURCES = ("auto", "tfds", "offline")
 STORE_VERSION = "1.0.0"
 
 
-class RecordSource(Source):
-  """A split of an array_record TFDS dataset, read by index with ``tfds.data_source``."""
-
-  def __init__(self, data_source, description: str, spec: DatasetSpec):
-    self.ds, self.description, self.spec = data_source, description, spec
-    feature = data_source.dataset_info.features[spec.image_key]
-    shape = tuple(feature.shape)
-    self.shape = shape if None not in shape else None
-    self.channels = shape[-1]
-    self.label_shape = spec.label_shape()
-
-  def __len__(self):
-    return len(self.ds)
-
-  def _label(self, record):
-    if self.spec.label_key is None:
-      return np.zeros(self.label_shape, self.label_dtype)
-    return np.asarray(record[self.spec.label_key], self.label_dtype)
-
-  def read(self, indices):
-    records = self.ds.__getitems__([int(i) for i in indices])
-    return (np.stack([r[self.spec.image_key] for r in records]).astype(np.uint8),
-            np.stack([self._label(r) for r in records]))
-
-  def read_image(self, index):
-    record = self.ds[int(index)]
-    return np.asarray(record[self.spec.image_key], np.uint8), self._label(record)
-
-
 def _data_source(name, split, data_dir, spec, description) -> RecordSource:
-  import tensorflow_datasets as tfds
-  ds = tfds.data_source(name, split=split, data_dir=data_dir, download=False, try_gcs=False)
-  return RecordSource(ds, description, spec)
+  folder = records.find(data_dir, name)
+  if folder is None:
+    raise DatasetUnavailableError(f"no prepared array_record dataset {name!r} in {data_dir}")
+  return RecordSource(folder, split, spec, description)
+
+
+def _tfds_dir(tfds_data_dir: str) -> str:
+  """TFDS's data dir (its default when the config gives none), without importing TFDS."""
+  return os.path.expanduser(tfds_data_dir or os.environ.get("TFDS_DATA_DIR")
+                            or "~/tensorflow_datasets")
+
+
+def _prepared_on_disk(spec: DatasetSpec, name: str, split: str, tfds_data_dir: str,
+                      cache_dir: str, source: str) -> Source | None:
+  """The split from data prepared earlier, found on disk without TFDS or TensorFlow: TFDS's
+  own array_record files, their array_record copy in the cache, or (``offline``) the offline
+  source's store. None otherwise: then ``auto`` tries TFDS before the offline source."""
+  store_dir = os.path.join(cache_dir, "tfds")
+  if source in ("auto", "tfds") and spec.tfds_name:
+    tfds_dir = _tfds_dir(tfds_data_dir)
+    folder = records.find(tfds_dir, spec.tfds_name)
+    if folder is not None:
+      return RecordSource(folder, split, spec,
+                          f"TFDS {spec.tfds_name}/{os.path.basename(folder)} ({tfds_dir})")
+    prefix = _store_name(spec.tfds_name) + "_"
+    copies = sorted((d for d in (os.listdir(store_dir) if os.path.isdir(store_dir) else [])
+                     if re.fullmatch(re.escape(prefix) + r"\d+_\d+_\d+", d)
+                     and _stored(d, store_dir)),
+                    key=lambda d: records.version_key(d[len(prefix):].replace("_", ".")))
+    if copies:
+      version = copies[-1][len(prefix):].replace("_", ".")
+      return _data_source(copies[-1], split, store_dir, spec,
+                          f"TFDS {spec.tfds_name}/{version} ({tfds_dir}), as array_record in "
+                          "the cache")
+  if source == "offline" and spec.offline is not None:
+    if _stored(_store_name(f"{name}_offline"), store_dir):
+      return _offline(name, spec, split, cache_dir)
+  return None
+
+
+def _tensorflow():
+  """TensorFlow, for preparing data only, kept off the accelerators."""
+  import tensorflow as tf
+  try:
+    tf.config.set_visible_devices([], "GPU")
+  except RuntimeError:  # already initialised
+    pass
+  return tf
 
 
 def _features(spec: DatasetSpec, shape):
@@ -96,10 +117,9 @@ def _store_name(base: str) -> str:
 
 
 def _from_prepared_tfds(builder, spec, split, cache_dir) -> RecordSource:
-  desc = f"TFDS {builder.info.full_name} ({builder.data_dir})"
+  desc = f"TFDS {builder.info.full_name} ({builder.data_dir_root})"
   if str(builder.info.file_format or "").lower().endswith("array_record"):
-    name = builder.name + (f"/{builder.builder_config.name}" if builder.builder_config else "")
-    return _data_source(name, split, builder.data_dir_root, spec, desc)
+    return RecordSource(builder.data_dir, split, spec, desc)
   name = _store_name(f"{builder.info.full_name}")
   store_dir = os.path.join(cache_dir, "tfds")
   if not _stored(name, store_dir):
@@ -115,8 +135,24 @@ def _host_port(url: str) -> tuple[str, int]:
   return u.hostname or "", u.port or (443 if u.scheme == "https" else 80)
 
 
+def _tfds_prepared_somehow(spec, tfds_data_dir) -> bool:
+  """Whether TFDS's data dir holds a prepared version of the dataset in any file format."""
+  root = os.path.join(_tfds_dir(tfds_data_dir), *spec.tfds_name.split("/"))
+  return os.path.isdir(root) and any(os.path.exists(os.path.join(root, v, records.INFO))
+                                     for v in os.listdir(root))
+
+
 def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str]:
-  """(the split, "") from TFDS, or (None, why not)."""
+  """(the split, "") from TFDS, or (None, why not). TFDS (and TensorFlow) are imported only
+  to prepare: a local builder's first run, a copy of a tfrecord dataset, a download whose host
+  answers; an unreachable host is found without them."""
+  if not spec.local_builder and not _tfds_prepared_somehow(spec, tfds_data_dir):
+    host, port = _host_port(spec.download_url or "")
+    if not host or not fetch.host_reachable(host, port):
+      why = (f"TFDS {spec.tfds_name!r} is not prepared in {_tfds_dir(tfds_data_dir)}"
+             + (f" and its download host {host}:{port} cannot be reached" if host else ""))
+      return None, why
+  _tensorflow()
   import tensorflow_datasets as tfds
   if spec.local_builder:  # drawn here: prepared on first use, no network involved
     import importlib
@@ -133,11 +169,6 @@ def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str
   builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
   if builder.is_prepared():
     return _from_prepared_tfds(builder, spec, split, cache_dir), ""
-  host, port = _host_port(spec.download_url or "")
-  if not host or not fetch.host_reachable(host, port):
-    why = (f"TFDS {spec.tfds_name!r} is not prepared in {builder.data_dir}"
-           + (f" and its download host {host}:{port} cannot be reached" if host else ""))
-    return None, why
   logging.info("Downloading and preparing TFDS %s", spec.tfds_name)
   try:
     builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False,
@@ -153,15 +184,15 @@ def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str
 def _offline(name: str, spec: DatasetSpec, split: str, cache_dir: str) -> RecordSource:
   store_name, store_dir = _store_name(f"{name}_offline"), os.path.join(cache_dir, "tfds")
   if not _stored(store_name, store_dir):
-    import tensorflow as tf
+    tf = _tensorflow()
     arrays = {s: spec.offline(s, cache_dir) for s in ("train", "test")}  # fetched once
     _store(store_name, store_dir, _features(spec, arrays["train"].shape),
            {s: tf.data.Dataset.from_tensor_slices({spec.image_key: a.images, "label": a.labels})
             for s, a in arrays.items()}, description=arrays["train"].description)
-  import tensorflow_datasets as tfds
-  ds = tfds.data_source(store_name, split=split, data_dir=store_dir, download=False,
-                        try_gcs=False)
-  return RecordSource(ds, ds.dataset_info.description + ", as array_record in the cache", spec)
+  folder = records.find(store_dir, store_name)
+  with open(os.path.join(folder, records.INFO)) as f:
+    description = json.load(f).get("description", name)
+  return RecordSource(folder, split, spec, description + ", as array_record in the cache")
 
 
 def load_split(name: str, split: str, *, source: str = "auto", tfds_data_dir: str = "",
@@ -174,7 +205,10 @@ def load_split(name: str, split: str, *, source: str = "auto", tfds_data_dir: st
   if spec.load is not None:
     return spec.load(split, spec, **options)
   cache_dir = cache_dir or fetch.default_cache_dir()
-  why = ""
+  prepared = _prepared_on_disk(spec, name, split, tfds_data_dir, cache_dir, source)
+  if prepared is not None:
+    return prepared
+  why = ""  # nothing prepared yet: TFDS (and TensorFlow) prepare it, once
   if source in ("auto", "tfds") and spec.tfds_name:
     loaded, why = _try_tfds(spec, split, tfds_data_dir, cache_dir)
     if loaded is not None:

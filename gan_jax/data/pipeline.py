@@ -1,148 +1,226 @@
-"""tf.data input pipeline whose order is a pure function of (seed, step).
+"""Input pipeline whose order is a pure function of (seed, step); numpy, no TensorFlow.
 
 The element at global stream position g = (step * d_steps + i) * B + j is image
-``index_shuffle(g mod N, seed=(seed, g div N))`` of the split: a fresh
-permutation every epoch, no shuffle buffer, nothing to checkpoint, and a
-resumed run reads exactly what an unbroken one reads.  Each process computes
-only the positions of its own slice of every global batch, and reads only those
-examples from the split's random-access source (``tfds.data_source`` over
-array_record, or an image folder): no split is ever held in memory.
+``order(seed, g div N)[g mod N]`` of the split, where ``order(seed, epoch)`` is a permutation
+of the N images drawn from a generator seeded by (seed, epoch): a fresh permutation every
+epoch, no shuffle buffer, nothing to checkpoint, and a resumed run reads exactly what an
+unbroken one reads. Each process computes only the positions of its own slice of every
+global batch, and reads only those examples from the split's random-access source
+(``records.RecordSource`` over array_record, or an image folder): no split is ever held in
+memory. A background thread reads ``prefetch`` steps ahead; image files are decoded by
+``data.decode_threads`` threads.
 
-tf.data (not Grain) drives it: TensorFlow is already the input dependency, its parallel
-``map`` decodes image files off the Python thread, and the index arithmetic above is a
-few tensor ops; Grain would add a package for the same index-shuffled sampler.
+Resizing matches TensorFlow 2's ``tf.image.resize`` (antialias off) for every method of
+``data.resize``, as separable interpolation matrices built in float64 and applied in float32;
+``tests/data/pipeline_test.py`` checks each against TensorFlow.
 """
 
-import re
+import concurrent.futures
+import functools
+import math
+import queue
+import threading
 
 import jax
 import numpy as np
-import tensorflow as tf
 from absl import logging
 
+from gan_jax.data.source import Source
 from gan_jax.data.specs import RESIZE_METHODS
-from gan_jax.data.source import Source, UnreadableImageError
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 
 
-def hide_gpus_from_tf():
-  """TensorFlow is only the input pipeline: keep it off the accelerators."""
-  try:
-    tf.config.set_visible_devices([], "GPU")
-  except RuntimeError:  # already initialised
-    pass
+# ---- order ----------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=8)
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+  """The permutation of ``range(n)`` that epoch ``epoch`` of a run seeded ``seed`` reads."""
+  order = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(epoch)]).permutation(n)
+  order.flags.writeable = False
+  return order
 
 
-def _centre_crop(x: tf.Tensor, crop: int) -> tf.Tensor:
+def positions(step, *, seed, n, global_batch, d_steps, process_index, process_count,
+              first_epoch=0) -> np.ndarray:
+  """Dataset indices of this process's share of step ``step``, flattened (d_steps * B / P);
+  epochs are numbered from ``first_epoch`` (each has its own permutation)."""
+  local = global_batch // process_count
+  g = (int(step) * d_steps * global_batch
+       + np.arange(d_steps, dtype=np.int64)[:, None] * global_batch
+       + process_index * local + np.arange(local, dtype=np.int64)[None, :]).reshape(-1)
+  epoch, i = g // n + first_epoch, g % n
+  out = np.empty_like(i)
+  for e in np.unique(epoch):
+    sel = epoch == e
+    out[sel] = epoch_order(seed, int(e), n)[i[sel]]
+  return out
+
+
+# ---- preprocessing (tf.image.resize's methods, as matrices) -----------------------------------
+
+def _scale(n_in, n_out):
+  """TensorFlow's float32 scale and half-pixel source positions (boundaries depend on it)."""
+  scale = np.float32(n_in) / np.float32(n_out)
+  return scale, (np.arange(n_out, dtype=np.float32) + np.float32(0.5)) * scale
+
+
+def _bilinear(n_in, n_out):
+  _, centre = _scale(n_in, n_out)
+  src = (centre - np.float32(0.5)).astype(np.float64)
+  lo_f = np.floor(src)
+  lerp = src - lo_f
+  lo = np.maximum(lo_f, 0).astype(int)
+  hi = np.minimum(np.ceil(src), n_in - 1).astype(int)
+  m = np.zeros((n_out, n_in))
+  np.add.at(m, (np.arange(n_out), lo), 1 - lerp)
+  np.add.at(m, (np.arange(n_out), hi), lerp)
+  return m
+
+
+def _nearest(n_in, n_out):
+  _, centre = _scale(n_in, n_out)
+  src = np.floor(centre).astype(int)
+  m = np.zeros((n_out, n_in))
+  m[np.arange(n_out), np.clip(src, 0, n_in - 1)] = 1.0
+  return m
+
+
+def _area(n_in, n_out):
+  scale = _scale(n_in, n_out)[0]
+  m = np.zeros((n_out, n_in))
+  for y in range(n_out):
+    a, b = float(np.float32(y) * scale), float(np.float32(y + 1) * scale)
+    for i in range(int(math.floor(a)), int(math.ceil(b))):
+      m[y, min(max(i, 0), n_in - 1)] += (min(i + 1, b) - max(i, a)) / float(scale)
+  return m
+
+
+def _bicubic(n_in, n_out, a=-0.5):
+  """Keys' cubic (a = -0.5) at half-pixel centres, the offset rounded to 1/1024 px (its
+  coefficient table); taps outside the image get weight 0 and the rest are renormalised, as
+  TensorFlow's half-pixel ``resize_bicubic`` does."""
+  _, centre = _scale(n_in, n_out)
+  m = np.zeros((n_out, n_in))
+  for y in range(n_out):
+    src = np.float32(centre[y] - np.float32(0.5))
+    f = math.floor(src)
+    t = float(np.rint(np.float32(src - np.float32(f)) * 1024)) / 1024
+    w = [((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
+         ((a + 2) * t - (a + 3)) * t * t + 1,
+         ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1,
+         ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a]
+    taps = [(f - 1 + k, wk) for k, wk in enumerate(w) if 0 <= f - 1 + k < n_in]
+    total = sum(wk for _, wk in taps)
+    for i, wk in taps:
+      m[y, i] += wk / total
+  return m
+
+
+_MATRICES = {"bilinear": _bilinear, "nearest": _nearest, "area": _area, "bicubic": _bicubic}
+
+
+@functools.lru_cache(maxsize=64)
+def resize_matrix(n_in: int, n_out: int, method: str) -> np.ndarray:
+  """(n_out, n_in) float32: ``tf.image.resize``'s ``method`` along one axis."""
+  return _MATRICES[method](n_in, n_out).astype(np.float32)
+
+
+def _centre_crop(x: np.ndarray, crop: int) -> np.ndarray:
   """The centred crop x crop square (crop 0: the largest centred square) of (..., H, W, C)."""
-  h, w = tf.shape(x)[-3], tf.shape(x)[-2]
-  side = tf.minimum(h, w) if crop == 0 else tf.minimum(tf.minimum(h, w), crop)
+  h, w = x.shape[-3], x.shape[-2]
+  side = min(h, w) if crop == 0 else min(h, w, crop)
   top, left = (h - side) // 2, (w - side) // 2
   return x[..., top:top + side, left:left + side, :]
 
 
-def preprocess(images: tf.Tensor, image_size: int, method: str, crop: int = 0) -> tf.Tensor:
+def preprocess(images: np.ndarray, image_size: int, method: str, crop: int = 0) -> np.ndarray:
   """uint8 (B, H, W, C) or (H, W, C) -> float32 (..., S, S, C) in [-1, 1]: centre crop
   (``crop`` px, 0 = the largest square), then pad or resize to ``image_size``."""
+  images = np.asarray(images)
   h, w = images.shape[-3], images.shape[-2]
-  x = tf.cast(images, tf.float32) / 127.5 - 1.0
-  if h is not None and h == w == image_size and crop in (0, image_size):
+  x = images.astype(np.float32) / 127.5 - 1.0
+  if h == w == image_size and crop in (0, image_size):
     return x
   if method == "pad":
-    if h is None or h != w or image_size < h or (image_size - h) % 2 or crop:
+    if h != w or image_size < h or (image_size - h) % 2 or crop:
       raise ConfigError(f"data.resize='pad' cannot take {h}x{w}px images"
                         + (f" cropped to {crop}" if crop else "") + f" to {image_size}px; "
                         f"use one of {RESIZE_METHODS[1:]}.")
     p = (image_size - h) // 2
-    pad = [[p, p], [p, p], [0, 0]]
-    return tf.pad(x, ([[0, 0]] if x.shape.rank == 4 else []) + pad, constant_values=-1.0)
+    pad = [(0, 0)] * (x.ndim - 3) + [(p, p), (p, p), (0, 0)]
+    return np.pad(x, pad, constant_values=-1.0)
   check_choice("data.resize", method, RESIZE_METHODS)
   x = _centre_crop(x, crop)
-  return tf.clip_by_value(tf.image.resize(x, (image_size, image_size), method=method), -1.0, 1.0)
+  rh = resize_matrix(x.shape[-3], image_size, method)
+  rw = resize_matrix(x.shape[-2], image_size, method)
+  y = np.einsum("oh,...hwc->...owc", rh, x, optimize=True)
+  y = np.einsum("pw,...owc->...opc", rw, y, optimize=True)
+  return np.clip(y, -1.0, 1.0).astype(np.float32)
 
 
-def positions(step, *, seed, n, global_batch, d_steps, process_index, process_count,
-              first_epoch=0):
-  """Dataset indices of this process's share of step ``step``: (d_steps, B / P); epochs are
-  numbered from ``first_epoch`` (each has its own permutation)."""
-  local = global_batch // process_count
-  sub = tf.range(d_steps, dtype=tf.int64)[:, None] * global_batch
-  g = (step * d_steps * global_batch + sub + process_index * local
-       + tf.range(local, dtype=tf.int64)[None, :])
-  epoch, i = g // n + first_epoch, g % n
-  i, epoch = tf.reshape(i, [-1]), tf.reshape(epoch, [-1])
-  # One step spans at most two epochs (n >= d_steps * global_batch is checked).
-  first = tf.reduce_min(epoch)
-  def perm(e):
-    return tf.random.experimental.index_shuffle(
-        i, tf.stack([tf.constant(seed, tf.int64), e]),
-        tf.constant(n - 1, tf.int64))
-  return tf.where(epoch == first, perm(first), perm(first + 1))
+# ---- reading ---------------------------------------------------------------------------------
+
+class _Reader:
+  """Preprocessed images and labels of dataset indices: one read of the whole batch for
+  uniform sources, ``threads`` decoders one image at a time for image folders."""
+
+  def __init__(self, source: Source, image_size: int, resize: str, crop: int, threads: int):
+    self.source, self.size, self.resize, self.crop = source, image_size, resize, crop
+    self.pool = (concurrent.futures.ThreadPoolExecutor(max(1, threads))
+                 if source.shape is None else None)
+
+  def one(self, i):
+    image, label = self.source.read_image(int(i))
+    return preprocess(image, self.size, self.resize, self.crop), label
+
+  def __call__(self, idx: np.ndarray):
+    if self.pool is None:
+      x, y = self.source.read(idx)
+      return preprocess(x, self.size, self.resize, self.crop), np.asarray(
+          y, self.source.label_dtype)
+    pairs = list(self.pool.map(self.one, idx))
+    return (np.stack([p[0] for p in pairs]),
+            np.asarray([p[1] for p in pairs], self.source.label_dtype))
+
+  def close(self):
+    if self.pool is not None:
+      self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _reader(source: Source, image_size: int, resize: str, crop: int):
-  """index -> (float32 (S, S, C), label) for sources of mixed image sizes (parallel map)."""
-  def read_one(i):
-    image, label = tf.numpy_function(
-        lambda j: _numpy_call(source.read_image, int(j)), [i],
-        [tf.uint8, tf.dtypes.as_dtype(source.label_dtype)], stateful=False)
-    image.set_shape((None, None, source.channels))
-    label.set_shape(source.label_shape)
-    return preprocess(image, image_size, resize, crop), label
-  return read_one
+def _prefetched(produce, steps, depth: int):
+  """``produce(step)`` for each step, computed by a background thread ``depth`` ahead; an
+  error there is raised here; closing the generator stops the thread."""
+  q, stop = queue.Queue(maxsize=max(1, depth)), threading.Event()
 
-
-def _numpy_call(fn, *args):
-  try:
-    return fn(*args)
-  except UnreadableImageError as e:  # carried through TensorFlow's error, then re-raised
-    raise ValueError(f"[gan_jax-unreadable] {e} [/gan_jax-unreadable]") from None
-
-
-def _batches(ds):
-  """The dataset's numpy elements; an unreadable image file surfaces as the error naming it."""
-  it = ds.as_numpy_iterator()
-  while True:
+  def work():
     try:
-      yield next(it)
-    except StopIteration:
-      return
-    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as e:
-      m = re.search(r"\[gan_jax-unreadable\] (.*?) \[/gan_jax-unreadable\]", str(e), re.S)
-      if m:
-        raise UnreadableImageError(m.group(1)) from None
-      raise
+      for s in steps:
+        item = produce(s)
+        while not stop.is_set():
+          try:
+            q.put(("ok", item), timeout=0.1)
+            break
+          except queue.Full:
+            pass
+        if stop.is_set():
+          return
+      q.put(("end", None))
+    except BaseException as e:  # noqa: BLE001 (carried to the consumer)
+      q.put(("error", e))
 
-
-def _indexed(source: Source, indices: tf.data.Dataset, batch: int, image_size: int,
-             resize: str, crop: int, threads: int) -> tf.data.Dataset:
-  """Batches of ``batch`` preprocessed examples for a dataset of (batch,) index vectors."""
-  if source.shape is not None:  # uniform images: one read of the whole batch
-    h, w, c = source.shape
-
-    def read(idx):
-      x, y = tf.numpy_function(lambda j: source.read(j), [idx],
-                               [tf.uint8, tf.dtypes.as_dtype(source.label_dtype)],
-                               stateful=False)
-      x.set_shape((batch, h, w, c))
-      y.set_shape((batch,) + source.label_shape)
-      return preprocess(x, image_size, resize, crop), y
-    return indices.map(read, num_parallel_calls=1, deterministic=True)
-  return (indices.unbatch()
-          .map(_reader(source, image_size, resize, crop), num_parallel_calls=threads,
-               deterministic=True)
-          .batch(batch, drop_remainder=False))
-
-
-def _options(threads: int) -> tf.data.Options:
-  # Uniform batches take ~1 ms to read: one thread, so the pipeline never competes with
-  # XLA for the cores; image files get ``data.decode_threads``.
-  options = tf.data.Options()
-  options.threading.private_threadpool_size = max(1, threads)
-  options.threading.max_intra_op_parallelism = 1
-  options.autotune.enabled = False
-  return options
+  thread = threading.Thread(target=work, daemon=True, name="gan_jax-input")
+  thread.start()
+  try:
+    while True:
+      kind, item = q.get()
+      if kind == "end":
+        return
+      if kind == "error":
+        raise item
+      yield item
+  finally:
+    stop.set()
 
 
 def create_train_iterator(source: Source, *, batch_size: int, image_size: int, resize: str,
@@ -155,54 +233,52 @@ def create_train_iterator(source: Source, *, batch_size: int, image_size: int, r
   With ``kept`` (dataset indices; the real-image threshold) the steps read one epoch,
   numbered ``epoch`` and starting at step ``epoch_start``, of a permutation of ``kept`` only,
   and each batch also holds the dataset ``index`` (d_steps, B/P) of its images."""
-  hide_gpus_from_tf()
   n = len(source) if kept is None else len(kept)
   if n < d_steps * batch_size:
     raise ConfigError(f"The split has {n} images, fewer than one step reads "
                       f"({d_steps} x {batch_size}); use a smaller data.batch_size.")
   local = batch_size // jax.process_count()
   shape = (d_steps, local)
+  kept = None if kept is None else np.asarray(kept, np.int64)
+  reader = _Reader(source, image_size, resize, crop, threads)
 
-  kept_t = None if kept is None else tf.constant(np.asarray(kept, np.int64))
+  def produce(step):
+    if kept is None:
+      idx = positions(step, seed=seed, n=n, global_batch=batch_size, d_steps=d_steps,
+                      process_index=jax.process_index(), process_count=jax.process_count())
+    else:
+      idx = kept[positions(step - epoch_start, seed=seed, n=n, global_batch=batch_size,
+                           d_steps=d_steps, process_index=jax.process_index(),
+                           process_count=jax.process_count(), first_epoch=epoch)]
+    x, y = reader(idx)
+    batch = {"image": x.reshape(shape + x.shape[1:]), "label": y.reshape(shape + y.shape[1:])}
+    if kept is not None:
+      batch["index"] = idx.astype(np.int32).reshape(shape)
+    return batch
 
-  def step_indices(step):
-    if kept_t is None:
-      return positions(step, seed=seed, n=n, global_batch=batch_size, d_steps=d_steps,
-                       process_index=jax.process_index(), process_count=jax.process_count())
-    pos = positions(step - epoch_start, seed=seed, n=n, global_batch=batch_size,
-                    d_steps=d_steps, process_index=jax.process_index(),
-                    process_count=jax.process_count(), first_epoch=epoch)
-    return tf.gather(kept_t, pos)
-
-  def reshape(x, y):
-    return {"image": tf.reshape(x, shape + (image_size, image_size, source.channels)),
-            "label": tf.reshape(y, shape + source.label_shape)}
-
-  ds = tf.data.Dataset.range(start_step, num_steps).map(step_indices)
-  if kept is None:
-    ds = _indexed(source, ds, d_steps * local, image_size, resize, crop, threads).map(reshape)
-  else:
-    data = _indexed(source, ds, d_steps * local, image_size, resize, crop, threads)
-    ds = tf.data.Dataset.zip(data, ds).map(
-        lambda xy, idx: dict(reshape(*xy), index=tf.reshape(tf.cast(idx, tf.int32), shape)))
-  ds = ds.prefetch(prefetch).with_options(_options(threads))
   logging.info("Train data: %s, %d images, global batch %d (%d per process)",
                source.description, n, batch_size, local)
-  return _batches(ds)
+
+  def batches():
+    try:
+      yield from _prefetched(produce, range(start_step, num_steps), prefetch)
+    finally:
+      reader.close()
+  return batches()
 
 
 def images_for_metrics(source: Source, indices: np.ndarray, image_size: int, resize: str,
                        crop: int = 0, threads: int = 1, chunk: int = 256) -> np.ndarray:
   """Images ``indices`` of a split, preprocessed exactly as for training, as uint8 (what a
   saved PNG of a training batch would hold): the reference side of FID-like metrics."""
-  hide_gpus_from_tf()
   indices = np.asarray(indices, np.int64)
-  chunks = [indices[i:i + chunk] for i in range(0, len(indices), chunk)]
+  reader = _Reader(source, image_size, resize, crop, threads)
   out = []
-  for c in chunks:
-    ds = _indexed(source, tf.data.Dataset.from_tensors(c), len(c), image_size, resize, crop,
-                  threads).with_options(_options(threads))
-    for x, _ in _batches(ds):
+  try:
+    for i in range(0, len(indices), chunk):
+      x, _ = reader(indices[i:i + chunk])
       out.append(np.clip(np.round((x + 1.0) * 127.5), 0, 255).astype(np.uint8))
+  finally:
+    reader.close()
   return np.concatenate(out) if out else np.zeros((0, image_size, image_size, source.channels),
                                                   np.uint8)

@@ -10,7 +10,7 @@ from gan_jax.runs.folder import RunFolder
 def evaluate_and_record(evaluator, samples, step: int, final: bool, run: RunFolder,
                         writer=None, label: str = ""):
   """Runs ``evaluator`` on ``samples`` (``evaluators.Samples``) and records the result in
-  ``run`` (and ``writer``, a clu metric writer, when given); returns the ``EvalResult``."""
+  ``run`` (and ``writer``, the run's event writer, when given); returns the ``EvalResult``."""
   result = evaluator.evaluate(samples, step, final)
   if writer is not None:
     writer.write_scalars(step, {("final_" if final else "") + k: v

@@ -141,12 +141,10 @@ class RunFolder:
   # ---- TensorBoard event files -----------------------------------------------------------
 
   def writer(self):
-    """The run's TensorBoard writer (asynchronous) on process 0; a writer of nothing
-    elsewhere. The terminal line is ``reporting``'s."""
-    from clu import metric_writers
-    if not _is_writer():
-      return metric_writers.MultiWriter([])
-    return metric_writers.AsyncWriter(metric_writers.SummaryWriter(self.path))
+    """The run's TensorBoard writer (asynchronous, no TensorFlow: ``events.py``) on process
+    0; a writer of nothing elsewhere. The terminal line is ``utils.terminal``'s."""
+    from gan_jax.runs import events
+    return events.EventWriter(self.path) if _is_writer() else events.NullWriter()
 
   def scalars(self) -> dict:
     """``{tag: (steps, values)}`` of every scalar in the run's event files."""
