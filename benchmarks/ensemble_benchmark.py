@@ -91,6 +91,7 @@ def main(_):
       "latent_dim": config.model.latent_dim, "g_hidden": config.model.g_hidden,
       "d_hidden": config.model.d_hidden, "batch_size": config.data.batch_size,
       "image_size": config.data.image_size, "members": k, "steps": FLAGS.steps,
+      "strategy": ens.strategy,
       "separate": {"compile_s": round(sep_compile, 2),
                    "member_steps_per_sec": round(member_steps / sep_s, 2)},
       "ensemble": {"compile_s": round(ens_compile, 2),

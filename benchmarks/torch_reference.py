@@ -112,6 +112,7 @@ def main():
   p.add_argument("--steps", type=int, default=30)
   p.add_argument("--warmup", type=int, default=3)
   p.add_argument("--threads", type=int, default=0, help="0 = torch's default")
+  p.add_argument("--device", default="cpu", help="cpu or cuda")
   a = p.parse_args()
   if a.check:
     return check(a.check, a.latent_dim, a.hidden)
@@ -119,14 +120,21 @@ def main():
     torch.set_num_threads(a.threads)
   torch.manual_seed(0)
   g, d = (dcgan if a.model == "dcgan" else mlp)(a.latent_dim, a.hidden, a.channels, a.image_size)
+  dev = torch.device(a.device)
+  g, d = g.to(dev), d.to(dev)
   g_opt = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
   d_opt = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
   bce = nn.BCEWithLogitsLoss()
-  real = torch.rand(a.batch_size, a.channels, a.image_size, a.image_size) * 2 - 1
-  ones, zeros = torch.ones(a.batch_size), torch.zeros(a.batch_size)
+  real = torch.rand(a.batch_size, a.channels, a.image_size, a.image_size, device=dev) * 2 - 1
+  ones = torch.ones(a.batch_size, device=dev)
+  zeros = torch.zeros(a.batch_size, device=dev)
+
+  def sync():
+    if dev.type == "cuda":
+      torch.cuda.synchronize()
 
   def step():
-    z = torch.randn(a.batch_size, a.latent_dim)
+    z = torch.randn(a.batch_size, a.latent_dim, device=dev)
     fake = g(z)
     d_opt.zero_grad()
     (bce(d(real), ones) + bce(d(fake.detach()), zeros)).backward()
@@ -137,12 +145,15 @@ def main():
 
   for _ in range(a.warmup):
     step()
+  sync()
   t0 = time.perf_counter()
   for _ in range(a.steps):
     step()
+  sync()
   dt = time.perf_counter() - t0
   print(json.dumps({
       "impl": "torch_eager", "torch": torch.__version__, "threads": torch.get_num_threads(),
+      "device": str(dev),
       "model": a.model, "latent_dim": a.latent_dim, "hidden": a.hidden,
       "batch_size": a.batch_size, "image_size": a.image_size, "steps": a.steps,
       "steps_per_sec": round(a.steps / dt, 3),
