@@ -9,7 +9,7 @@ the top-level sub-folders when every image lies under one of at least two of the
 indices in sorted order), else none.
 
 Only the sorted list of file names is held; each image is decoded when read (Pillow, in
-tf.data's parallel map), converted to the configured channels (``L`` or ``RGB``). A file
+the pipeline's decoding threads), converted to the configured channels (``L`` or ``RGB``). A file
 that cannot be decoded is a ``UnreadableImageError`` naming it; with
 ``data.skip_unreadable`` every file is decoded once at start-up (in threads) and the
 unreadable ones are left out, with their count and names logged.
