@@ -33,7 +33,7 @@ config_flags.DEFINE_config_file("config", "configs/mlp_mnist.py", "Config file."
 flags.DEFINE_integer("members", 4, "K: members (seeds 0..K-1).")
 flags.DEFINE_integer("steps", 30, "Timed steps (each member makes this many).")
 flags.DEFINE_integer("warmup", 3, "Untimed steps after compilation.")
-flags.DEFINE_string("strategy", "auto", "The ensemble's strategy: auto | vmap | map.")
+flags.DEFINE_string("strategy", "auto", "The ensemble's strategy: auto | vmap | unroll.")
 FLAGS = flags.FLAGS
 
 

@@ -2,7 +2,7 @@
 # GPU figures, each beside PyTorch CUDA on the same machine where the comparison exists:
 # the main command's step (dcgan_mnist: latent 16, hidden 100, batch 64) and the study's
 # latent-100 step, the FID feature rate (random weights: the same speed, nothing to carry),
-# and a K = 8 seed ensemble (vmap and map) against its members one after another.
+# and a K = 8 seed ensemble (vmap and unroll) against its members one after another.
 #
 # Needs on the GPU machine only JAX (CUDA), flax, optax, orbax, PyTorch and the pure-Python
 # wheels below, carried with the tree (no TensorFlow, TFDS or clu: the run path imports none):
@@ -24,7 +24,7 @@ for latent in 16 100; do
 done
 python benchmarks/inception_benchmark.py --random_weights --images=4096 --batch_size=256 2>/dev/null
 python benchmarks/inception_benchmark.py --torch_reference=torchvision --images=4096 --batch_size=256
-for strategy in vmap map; do
+for strategy in vmap unroll; do
   python benchmarks/ensemble_benchmark.py --config=configs/dcgan_mnist.py --members=8 \
     --strategy=$strategy --steps=100 2>/dev/null
 done

@@ -18,9 +18,10 @@ boot.define_config_flag()
 flags.DEFINE_string("workdir", None, "Where the members go (default: "
                     "runs/<config file name>[_<preset>]_ensemble).")
 flags.DEFINE_string("seeds", "0,1,2,3", "The members' seeds, comma-separated.")
-flags.DEFINE_enum("strategy", "auto", ["auto", "vmap", "map"],
-                  "How the members share the step: vmap (batched), map (one by one in one "
-                  "program), auto (map on the CPU, vmap on accelerators).")
+flags.DEFINE_enum("strategy", "auto", ["auto", "vmap", "unroll"],
+                  "How the members share the step: vmap (batched), unroll (K copies of the "
+                  "single run's step in one program), auto (unroll for convolutional GANs on "
+                  "the CPU, else vmap).")
 flags.mark_flags_as_required(["config"])
 
 

@@ -1,6 +1,7 @@
 """Seed ensembles in one program: K copies of one config, differing only in their seed, trained
-together inside one jitted step: ``jax.vmap`` over the stacked training states, or
-``jax.lax.map`` (member by member; the CPU default, see ``resolve_strategy``).
+together inside one jitted step: ``jax.vmap`` over the stacked training states, or the
+single run's step unrolled K times in the program (the CPU default for convolutional GANs,
+see ``resolve_strategy``).
 
 Member i is the run ``python -m gan_jax.main --config=... --config.seed=<seeds[i]>`` would
 make: its own initial weights, noise and data order (each member reads its own input
@@ -38,25 +39,27 @@ def member(tree, i: int):
   return jax.tree.map(lambda x: x[i], tree)
 
 
-STRATEGIES = ("auto", "vmap", "map")
+STRATEGIES = ("auto", "vmap", "unroll")
 
 
-def resolve_strategy(strategy: str) -> str:
-  """``auto``: ``map`` on the CPU, ``vmap`` elsewhere.
+def resolve_strategy(strategy: str, model: str) -> str:
+  """``auto``: ``unroll`` for convolutional GANs on the CPU, else ``vmap``.
 
-  ``vmap`` turns each member's convolutions into one grouped convolution, which XLA:CPU runs
-  several times slower than the K plain ones (dcgan_mnist, K = 4: 0.28x the members one after
-  another, ``benchmarks/ensemble_benchmark.py``); ``map`` (``lax.map``) runs each member's
-  ordinary step in turn inside one program. On a GPU the batched form fills the device."""
+  ``vmap`` turns the members' convolutions into grouped convolutions, which XLA:CPU runs
+  several times slower than K plain ones (dcgan_mnist, K = 4: 0.29x the members one after
+  another); ``unroll`` puts K copies of the single run's step in the one program, independent
+  of each other (1.05x); ``lax.map`` over the members ran convolutions inside a loop at
+  0.09x. MLPs vmap well on the CPU (1.42x), and the batched form fills a GPU
+  (``benchmarks/ensemble_benchmark.py``, docs/experiments.md)."""
   if strategy not in STRATEGIES:
     raise ConfigError(f"unknown ensemble strategy {strategy!r}; one of {', '.join(STRATEGIES)}.")
   if strategy == "auto":
-    return "map" if jax.default_backend() == "cpu" else "vmap"
+    return "unroll" if jax.default_backend() == "cpu" and model != "mlp" else "vmap"
   return strategy
 
 
 class Ensemble:
-  """An Experiment's steps over K stacked states: vmapped, or mapped member by member."""
+  """An Experiment's steps over K stacked states: vmapped, or unrolled member by member."""
 
   def __init__(self, config, seeds, mesh=None, strategy: str = "auto"):
     if len(seeds) < 1 or len(set(seeds)) != len(seeds):
@@ -66,16 +69,18 @@ class Ensemble:
       raise ConfigError("an ensemble cannot use the real-image threshold "
                         "(data.real_threshold.enabled); train its members one by one.")
     self.seeds = [int(s) for s in seeds]
-    self.strategy = resolve_strategy(strategy)
+    self.strategy = resolve_strategy(strategy, config.model.name)
     mesh = self.exp.mesh
     repl = parallel.replicated(mesh)
     self.batch_sharding = NamedSharding(mesh, P(None, None, "data"))
     self.init = jax.jit(jax.vmap(self.exp.init_fn), out_shardings=repl)
     if self.strategy == "vmap":
       step = jax.vmap(self.exp.step_fn)
-    else:
+    else:  # unroll: K copies of the single run's step, independent, in one program
       def step(states, batches):
-        return jax.lax.map(lambda sb: self.exp.step_fn(*sb), (states, batches))
+        outs = [self.exp.step_fn(member(states, i), member(batches, i))
+                for i in range(len(self.seeds))]
+        return jax.tree.map(lambda *xs: jnp.stack(xs), *outs)
     self.train_step = jax.jit(step,
                               in_shardings=(repl, self.batch_sharding),
                               out_shardings=(repl, repl), donate_argnums=0)
@@ -154,7 +159,7 @@ def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> lis
                                exp.sampling.grid_inputs(config.num_grid_samples, seed)))
   total, trainer = config.num_train_steps, ens.trainer()
   logging.info("Ensemble of %d members (seeds %s), %d steps, members %s", len(ens.seeds), ens.seeds,
-               total, "vmapped" if ens.strategy == "vmap" else "mapped one by one")
+               total, "vmapped" if ens.strategy == "vmap" else "unrolled in the step")
   try:
     with signals.StopRequest() as stop:
       evals = exp.evaluators()

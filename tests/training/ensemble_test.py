@@ -83,26 +83,28 @@ def test_the_ensemble_step_on_8_devices_equals_1_device(test_config):
   assert not np.allclose(m1["d_loss"][0], m1["d_loss"][1])
 
 
-def test_mapped_and_vmapped_members_take_the_same_step(test_config):
-  """``map`` (the CPU default: each member's own step in turn) and ``vmap`` (one batched step)
-  are one computation: equal states and metrics after a step, up to float32 rounding."""
+def test_unrolled_and_vmapped_members_take_the_same_step(test_config):
+  """``unroll`` (the CPU default for convolutional GANs: each member's own step, K copies in
+  one program) and ``vmap`` (one batched step) are one computation: equal states and metrics
+  after a step, up to float32 rounding."""
   test_config.loss.d_steps = 2
   local = jax.tree.map(lambda *xs: np.stack(xs),
                        *[batch_for(test_config, s) for s in range(len(SEEDS))])
   out = {}
-  for strategy in ("map", "vmap"):
+  for strategy in ("unroll", "vmap"):
     ens = ensemble.Ensemble(test_config, SEEDS, parallel.make_mesh(1), strategy)
     assert ens.strategy == strategy
     out[strategy] = jax.device_get(ens.train_step(ens.init_states(), ens.put(local)))
-  (sm, mm), (sv, mv) = out["map"], out["vmap"]
+  (sm, mm), (sv, mv) = out["unroll"], out["vmap"]
   for k in mm:
     assert mm[k].shape == mv[k].shape == (len(SEEDS),)
     np.testing.assert_allclose(mm[k], mv[k], rtol=1e-5, atol=1e-6, err_msg=k)
   assert _max_diff(sm.g_params, sv.g_params) < 1e-5
   assert _max_diff(sm.d_params, sv.d_params) < 1e-5
-  assert ensemble.resolve_strategy("auto") == "map"  # these tests run on the CPU
+  assert ensemble.resolve_strategy("auto", "dcgan") == "unroll"  # these tests run on the CPU
+  assert ensemble.resolve_strategy("auto", "mlp") == "vmap"
   with pytest.raises(ConfigError, match="unknown ensemble strategy"):
-    ensemble.Ensemble(test_config, SEEDS, parallel.make_mesh(1), "pmap")
+    ensemble.Ensemble(test_config, SEEDS, parallel.make_mesh(1), "map")
 
 
 def test_an_ensemble_refuses_repeated_seeds(test_config):
