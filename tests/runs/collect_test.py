@@ -93,10 +93,10 @@ def test_collector_with_one_seed_and_bad_requests(test_config, tmp_path, capsys)
 def test_last_logged_training_scalars_become_columns(test_config, tmp_path):
   """--scalars=M,wasserstein: the last value the trainer's writer logged, read from the real
   event files; a tag a run never logged is left out of that run."""
-  from clu import metric_writers
+  from gan_jax.runs.folder import RunFolder
   root = str(tmp_path / "runs")
   wd = _run(root, test_config, 16, 16, 1)
-  writer = metric_writers.create_default_writer(wd, just_logging=False)
+  writer = RunFolder(wd).writer()  # the trainer's writer
   for step, m in ((10, 0.9), (20, 0.5), (30, 0.25)):
     writer.write_scalars(step, {"M": m, "k_t": step / 1000})
   writer.flush()
