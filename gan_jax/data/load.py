@@ -46,32 +46,25 @@ def _tfds_dir(tfds_data_dir: str) -> str:
                             or "~/tensorflow_datasets")
 
 
-def _prepared_on_disk(spec: DatasetSpec, name: str, split: str, tfds_data_dir: str,
-                      cache_dir: str, source: str) -> Source | None:
-  """The split from data prepared earlier, found on disk without TFDS or TensorFlow: TFDS's
-  own array_record files, their array_record copy in the cache, or (``offline``) the offline
-  source's store. None otherwise: then ``auto`` tries TFDS before the offline source."""
-  store_dir = os.path.join(cache_dir, "tfds")
-  if source in ("auto", "tfds") and spec.tfds_name:
-    tfds_dir = _tfds_dir(tfds_data_dir)
-    folder = records.find(tfds_dir, spec.tfds_name)
-    if folder is not None:
-      return RecordSource(folder, split, spec,
-                          f"TFDS {spec.tfds_name}/{os.path.basename(folder)} ({tfds_dir})")
-    prefix = _store_name(spec.tfds_name) + "_"
-    copies = sorted((d for d in (os.listdir(store_dir) if os.path.isdir(store_dir) else [])
-                     if re.fullmatch(re.escape(prefix) + r"\d+_\d+_\d+", d)
-                     and _stored(d, store_dir)),
-                    key=lambda d: records.version_key(d[len(prefix):].replace("_", ".")))
-    if copies:
-      version = copies[-1][len(prefix):].replace("_", ".")
-      return _data_source(copies[-1], split, store_dir, spec,
-                          f"TFDS {spec.tfds_name}/{version} ({tfds_dir}), as array_record in "
-                          "the cache")
-  if source == "offline" and spec.offline is not None:
-    if _stored(_store_name(f"{name}_offline"), store_dir):
-      return _offline(name, spec, split, cache_dir)
-  return None
+def _tfds_on_disk(spec: DatasetSpec, split: str, tfds_data_dir: str,
+                  cache_dir: str) -> Source | None:
+  """The split of a TFDS dataset prepared earlier, found on disk without TFDS or TensorFlow:
+  its own array_record files, or their array_record copy in the cache; else None. (The
+  offline store needs no lookup: ``_offline`` reads it from disk once written.)"""
+  tfds_dir = _tfds_dir(tfds_data_dir)
+  folder = records.find(tfds_dir, spec.tfds_name)
+  if folder is not None:
+    return RecordSource(folder, split, spec,
+                        f"TFDS {spec.tfds_name}/{os.path.basename(folder)} ({tfds_dir})")
+  store_dir, prefix = os.path.join(cache_dir, "tfds"), _store_name(spec.tfds_name) + "_"
+  versions = {d[len(prefix):].replace("_", "."): d
+              for d in (os.listdir(store_dir) if os.path.isdir(store_dir) else [])
+              if re.fullmatch(re.escape(prefix) + r"\d+_\d+_\d+", d) and _stored(d, store_dir)}
+  if not versions:
+    return None
+  version = max(versions, key=records.version_key)
+  return _data_source(versions[version], split, store_dir, spec,
+                      f"TFDS {spec.tfds_name}/{version} ({tfds_dir}), as array_record in the cache")
 
 
 def _tensorflow():
@@ -205,9 +198,10 @@ def load_split(name: str, split: str, *, source: str = "auto", tfds_data_dir: st
   if spec.load is not None:
     return spec.load(split, spec, **options)
   cache_dir = cache_dir or fetch.default_cache_dir()
-  prepared = _prepared_on_disk(spec, name, split, tfds_data_dir, cache_dir, source)
-  if prepared is not None:
-    return prepared
+  if source in ("auto", "tfds") and spec.tfds_name:
+    prepared = _tfds_on_disk(spec, split, tfds_data_dir, cache_dir)
+    if prepared is not None:
+      return prepared
   why = ""  # nothing prepared yet: TFDS (and TensorFlow) prepare it, once
   if source in ("auto", "tfds") and spec.tfds_name:
     loaded, why = _try_tfds(spec, split, tfds_data_dir, cache_dir)

@@ -107,12 +107,12 @@ class FeatureExtractor:
       return feats[:len(feats) - pad]
 
     pool = concurrent.futures.ThreadPoolExecutor(self.workers) if self.workers > 1 else None
-    out, t0, last = [], time.time(), time.time()
+    out, done, t0, last = [], 0, time.time(), time.time()
     try:
       results = pool.map(run, starts) if pool else map(run, starts)
       for feats in results:
         out.append(feats)
-        done = sum(len(f) for f in out)
+        done += len(feats)
         if time.time() - last > 15 or done == len(images):
           rate = done / max(time.time() - t0, 1e-9)
           logging.info("Inception features of %s: %d/%d images, %.1f images/s, ETA %.0fs",
