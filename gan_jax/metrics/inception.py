@@ -14,7 +14,6 @@ import functools
 from typing import Sequence
 
 import flax.linen as nn
-import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -27,19 +26,19 @@ _DN = ("NHWC", "HWIO", "NHWC")
 def conv(x, k, stride: int, padding: Sequence[int], impl: str = "auto"):
   """``lax.conv_general_dilated`` (NHWC, HWIO, symmetric padding) in a chosen formulation.
 
-  ``lax``: the convolution as written.  ``cpu``: the formulation XLA:CPU runs
-  fastest, the same sums in another order (measured, batch 32, 2 cores:
-  ``benchmarks/inception_benchmark.py``): a 1x1 convolution is a matmul (2-3.5x
-  faster than XLA:CPU's convolution); a stride-1 convolution without padding
-  is run padded to the input's size and cropped (XLA:CPU's convolution is
-  2-3x faster when output and input have the same size); a stride-2
-  convolution is an im2col matmul (1.7-1.9x faster for the stem and the
-  35x35x288 reduction).  ``auto``: ``cpu`` on the CPU backend, else ``lax``.
+  ``lax``: the convolution as written; with XLA:CPU's Eigen convolutions (what importing
+  gan_jax selects) nearly every layer runs at 180-210 GFLOP/s on the 2-core machines, this
+  CPU's matmul peak. ``cpu``: the formulation that was fastest when XLA:CPU ran convolutions
+  through YNNPACK (its default without gan_jax's flag), the same sums in another order:
+  a 1x1 convolution is a matmul; a stride-1 convolution without padding is run padded to
+  the input's size and cropped; a stride-2 convolution is an im2col matmul. With Eigen
+  convolutions it is 13% slower (``benchmarks/inception_benchmark.py --impl=cpu``).
+  ``auto``: ``lax``.
   """
   kh, kw, ci, co = k.shape
   ph, pw = padding
   if impl == "auto":
-    impl = "cpu" if jax.default_backend() == "cpu" else "lax"
+    impl = "lax"
   if impl not in ("lax", "cpu"):
     raise ValueError(f"unknown convolution impl {impl!r}; one of {IMPLS}")
   if impl == "lax":

@@ -1,5 +1,9 @@
 """The fast convolution formulations compute exactly the textbook operators."""
 
+import os
+import subprocess
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -84,3 +88,38 @@ def test_1x1_projection_and_full_window_paths_equal_the_reference():
     v = m.init(jax.random.PRNGKey(0), x)
     np.testing.assert_allclose(m.apply(v, x), naive_conv(
         np.asarray(x), np.asarray(v["params"]["kernel"]), 1, 0), atol=1e-5)
+
+
+def _xla_flags_after_import(xla_flags):
+  env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+  if xla_flags is not None:
+    env["XLA_FLAGS"] = xla_flags
+  code = "import os, gan_jax; print(os.environ['XLA_FLAGS'])"
+  out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       check=True)
+  return out.stdout.strip()
+
+
+def test_importing_gan_jax_selects_eigen_convolutions_unless_the_user_chose():
+  flag = "--xla_cpu_experimental_ynn_fusion_type=-individual_convolution"
+  assert _xla_flags_after_import(None) == flag
+  assert _xla_flags_after_import("--xla_force_host_platform_device_count=2").split() == [
+      "--xla_force_host_platform_device_count=2", flag]
+  own = "--xla_cpu_experimental_ynn_fusion_type=+individual_convolution"
+  assert _xla_flags_after_import(own) == own
+
+
+def test_convolutions_compile_without_ynnpack_after_the_import():
+  """The flag reaches XLA: a large convolution compiles to no YNNPACK fusion."""
+  code = ("import gan_jax, jax, jax.numpy as jnp\n"
+          "x = jnp.ones((8, 16, 16, 64)); k = jnp.ones((3, 3, 64, 64))\n"
+          "f = lambda x, k: jax.lax.conv_general_dilated(x, k, (1, 1), 'SAME', "
+          "dimension_numbers=('NHWC', 'HWIO', 'NHWC'))\n"
+          "print('ynn_fusion' in jax.jit(f).lower(x, k).compile().as_text())\n")
+  env = dict(os.environ, JAX_PLATFORMS="cpu")
+  for xla_flags, want in (("", "False"),
+                          ("--xla_cpu_experimental_ynn_fusion_type=+individual_convolution", "True")):
+    env["XLA_FLAGS"] = xla_flags
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == want
