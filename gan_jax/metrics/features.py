@@ -52,8 +52,8 @@ def default_workers() -> int:
 
   Two executions at once fill the gaps between one execution's convolutions (measured on the
   2-core machines, batch 32, ``benchmarks/inception_benchmark.py --workers=1|2``: 14.3 -> 14.7
-  images/s with Eigen convolutions; 11.1 -> 13.9 with YNNPACK's). Never with several processes: their collectives
-  must run in the same order everywhere."""
+  images/s with Eigen convolutions; 11.1 -> 13.9 with YNNPACK's). Never with several
+  processes: their collectives must run in the same order everywhere."""
   return 2 if jax.default_backend() == "cpu" and jax.process_count() == 1 else 1
 
 

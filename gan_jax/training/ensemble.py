@@ -46,10 +46,10 @@ def resolve_strategy(strategy: str, model: str) -> str:
   """``auto``: ``unroll`` for convolutional GANs on the CPU, else ``vmap``.
 
   ``vmap`` turns the members' convolutions into grouped convolutions, which XLA:CPU runs
-  several times slower than K plain ones (dcgan_mnist, K = 4: 0.29x the members one after
-  another); ``unroll`` puts K copies of the single run's step in the one program, independent
-  of each other (1.05x); ``lax.map`` over the members ran convolutions inside a loop at
-  0.09x. MLPs vmap well on the CPU (1.42x), and the batched form fills a GPU
+  slower than K plain ones (dcgan_mnist, K = 4: 0.43x the members one after another);
+  ``unroll`` puts K copies of the single run's step in the one program, independent of each
+  other (0.98-1.04x); ``lax.map`` over the members ran convolutions inside a loop at 0.09x.
+  MLPs vmap well on the CPU (1.28x), and the batched form fills a GPU
   (``benchmarks/ensemble_benchmark.py``, docs/experiments.md)."""
   if strategy not in STRATEGIES:
     raise ConfigError(f"unknown ensemble strategy {strategy!r}; one of {', '.join(STRATEGIES)}.")
