@@ -67,7 +67,7 @@ def _conv_transpose_k4s2p1_dkernel(x, dy):
   r = lax.conv_general_dilated(s, x.astype(s.dtype), (1, 1), "VALID",
                                dimension_numbers=("CHWN", "IHWO", "NHWC"))  # (4O, 2, 2, I)
   r = r.reshape(2, 2, o, 2, 2, i).transpose(3, 0, 4, 1, 5, 2)  # (t, r, u, s, I, O)
-  return r.reshape(4, 4, i, o).astype(x.dtype)
+  return r.reshape(4, 4, i, o)
 
 
 @jax.custom_vjp
