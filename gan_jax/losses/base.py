@@ -61,13 +61,17 @@ class Objective:
   ``update_state(state, metrics)`` runs once per step after both updates, with the metrics
   of the step's last discriminator update and of its generator update.
   ``example_loss(real_out, real) -> (B,)`` is each real image's own loss (higher = judged
-  less real), for the real-image threshold."""
+  less real), for the real-image threshold.
+  ``paired_labels``: the discriminator's generated batch is drawn under the real batch's
+  own labels (a conditional model), so that image i of each batch has one condition; a term
+  that mixes real and generated images pairwise (WGAN-GP's interpolates) needs it."""
   d_loss: Callable[..., tuple[jax.Array, dict]]
   g_loss: Callable[..., tuple[jax.Array, dict]]
   init_state: Callable[[], PyTree] = _no_state
   update_state: Callable[[PyTree, dict], PyTree] = _keep_state
   constrain_d_params: Callable[[PyTree], PyTree] = _identity
   example_loss: Callable[..., jax.Array] = _negated_logits
+  paired_labels: bool = False
 
 
 OBJECTIVES: Registry[Callable[..., Objective]] = Registry("loss.name")

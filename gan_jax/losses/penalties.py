@@ -24,8 +24,9 @@ def _input_grad_norms(critic, x, y):
 
 
 def gradient_penalty(critic, real, fake, labels, key):
-  """WGAN-GP's two-sided penalty at random interpolates of real and generated images (both
-  under the real labels, as conditional WGAN-GP implementations do)."""
+  """WGAN-GP's two-sided penalty at random interpolates of real and generated images, under
+  ``labels``: the labels of both (a conditional step draws its generated images under the
+  real images' labels, see ``Objective.paired_labels``)."""
   eps = jax.random.uniform(key, (real.shape[0],) + (1,) * (real.ndim - 1), real.dtype)
   x_hat = eps * real + (1.0 - eps) * fake
   norms = _input_grad_norms(critic, x_hat, labels)

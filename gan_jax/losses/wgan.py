@@ -40,7 +40,13 @@ def wgan(clip: float = 0.01) -> Objective:
 def wgan_gp(weight: float = 10.0) -> Objective:
   """WGAN-GP (Gulrajani et al. 2017): the WGAN critic loss without clipping, plus ``weight``
   times the gradient penalty at random interpolates (gan_jax/losses/penalties.py); the paper
-  uses Adam(1e-4, 0.0, 0.9), 5 critic updates and a critic without batch norm."""
+  uses Adam(1e-4, 0.0, 0.9), 5 critic updates and a critic without batch norm.
+
+  Conditional: the interpolate of real image i and generated image i is judged under one
+  condition, so the step draws the critic's generated batch under the real batch's labels
+  (``paired_labels``); with independent labels the penalty would hold the critic to slope 1
+  only between images of different conditions, and leave it free near the generated images
+  under their own labels."""
   if not weight > 0:
     raise ConfigError(f"loss.wgan_gp.weight must be > 0, got {weight}.")
   base = wgan(clip=1.0)
@@ -51,4 +57,4 @@ def wgan_gp(weight: float = 10.0) -> Objective:
                                     inputs.key)
     return value + weight * gp, dict(metrics, gradient_penalty=gp)
 
-  return Objective(d_loss=d_loss, g_loss=base.g_loss)
+  return Objective(d_loss=d_loss, g_loss=base.g_loss, paired_labels=True)

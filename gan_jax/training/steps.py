@@ -138,6 +138,8 @@ def _fixed_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, 
   for i in range(d_steps):
     real_y = labels_all[i] if conditional else None
     z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
+    if conditional and nets.objective.paired_labels:
+      fake_y = real_y
     # G runs once per z: the pullback is kept for the generator update.
     fake, g_vjp, new_g_stats = jax.vjp(
         lambda p: nets.generate(p, g_stats, z, fake_y, jax.random.fold_in(noise_key, i)),
@@ -173,6 +175,8 @@ def _dynamic_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key
 
   def one_d(i, d_params, d_stats, d_opt_state, g_stats):
     z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
+    if conditional and nets.objective.paired_labels:
+      fake_y = real_y
     fake, g_stats = nets.generate(g_params, g_stats, z, fake_y, jax.random.fold_in(noise_key, i))
     d_params, d_stats, d_opt_state, metrics, example = nets.d_update(
         d_params, d_stats, d_opt_state, real, real_y, lax.stop_gradient(fake), fake_y, z,

@@ -1,6 +1,7 @@
 """BEGAN, WGAN-GP, R1, the out-of-bound penalty, the dynamic critic count and the
 learning-rate plateau: each against its formula, under jit, on 1 and 8 devices, resumed."""
 
+import dataclasses
 import os
 
 import jax
@@ -308,3 +309,50 @@ def test_generator_ema_is_what_sampling_and_evaluation_use(test_config):
   ema_images = quantize(np.asarray(exp.generator.apply(
       {"params": state.g_ema_params, "batch_stats": state.g_batch_stats}, z4, y4, train=False)))
   assert np.mean(images == ema_images) > 0.999
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_conditional_wgan_gp_interpolates_images_of_one_condition(test_config, monkeypatch,
+                                                                  dynamic):
+  """The penalty mixes real image i with generated image i under real label i: the critic's
+  generated batch must have been drawn for those labels, in fixed and dynamic updates."""
+  test_config.loss.name = "wgan_gp"
+  test_config.model.conditional = True
+  test_config.model.dcgan.d_norm = "layer"
+  test_config.loss.dynamic_steps.enabled = dynamic
+  build = losses.build
+
+  def recording(loss_cfg):
+    objective = build(loss_cfg)
+
+    def d_loss(real_out, fake_out, inputs, state, _inner=objective.d_loss):
+      value, metrics = _inner(real_out, fake_out, inputs, state)
+      same = jnp.all(inputs.fake_labels == inputs.real_labels).astype(jnp.float32)
+      return value, dict(metrics, labels_paired=same)
+    return dataclasses.replace(objective, d_loss=d_loss)
+
+  monkeypatch.setattr(losses, "build", recording)
+  exp = Experiment(test_config, parallel.make_mesh(1))
+  state, metrics = exp.train_step(exp.init_state(), exp.put_batch(batch_for(test_config)))
+  assert float(metrics["labels_paired"]) == 1.0
+  assert float(metrics["gradient_penalty"]) > 0
+
+
+def test_unpaired_objectives_keep_their_own_generated_labels(test_config, monkeypatch):
+  """The non-saturating loss still draws G's labels independently of the real batch."""
+  test_config.model.conditional = True
+  build = losses.build
+
+  def recording(loss_cfg):
+    objective = build(loss_cfg)
+
+    def d_loss(real_out, fake_out, inputs, state, _inner=objective.d_loss):
+      value, metrics = _inner(real_out, fake_out, inputs, state)
+      same = jnp.all(inputs.fake_labels == inputs.real_labels).astype(jnp.float32)
+      return value, dict(metrics, labels_paired=same)
+    return dataclasses.replace(objective, d_loss=d_loss)
+
+  monkeypatch.setattr(losses, "build", recording)
+  exp = Experiment(test_config, parallel.make_mesh(1))
+  state, metrics = exp.train_step(exp.init_state(), exp.put_batch(batch_for(test_config)))
+  assert float(metrics["labels_paired"]) == 0.0
