@@ -72,6 +72,10 @@ def get_config():
   config.model.d_label_input = "planes"  # conditional: planes (one per label) | dense_plane
                                         # (one learned plane) | projection | none (ACGAN)
   config.model.latent_dist = "normal"   # normal: N(0, 1) | uniform: U(-1, 1)
+  config.model.label_draw = "train"     # multi-hot: generated conditions are the training
+                                        # set's label vectors at their frequencies | random
+                                        # (1..max_active labels on, uniformly)
+  config.model.max_active = 3
   config.model.dcgan = ml_collections.ConfigDict(dict(
       conv_impl="fast",                 # fast | reference (same math, gan_jax/models/layers.py)
       g_bias=False,                     # biases in G's transposed convolutions (PyTorch init)

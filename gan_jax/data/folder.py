@@ -3,10 +3,17 @@
 Layout: ``root/**/*.png|jpg|jpeg`` (nested folders allowed). When ``root`` has ``train/``
 and ``test/`` sub-folders they are the splits; otherwise every split is the whole folder
 (FID against the training images, as the CelebA GAN papers report it).
-Labels: a CSV of tags (``labels.csv`` in the split's folder, columns ``file,tags``, tags
-separated by spaces: multi-hot over the sorted vocabulary of every tag), else the names of
-the top-level sub-folders when every image lies under one of at least two of them (class
-indices in sorted order), else none.
+Labels, in this order of precedence:
+
+* tags (multi-hot over the sorted vocabulary of every tag), from a manifest in the split's
+  folder: ``labels.json``, an object mapping each image's path (relative to that folder) to
+  its list of tags (``{"a/001.png": ["blue hair", "red eyes"]}``), or ``labels.csv``, columns
+  ``file,tags`` with the tags separated by semicolons (``001.png,blue hair;red eyes``). A tag
+  may hold spaces; it may not hold ``,`` or ``;`` (``--labels`` separates with them).
+  Every image needs an entry (an empty list or field: no tag);
+* the names of the top-level sub-folders when every image lies under one of at least two of
+  them (class indices in sorted order);
+* none.
 
 Only the sorted list of file names is held; each image is decoded when read (Pillow, in
 the pipeline's decoding threads), converted to the configured channels (``L`` or ``RGB``). A file
@@ -16,8 +23,9 @@ unreadable ones are left out, with their count and names logged.
 """
 
 import concurrent.futures
-import dataclasses
 import csv
+import dataclasses
+import json
 import os
 
 import numpy as np
@@ -29,6 +37,8 @@ from gan_jax.utils.errors import ConfigError
 
 EXTENSIONS = (".png", ".jpg", ".jpeg")
 LABELS_CSV = "labels.csv"
+LABELS_JSON = "labels.json"
+TAG_SEPARATOR = ";"
 
 
 def decode(path: str, channels: int) -> np.ndarray:
@@ -70,18 +80,17 @@ def scan(root: str) -> tuple[list[str], str, list[str], np.ndarray | None]:
   if not files:
     raise DatasetUnavailableError(
         f"no PNG/JPG images under {root}; data.folder must hold images (nested folders allowed).")
-  csv_path = os.path.join(root, LABELS_CSV)
-  if os.path.exists(csv_path):
-    with open(csv_path, newline="") as f:
-      rows = list(csv.DictReader(f))
-    if not rows or not {"file", "tags"} <= set(rows[0]):
-      raise DatasetUnavailableError(f"{csv_path} needs a header with the columns file,tags.")
-    tags = {os.path.normpath(r["file"]): r["tags"].split() for r in rows}
+  tags = read_tags(root)
+  if tags is not None:
     missing = [f for f in files if os.path.normpath(f) not in tags]
     if missing:
       raise DatasetUnavailableError(
-          f"{len(missing)} images under {root} have no row in {csv_path} (e.g. {missing[0]}).")
+          f"{len(missing)} images under {root} have no entry in its tag manifest "
+          f"({LABELS_JSON} or {LABELS_CSV}), e.g. {missing[0]}; give every image an entry "
+          "(an empty list of tags is allowed).")
     vocab = sorted({t for ts in tags.values() for t in ts})
+    if not vocab:
+      raise DatasetUnavailableError(f"the tag manifest of {root} names no tag.")
     pos = {t: i for i, t in enumerate(vocab)}
     labels = np.zeros((len(files), len(vocab)), np.float32)
     for i, f in enumerate(files):
@@ -93,6 +102,52 @@ def scan(root: str) -> tuple[list[str], str, list[str], np.ndarray | None]:
     pos = {t: i for i, t in enumerate(names)}
     return files, "class", names, np.asarray([pos[t] for t in tops], np.int32)
   return files, "none", [], None
+
+
+def _clean_tags(tags, where: str) -> list[str]:
+  out = []
+  for t in tags:
+    if not isinstance(t, str):
+      raise DatasetUnavailableError(f"{where}: tags must be strings, got {t!r}.")
+    t = " ".join(t.split())
+    if "," in t or TAG_SEPARATOR in t:
+      raise DatasetUnavailableError(
+          f"{where}: tag {t!r} holds ',' or ';', which separate labels on the command line; "
+          "rename the tag.")
+    if t:
+      out.append(t)
+  return out
+
+
+def read_tags(root: str) -> dict[str, list[str]] | None:
+  """Each image's tags from the split folder's manifest (see the module's docstring), keyed
+  by normalised relative path; None when the folder has no manifest."""
+  json_path, csv_path = os.path.join(root, LABELS_JSON), os.path.join(root, LABELS_CSV)
+  if os.path.exists(json_path):
+    try:
+      with open(json_path) as f:
+        manifest = json.load(f)
+    except (OSError, ValueError) as e:
+      raise DatasetUnavailableError(f"cannot read {json_path}: {e}.") from None
+    if not isinstance(manifest, dict) or not all(isinstance(v, list) for v in manifest.values()):
+      raise DatasetUnavailableError(
+          f"{json_path} must be an object mapping image paths to lists of tags, e.g. "
+          '{"001.png": ["blue hair", "red eyes"]}.')
+    return {os.path.normpath(k): _clean_tags(v, f"{json_path} [{k}]")
+            for k, v in manifest.items()}
+  if not os.path.exists(csv_path):
+    return None
+  with open(csv_path, newline="") as f:
+    rows = list(csv.DictReader(f))
+  if not rows or not {"file", "tags"} <= set(rows[0]):
+    raise DatasetUnavailableError(f"{csv_path} needs a header with the columns file,tags.")
+  fields = [r["tags"] or "" for r in rows]
+  if not any(TAG_SEPARATOR in t for t in fields) and any(" " in t.strip() for t in fields):
+    logging.warning("%s: no row separates its tags with ';', so a field such as %r is one tag "
+                    "(tags may hold spaces). Separate several tags with ';'.", csv_path,
+                    next(t for t in fields if " " in t.strip()))
+  return {os.path.normpath(r["file"]): _clean_tags(t.split(TAG_SEPARATOR), f"{csv_path} [{r['file']}]")
+          for r, t in zip(rows, fields)}
 
 
 class FolderSource(Source):
@@ -132,6 +187,10 @@ class FolderSource(Source):
 
   def __len__(self):
     return len(self.files)
+
+  def all_labels(self):
+    return (np.zeros((len(self.files),) + self.label_shape, self.label_dtype)
+            if self.labels is None else self.labels)
 
   def read_image(self, index):
     image = decode(os.path.join(self.root, self.files[index]), self.channels)

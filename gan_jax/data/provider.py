@@ -38,6 +38,10 @@ class DataProvider:
       raise ConfigError(f"{d.name} images have {s.channels} channels, expected {self.channels}.")
     return s
 
+  def train_labels(self):
+    """The labels of every training image (what generated conditions are drawn from)."""
+    return self.load_split("train").all_labels()
+
   def train_batches(self, source: Source, start_step: int, num_steps: int, kept=None,
                     epoch: int = 0, epoch_start: int = 0, seed: int | None = None):
     """This process's batches from ``start_step``; their order is a function of ``seed``

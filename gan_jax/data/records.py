@@ -187,3 +187,14 @@ class RecordSource(Source):
 
   def read_image(self, index):
     return self._decode(self.ds[int(index)], int(index))
+
+  def all_labels(self):
+    if self.spec.label_key is None:
+      return np.zeros((len(self),) + self.label_shape, self.label_dtype)
+    out = np.empty((len(self),) + self.label_shape, self.label_dtype)
+    for start in range(0, len(self), 4096):
+      records = self.ds.__getitems__(list(range(start, min(start + 4096, len(self)))))
+      for i, r in enumerate(records):
+        out[start + i] = np.asarray(parse_example(r)[self.spec.label_key],
+                                    self.label_dtype).reshape(self.label_shape)
+    return out

@@ -38,6 +38,16 @@ class Source:
     images, labels = self.read([index])
     return images[0], labels[0]
 
+  def all_labels(self) -> np.ndarray:
+    """The labels of every image, in index order (sources that hold their labels apart from
+    the images override this and decode no image)."""
+    if self.shape:
+      chunks = [self.read(range(i, min(i + 1024, len(self))))[1]
+                for i in range(0, len(self), 1024)]
+      return (np.concatenate(chunks) if chunks
+              else np.zeros((0,) + self.label_shape, self.label_dtype))
+    return np.asarray([self.read_image(i)[1] for i in range(len(self))], self.label_dtype)
+
 
 class ArraySource(Source):
   """Images held as one array: the procedurally drawn test set, and data written by tests."""
@@ -54,3 +64,6 @@ class ArraySource(Source):
   def read(self, indices):
     idx = np.asarray(indices, np.int64)
     return self.images[idx], self.labels[idx].astype(self.label_dtype)
+
+  def all_labels(self):
+    return self.labels.astype(self.label_dtype)

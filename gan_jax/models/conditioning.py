@@ -11,11 +11,13 @@
 """
 
 import dataclasses
+import hashlib
 
 import flax
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from gan_jax.data.specs import LABEL_KINDS
 from gan_jax.utils.errors import ConfigError
@@ -35,7 +37,6 @@ class Condition:
   """What a model is conditioned on: ``kind`` in LABEL_KINDS, with ``num_classes`` labels."""
   kind: str = "none"
   num_classes: int = 0
-  max_active: int = 3  # multi-hot: draws have 1..max_active labels on
 
   def __post_init__(self):
     check_choice("label kind", self.kind, LABEL_KINDS)
@@ -134,6 +135,35 @@ class DHead(nn.Module):
 
 D_LABEL_INPUTS = ("planes", "dense_plane", "projection", "none")
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
+LABEL_DRAWS = ("train", "random")
+
+
+class LabelPool:
+  """The distinct label vectors of a training set with their frequencies: generated
+  conditions drawn from it follow the training set's own joint distribution of labels (which
+  pairs of tags occur, how often). Equal and hashed by content, so a jitted step that closes
+  over a sampler is cached per pool."""
+
+  def __init__(self, labels):
+    labels = np.asarray(labels, np.float32)
+    if labels.ndim != 2 or not len(labels):
+      raise ConfigError("a label pool needs a non-empty (N, K) array of multi-hot labels.")
+    self.vectors, counts = np.unique(labels, axis=0, return_counts=True)
+    self.log_weights = np.log(counts / counts.sum()).astype(np.float32)
+    self.digest = hashlib.sha256(self.vectors.tobytes() + counts.tobytes()).hexdigest()
+
+  def __len__(self):
+    return len(self.vectors)
+
+  def __eq__(self, other):
+    return isinstance(other, LabelPool) and other.digest == self.digest
+
+  def __hash__(self):
+    return hash(self.digest)
+
+  def draw(self, key, n: int):
+    idx = jax.random.categorical(key, jnp.asarray(self.log_weights), shape=(n,))
+    return jnp.asarray(self.vectors)[idx]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,9 +172,21 @@ class LatentSampler:
   latent_dim: int
   condition: Condition = Condition()
   distribution: str = "normal"  # normal: N(0, 1) | uniform: U(-1, 1) (BEGAN, Lucic et al.)
+  # multi-hot draws: "train", the training set's own label vectors (``label_pool``) at their
+  # frequencies; "random", 1..max_active labels on, uniformly
+  label_draw: str = "train"
+  max_active: int = 3
+  label_pool: LabelPool | None = None
 
   def __post_init__(self):
     check_choice("model.latent_dist", self.distribution, LATENT_DISTRIBUTIONS)
+    check_choice("model.label_draw", self.label_draw, LABEL_DRAWS)
+    if self.condition.kind == "multi_hot":
+      if self.label_pool is not None and self.label_pool.vectors.shape[1] != self.condition.num_classes:
+        raise ConfigError(f"the training labels have {self.label_pool.vectors.shape[1]} tags, "
+                          f"the condition {self.condition.num_classes}.")
+      if self.label_draw == "random" and self.max_active < 1:
+        raise ConfigError(f"model.max_active must be >= 1, got {self.max_active}.")
 
   def noise(self, key, shape):
     if self.distribution == "uniform":
@@ -156,8 +198,14 @@ class LatentSampler:
     if c.kind == "class":
       return jax.random.randint(key, (n,), 0, c.num_classes, jnp.int32)
     if c.kind == "multi_hot":
+      if self.label_draw == "train":
+        if self.label_pool is None:
+          raise ConfigError("model.label_draw='train' draws conditions from the training "
+                            "labels, which were not given; set model.label_draw='random' to "
+                            "draw 1..model.max_active random labels instead.")
+        return self.label_pool.draw(key, n)
       k_count, k_perm = jax.random.split(key)
-      count = jax.random.randint(k_count, (n, 1), 1, min(c.max_active, c.num_classes) + 1)
+      count = jax.random.randint(k_count, (n, 1), 1, min(self.max_active, c.num_classes) + 1)
       # a random ranking of the labels per row; the `count` best are on
       ranks = jnp.argsort(jnp.argsort(jax.random.uniform(k_perm, (n, c.num_classes)), axis=-1),
                           axis=-1)

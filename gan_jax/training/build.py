@@ -18,6 +18,7 @@ from gan_jax import evaluators, losses, models
 from gan_jax.data.provider import DataProvider
 from gan_jax.inference.sampling import Sampling
 from gan_jax.models import Condition, LatentSampler
+from gan_jax.models.conditioning import LabelPool
 from gan_jax.training import augment, checkpoints, optimizers, steps, threshold, validate
 from gan_jax.training import state as train_state
 from gan_jax.utils import fetch, parallel
@@ -58,8 +59,12 @@ class Experiment:
       raise ConfigError(f"model.conditional=True but {config.data.name!r} has no labels.")
     self.condition = (Condition(self.spec.label_kind, self.spec.num_classes)
                       if config.model.conditional else Condition())
+    pool = None
+    if self.condition.kind == "multi_hot" and config.model.label_draw == "train":
+      pool = LabelPool(self.data.train_labels())
     self.sampler = LatentSampler(config.model.latent_dim, self.condition,
-                                 config.model.latent_dist)
+                                 config.model.latent_dist, label_draw=config.model.label_draw,
+                                 max_active=config.model.max_active, label_pool=pool)
     self.aux_classes = self.condition.num_classes if config.loss.acgan.weight > 0 else 0
     if config.loss.acgan.weight > 0 and not self.condition.active:
       raise ConfigError("loss.acgan.weight > 0 (ACGAN) needs a conditional model: set "

@@ -1,9 +1,11 @@
 """Any folder of images as a dataset: mixed sizes and formats, labels from sub-folders or a
 CSV of tags, centre crop + resize, unreadable files named or skipped, an empty folder."""
 
+import json
 import logging
 import os
 
+import jax
 import numpy as np
 import pytest
 from PIL import Image
@@ -70,20 +72,45 @@ def test_mixed_sizes_and_formats_are_read_cropped_and_labelled_by_sub_folder(tmp
   assert out.shape == (12, 8, 8, 1) and out.min() >= 250
 
 
-def test_train_and_test_sub_folders_are_the_splits_and_a_csv_gives_multi_hot_tags(tmp_path):
+def test_train_and_test_sub_folders_are_the_splits_and_a_csv_gives_multi_word_tags(tmp_path):
+  """Tags are separated by ';' and may hold spaces: "blue eyes" is one tag."""
   root = tmp_path / "faces"
   for split, n in (("train", 5), ("test", 3)):
     rows = ["file,tags"]
     for i in range(n):
       write(str(root / split / f"{i}.png"), np.full((12, 10, 3), 40 * i, np.uint8))
-      rows.append(f"{i}.png,{'blonde blue' if i % 2 else 'black'}")
+      rows.append(f"{i}.png,{'blonde hair; blue eyes' if i % 2 else 'black hair'}")
     (root / split / "labels.csv").write_text("\n".join(rows) + "\n")
   train = data.load_split("image_folder", "train", folder=str(root))
   test = data.load_split("image_folder", "test", folder=str(root))
   assert (len(train), len(test)) == (5, 3)
-  assert train.label_kind == "multi_hot" and train.label_names == ["black", "blonde", "blue"]
+  assert train.label_kind == "multi_hot"
+  assert train.label_names == ["black hair", "blonde hair", "blue eyes"]
   np.testing.assert_array_equal(train.read_image(1)[1], [0, 1, 1])
   np.testing.assert_array_equal(train.read_image(2)[1], [1, 0, 0])
+  np.testing.assert_array_equal(train.all_labels()[:3], [[1, 0, 0], [0, 1, 1], [1, 0, 0]])
+
+
+def test_a_json_manifest_gives_tags_and_bad_manifests_say_what_to_do(tmp_path):
+  root = tmp_path / "anime"
+  for i in range(4):
+    write(str(root / "a" / f"{i}.png"), np.full((8, 8, 3), 30 * i, np.uint8))
+  manifest = {f"a/{i}.png": (["green hair", "red eyes"] if i < 2 else ["red eyes"])
+              for i in range(4)}
+  (root / "labels.json").write_text(json.dumps(manifest))
+  src = data.load_split("image_folder", "train", folder=str(root))
+  assert src.label_names == ["green hair", "red eyes"]
+  np.testing.assert_array_equal(src.all_labels(), [[1, 1], [1, 1], [0, 1], [0, 1]])
+  del manifest["a/3.png"]
+  (root / "labels.json").write_text(json.dumps(manifest))
+  with pytest.raises(data.DatasetUnavailableError, match="1 images.*no entry.*a/3.png"):
+    data.load_split("image_folder", "train", folder=str(root))
+  (root / "labels.json").write_text(json.dumps({"a/0.png": "red eyes"}))
+  with pytest.raises(data.DatasetUnavailableError, match="lists of tags"):
+    data.load_split("image_folder", "train", folder=str(root))
+  (root / "labels.json").write_text(json.dumps({f"a/{i}.png": ["red, eyes"] for i in range(4)}))
+  with pytest.raises(data.DatasetUnavailableError, match="rename the tag"):
+    data.load_split("image_folder", "train", folder=str(root))
 
 
 def test_a_corrupt_file_is_an_error_naming_it_or_is_skipped_and_counted(tmp_path, caplog):
@@ -141,3 +168,28 @@ def test_celeba_unprepared_without_network_says_how_to_prepare_it(tmp_path, monk
   monkeypatch.setattr(sources.fetch, "host_reachable", lambda host, port=443, timeout=3.0: False)
   with pytest.raises(data.DatasetUnavailableError, match="tfds build celeb_a --file_format=array_record"):
     data.load_split("celeb_a", "train", tfds_data_dir=str(tmp_path), cache_dir=str(tmp_path))
+
+
+def test_generated_conditions_of_a_tagged_folder_are_its_own_tag_combinations(tmp_path,
+                                                                             test_config):
+  """(hair, eye) pairs of the training set, never a random set of 1-3 tags."""
+  root = tmp_path / "anime"
+  pairs = [["blue hair", "red eyes"], ["green hair", "blue eyes"], ["blue hair", "blue eyes"]]
+  manifest = {}
+  for i in range(12):
+    write(str(root / f"{i}.png"), np.full((16, 16, 3), 20 * i, np.uint8))
+    manifest[f"{i}.png"] = pairs[i % 3]
+  (root / "labels.json").write_text(json.dumps(manifest))
+  c = test_config
+  c.data.name, c.data.folder, c.data.resize = "image_folder", str(root), "bilinear"
+  c.data.image_size, c.data.batch_size = 16, 8
+  c.model.conditional = True
+  exp = Experiment(c, parallel.make_mesh(1))
+  names = exp.spec.class_names or data.load_split("image_folder", "train",
+                                                   folder=str(root)).label_names
+  _, y = exp.sampler.draw(jax.random.PRNGKey(0), 300)
+  drawn = {tuple(n for n, on in zip(names, row) if on) for row in np.asarray(y)}
+  assert drawn == {tuple(sorted(p)) for p in pairs}
+  c.model.label_draw = "random"
+  _, y = Experiment(c, parallel.make_mesh(1)).sampler.draw(jax.random.PRNGKey(0), 300)
+  assert len({tuple(r) for r in np.asarray(y).tolist()}) > 3

@@ -9,6 +9,7 @@ import pytest
 from configs import default
 from gan_jax import models
 from gan_jax.models import Condition, DOutput, LatentSampler
+from gan_jax.models.conditioning import LabelPool
 from gan_jax.utils.errors import ConfigError
 
 
@@ -138,7 +139,7 @@ def test_conditional_models_take_labels_and_the_label_changes_the_output(name, k
   c.conditional, c.g_label_dim, c.d_label_input = True, label_dim, label_input
   cond = Condition(kind, 5)
   g, d = build(c, condition=cond)
-  sampler = LatentSampler(16, cond)
+  sampler = LatentSampler(16, cond, label_draw="random")
   z, y = sampler.draw(jax.random.PRNGKey(0), 4)
   gv = g.init(jax.random.PRNGKey(0), z, y, train=False)
   x = g.apply(gv, z, y, train=False)
@@ -164,11 +165,32 @@ def test_sampler_draws_labels_of_the_dataset_kind_and_grid_rows_are_classes():
   assert cols == 8 and z.shape == (80, 8)
   assert list(np.asarray(y)) == [c for c in range(10) for _ in range(8)]
   np.testing.assert_array_equal(z[:8], z[8:16])  # the same noise down each column
-  m = LatentSampler(8, Condition("multi_hot", 24, max_active=3))
+  m = LatentSampler(8, Condition("multi_hot", 24), label_draw="random", max_active=3)
   _, y = m.draw(jax.random.PRNGKey(1), 500)
   on = np.asarray(y).sum(axis=1)
   assert y.shape == (500, 24) and set(on) == {1, 2, 3}
   assert LatentSampler(8).draw(jax.random.PRNGKey(0), 3)[1] is None
+
+
+def test_multi_hot_conditions_are_drawn_from_the_training_labels_at_their_frequencies():
+  """Only the training set's own vectors come out (its (hair, eye) pairs), in proportion."""
+  train = np.zeros((1000, 5), np.float32)
+  train[:700, [0, 3]] = 1     # 70%: tags 0 and 3 together
+  train[700:, [1, 4]] = 1     # 30%: tags 1 and 4 together
+  s = LatentSampler(8, Condition("multi_hot", 5), label_pool=LabelPool(train))
+  _, y = s.draw(jax.random.PRNGKey(3), 4000)
+  rows = {tuple(r) for r in np.asarray(y).tolist()}
+  assert rows == {(1, 0, 0, 1, 0), (0, 1, 0, 0, 1)}
+  assert abs(float(np.mean(np.asarray(y)[:, 0])) - 0.7) < 0.03
+  _, yi = s.draw_indexed(jax.random.PRNGKey(4), 0, 64)
+  assert {tuple(r) for r in np.asarray(yi).tolist()} <= rows
+  # equal pools compare and hash equal (a jitted step closing over either is one entry)
+  assert LabelPool(train) == LabelPool(train[::-1]) and hash(LabelPool(train)) == hash(
+      LabelPool(train[::-1]))
+  with pytest.raises(ConfigError, match="label_draw='random'"):
+    LatentSampler(8, Condition("multi_hot", 5)).draw(jax.random.PRNGKey(0), 2)
+  with pytest.raises(ConfigError, match="5 tags"):
+    LatentSampler(8, Condition("multi_hot", 6), label_pool=LabelPool(train))
 
 
 def test_indexed_draws_do_not_depend_on_how_they_are_batched():
