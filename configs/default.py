@@ -82,7 +82,9 @@ def get_config():
       d_bias=False,                     # biases in D's convolutions
       bn_scale_init="normal_002",       # normal_002 (DCGAN paper) | ones (PyTorch default)
       d_slope=0.2,                      # D's LeakyReLU slope
-      upsample="transposed",            # transposed | nearest | bilinear (+ 3x3 conv); D mirrors
+      upsample="transposed",            # transposed | nearest | bilinear (+ 3x3 conv)
+      d_downsample="mirror",            # mirror (G's choice mirrored) | strided (k4 s2 conv)
+                                        # | nearest | bilinear (3x3 conv + resize's adjoint)
       d_norm="batch",                   # batch | layer | none: D's normalisation
       d_spectral_norm=False,            # spectral normalisation of every D weight
       d_first_norm=False,               # normalise after D's first convolution too

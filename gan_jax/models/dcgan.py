@@ -12,9 +12,11 @@ Up-sampling (the CelebA upsampling/WGAN study), ``upsample``:
 * ``nearest`` / ``bilinear``: each doubling is a x2 resize (nearest neighbour, or bilinear
   with half-pixel centres as PyTorch's ``Upsample(align_corners=False)``) followed by a
   k3 s1 p1 convolution (Odena et al. 2016, "Deconvolution and checkerboard artifacts").
-The discriminator mirrors the choice: each halving is a k4 s2 p1 convolution for
-``transposed``, and for the resize variants a k3 s1 p1 convolution followed by the adjoint
-of G's resize: 2x2 average pooling for ``nearest`` (nearest up-sampling's transpose, up to
+The discriminator's down-sampling, ``d_downsample``, is its own choice: ``mirror`` (the
+default) mirrors G's, ``strided`` / ``nearest`` / ``bilinear`` fix it whatever G does (the
+CelebA study compares G's up-samplings against one discriminator). Each halving is a k4 s2
+p1 convolution for ``strided`` (G ``transposed``'s mirror), and for the resize variants a
+k3 s1 p1 convolution followed by the adjoint of the resize: 2x2 average pooling for ``nearest`` (nearest up-sampling's transpose, up to
 a factor 4), antialiased linear down-sampling for ``bilinear`` (a 4-tap triangle filter:
 bilinear up-sampling's transpose, up to a factor 4). The 1x1 -> 4x4 projection of G and
 D's last 4x4 -> 1x1 convolution are the same in all variants.
@@ -51,6 +53,8 @@ def num_upsamplings(image_size: int) -> int:
 
 
 UPSAMPLES = ("transposed", "nearest", "bilinear")
+D_DOWNSAMPLES = ("mirror", "strided", "nearest", "bilinear")
+MIRRORED_DOWNSAMPLE = {"transposed": "strided", "nearest": "nearest", "bilinear": "bilinear"}
 D_NORMS = ("batch", "layer", "none")
 
 
@@ -112,7 +116,7 @@ class DCGANDiscriminator(nn.Module):
   slope: float = 0.2
   condition: Condition = Condition()
   label_input: str = "planes"
-  upsample: str = "transposed"
+  downsample: str = "strided"
   norm: str = "batch"
   spectral_norm: bool = False
   first_norm: bool = False  # normalise after the first convolution too
@@ -132,9 +136,9 @@ class DCGANDiscriminator(nn.Module):
       return layer(x)
 
     def halve(x, features):
-      if self.upsample == "transposed":
+      if self.downsample == "strided":
         return conv(x, features, 4, 2, 1)
-      return downsample2x(conv(x, features, 3, 1, 1), self.upsample)
+      return downsample2x(conv(x, features, 3, 1, 1), self.downsample)
 
     def norm(x):
       if self.norm == "batch":
@@ -160,6 +164,9 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_clas
   check_choice("model.dcgan.conv_impl", own.conv_impl, layers.IMPLS)
   check_choice("model.dcgan.upsample", own.upsample, UPSAMPLES)
   check_choice("model.dcgan.d_norm", own.d_norm, D_NORMS)
+  check_choice("model.dcgan.d_downsample", own.d_downsample, D_DOWNSAMPLES)
+  downsample = (MIRRORED_DOWNSAMPLE[own.upsample] if own.d_downsample == "mirror"
+                else own.d_downsample)
   num_upsamplings(image_size)
   g = DCGANGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size, impl=own.conv_impl,
                      use_bias=own.g_bias, bn_scale_init=own.bn_scale_init, condition=condition,
@@ -167,7 +174,7 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_clas
                      label_bias=cfg.g_label_bias)
   d = DCGANDiscriminator(cfg.d_hidden, image_size, impl=own.conv_impl, use_bias=own.d_bias,
                          bn_scale_init=own.bn_scale_init, slope=own.d_slope, condition=condition,
-                         label_input=cfg.d_label_input, upsample=own.upsample, norm=own.d_norm,
+                         label_input=cfg.d_label_input, downsample=downsample, norm=own.d_norm,
                          spectral_norm=own.d_spectral_norm, first_norm=own.d_first_norm,
                          last_bias=own.d_last_bias, aux_classes=aux_classes)
   return g, d

@@ -24,10 +24,12 @@ def dcgan_cfg(upsample, latent=16, hidden=8, impl="fast"):
   return c
 
 
-def counts(l, h, c, size, upsample):
+def counts(l, h, c, size, upsample, downsample="mirror"):
   """G: a 4x4 projection, then doublings (k4 transposed: 16 taps; resize + k3 conv: 9);
-  D mirrors; batch norm adds 2 per channel where the study's networks have it."""
+  D mirrors unless told (strided: 16 taps); batch norm adds 2 per channel where the study's
+  networks have it."""
   taps = 16 if upsample == "transposed" else 9
+  d_taps = taps if downsample == "mirror" else (16 if downsample == "strided" else 9)
   n = int(np.log2(size // 4))
   widths = [h * 2 ** i for i in range(n - 1, -1, -1)]
   g = l * 16 * widths[0] + 2 * widths[0]
@@ -35,9 +37,9 @@ def counts(l, h, c, size, upsample):
     g += a * b * taps + 2 * b
   g += widths[-1] * c * taps
   dw = [h * 2 ** i for i in range(n)]
-  d = c * dw[0] * taps
+  d = c * dw[0] * d_taps
   for a, b in zip(dw, dw[1:]):
-    d += a * b * taps + 2 * b
+    d += a * b * d_taps + 2 * b
   d += dw[-1] * 16
   return g, d
 
@@ -65,6 +67,23 @@ def test_upsampling_variants_shapes_counts_and_fast_equals_reference(upsample, s
   gr, dr, *_ = init(dcgan_cfg(upsample, impl="reference"), channels, size, 16)
   np.testing.assert_allclose(gr.apply(gv, z, train=False), x, rtol=1e-4, atol=1e-5)
   np.testing.assert_allclose(dr.apply(dv, x, train=False).logits, out, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("upsample", ["transposed", "nearest", "bilinear"])
+def test_the_discriminator_down_samples_as_told_whatever_the_generator_does(upsample):
+  """The CelebA study's G-only comparison: every G against one strided-conv D, whose
+  parameters and outputs are the same whatever G up-samples with."""
+  c = dcgan_cfg(upsample)
+  c.dcgan.d_downsample = "strided"
+  g, d, gv, dv, z, x = init(c, 3, 64, 16)
+  assert (count(gv["params"]), count(dv["params"])) == counts(16, 8, 3, 64, upsample, "strided")
+  _, d_ref, _, dv_ref, _, _ = init(dcgan_cfg("transposed"), 3, 64, 16)
+  assert jax.tree.map(jnp.shape, dv) == jax.tree.map(jnp.shape, dv_ref)
+  np.testing.assert_allclose(d.apply(dv_ref, x, train=False).logits,
+                             d_ref.apply(dv_ref, x, train=False).logits, rtol=1e-5)
+  c.dcgan.d_downsample = "bilinear"
+  _, _, _, dv_bil, _, _ = init(c, 3, 64, 16)
+  assert count(dv_bil["params"]) == counts(16, 8, 3, 64, "bilinear")[1]
 
 
 def test_resize_variants_are_resize_then_convolution():
