@@ -3,10 +3,13 @@ trained on the training dataset at the GAN's own preprocessing, once, on first u
 
 * ``conditional_score`` (multi-hot conditions, the i-CLEVR conditional-DCGAN report's score):
   for each condition of a fixed list (the shapes dataset's ``test`` and ``new_test``), samples
-  generated for it; for a condition with k objects the classifier's top-k classes are taken,
-  and the score is the fraction of the condition's objects among them, averaged over the
-  conditions and samples. ``num_samples`` / ``final_num_samples`` are samples per condition
-  (the report drew one).
+  generated for it; for a condition with k objects the classifier's top-k classes are taken
+  and the condition's objects among them are hits. ``score_<list>`` is all hits over all
+  objects (the i-CLEVR course's evaluator, which the report's 0.70 / 0.71 come from);
+  ``score_per_image_<list>`` averages each sample's hits / k (an image of one object weighs
+  as much as one of three). ``chance_<list>`` / ``chance_per_image_<list>`` are what a judge
+  ranking classes at random scores on the list. ``num_samples`` / ``final_num_samples`` are
+  samples per condition (the report drew one).
 * ``class_accuracy`` (class-conditional): samples with balanced labels (sample i asks for
   class i mod K); how often the classifier's top-1 agrees with the asked class, overall and
   per class.
@@ -33,7 +36,7 @@ from absl import logging
 
 from gan_jax import classifiers
 from gan_jax.evaluators.base import EVALUATORS, EvalResult, Evaluator
-from gan_jax.metrics.topk import topk_score
+from gan_jax.metrics.topk import topk_chance, topk_hits
 from gan_jax.utils.errors import ConfigError
 
 COVERED_SHARE = 0.1  # a class is covered when it holds >= 10% of a uniform share
@@ -128,13 +131,20 @@ class ConditionalScore(ClassifierEvaluator):
       labels = np.repeat(conds, per, axis=0)  # each condition `per` times, in a row
       images = generate.with_labels(labels, self.cfg.seed, self.cfg.batch_size)
       logits = self.classifier.logits(images)
-      per_sample = np.asarray([topk_score(logits[i:i + 1], labels[i:i + 1])
-                               for i in range(len(labels))]).reshape(len(conds), per)
-      scalars[f"score_{name}"] = float(per_sample.mean())
+      hits, k = (np.asarray(a, np.float64) for a in topk_hits(logits, labels))
+      per_sample = (hits / np.maximum(k, 1)).reshape(len(conds), per)
+      chance = topk_chance(conds, self.ctx.spec.num_classes)
+      scalars[f"score_{name}"] = float(hits.sum() / max(k.sum(), 1))
+      scalars[f"score_per_image_{name}"] = float(per_sample.mean())
+      scalars[f"chance_{name}"] = chance["objects"]
+      scalars[f"chance_per_image_{name}"] = chance["images"]
       details[f"per_condition_{name}"] = [round(float(v), 4) for v in per_sample.mean(1)]
       total += len(labels)
-    protocol = self.protocol(lists=self.lists(), samples_per_condition=per,
-                             score="top-k of the classifier, k = objects in the condition")
+    protocol = self.protocol(
+        lists=self.lists(), samples_per_condition=per,
+        score="top-k of the classifier, k = objects in the condition; score_<list>: all hits / "
+              "all objects (the i-CLEVR course's evaluator, comparable to the report's 0.70); "
+              "score_per_image_<list>: the mean of each sample's hits / k")
     return self.result(step, final, scalars, protocol, t0, total, details)
 
 

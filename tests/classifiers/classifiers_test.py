@@ -148,6 +148,9 @@ def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
   wrong = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 3)), 0, True)
   assert true.scalars["score_test"] >= 0.9 and true.scalars["score_new_test"] >= 0.9, true
   assert wrong.scalars["score_test"] <= 0.2, wrong
+  assert true.scalars["score_per_image_test"] >= 0.9
+  np.testing.assert_allclose([true.scalars["chance_test"], true.scalars["chance_per_image_test"]],
+                             [0.0968, 0.0846], atol=5e-4)
   assert true.num_samples == 2 * 32 * 2 and len(true.details["per_condition_test"]) == 32
   assert true.protocol["samples_per_condition"] == 2
   assert true.protocol["classifier"]["test_score"] == shapes_classifier.info["test_score"]

@@ -65,3 +65,25 @@ def test_inception_score_is_1_for_uniform_and_k_for_confident_k_classes():
   assert fid_stats.inception_score(uniform)[0] == pytest.approx(1.0)
   confident = np.eye(10)[np.arange(100) % 10] * 50
   assert fid_stats.inception_score(confident)[0] == pytest.approx(10.0, rel=1e-3)
+
+
+def test_topk_scores_per_image_and_over_all_objects_and_their_chance_levels():
+  """Image 1: 1 object, hit; image 2: 3 objects, 1 hit. Per image (1 + 1/3) / 2; over all
+  objects (the i-CLEVR course's evaluator) 2 / 4."""
+  from gan_jax.metrics.topk import topk_chance, topk_score
+  labels = np.zeros((2, 6), np.float32)
+  labels[0, 2] = 1
+  labels[1, [0, 1, 2]] = 1
+  logits = np.asarray([[0, 0, 5, 0, 0, 0], [4, 0, 0, 3, 2, 0]], np.float32)
+  np.testing.assert_allclose(topk_score(logits, labels), (1 + 1 / 3) / 2, rtol=1e-6)
+  np.testing.assert_allclose(topk_score(logits, labels, average="objects"), 0.5, rtol=1e-6)
+  # chance: a condition of k objects expects k^2 / K hits
+  chance = topk_chance(labels, 6)
+  np.testing.assert_allclose(chance["images"], (1 / 6 + 3 / 6) / 2)
+  np.testing.assert_allclose(chance["objects"], (1 / 6 + 9 / 6) / 4)
+  # a random judge's mean over many draws approaches the chance levels
+  rng = np.random.default_rng(0)
+  draws = [(float(topk_score(l, labels)), float(topk_score(l, labels, average="objects")))
+           for l in rng.normal(size=(3000, 2, 6))]
+  mean = np.mean(draws, axis=0)
+  np.testing.assert_allclose(mean, [chance["images"], chance["objects"]], atol=0.02)
