@@ -16,10 +16,10 @@ the negated per-example reconstruction error, so "higher = more real" holds as f
 discriminators.
 
 Conditional (the conditional-BEGAN report): a learned embedding of the condition
-(``model.g_label_dim`` wide; the report: 16) beside z at G's input, followed by G's first
-fully connected layer; in D, the embedding beside the code at the bottleneck, followed by a
-fully connected layer back to ``code_dim`` before the decoder. G and D learn their own
-embeddings.
+(``model.g_label_dim`` wide; the report: 16) beside z at G's input, followed by a fully
+connected layer back to z's width (``condition_fc``) before the decoder; in D, the embedding
+beside the code at the bottleneck, followed by a fully connected layer back to ``code_dim``
+(``condition_fc``) before the decoder. G and D learn their own embeddings.
 """
 
 import flax.linen as nn
@@ -85,7 +85,9 @@ class BEGANGenerator(nn.Module):
     inference (samples, grids, evaluation): clipped to the pixel range [-1, 1], as the
     paper's ports do when they save images."""
     if self.condition.active:
-      z = jnp.concatenate([z, LabelEmbedding(self.condition, self.label_dim)(y)], axis=-1)
+      e = LabelEmbedding(self.condition, self.label_dim)(y)
+      z = nn.Dense(z.shape[-1], kernel_init=_INIT, name="condition_fc")(
+          jnp.concatenate([z, e], axis=-1))
     x = Decoder(self.filters, self.channels, self.image_size, self.upsample)(z)
     return x if train else jnp.clip(x, -1.0, 1.0)
 
@@ -117,7 +119,8 @@ class BEGANDiscriminator(nn.Module):
     code = nn.Dense(self.code_dim, kernel_init=_INIT)(h.reshape(h.shape[0], -1))
     if self.condition.active:
       e = LabelEmbedding(self.condition, self.label_dim)(y)
-      code = nn.Dense(self.code_dim, kernel_init=_INIT)(jnp.concatenate([code, e], axis=-1))
+      code = nn.Dense(self.code_dim, kernel_init=_INIT, name="condition_fc")(
+          jnp.concatenate([code, e], axis=-1))
     rec = Decoder(n, self.channels, self.image_size, self.upsample)(code)
     err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
     return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec)

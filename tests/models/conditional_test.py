@@ -239,6 +239,10 @@ def test_conditional_began_networks_use_the_condition_in_g_and_in_d():
   assert not np.allclose(d.apply(dv, x, y1).reconstruction, d.apply(dv, x, y2).reconstruction)
   names = str(jax.tree_util.tree_structure(dv["params"]))
   assert "LabelEmbedding" in names  # D embeds the condition at its bottleneck
+  # the report's fully connected layer after each concatenation: (z, e) -> z's width in G,
+  # (code, e) -> code_dim in D
+  assert gv["params"]["condition_fc"]["kernel"].shape == (64 + c.g_label_dim, 64)
+  assert dv["params"]["condition_fc"]["kernel"].shape == (8 + c.g_label_dim, 8)
   with pytest.raises(ConfigError, match="no auxiliary classifier"):
     models.build(c, channels=3, image_size=16, condition=cond, aux_classes=24)
 
