@@ -1,14 +1,22 @@
 """The CelebA upsampling/WGAN study's data and schedule, shared by its configs: CelebA at
 64x64 (the GAN papers' crop: the centred 108x108 square, resized to 64 with area averaging),
-batch 128, Adam(2e-4, 0.5, 0.999), latent 100, DCGAN widths 64 (G: 512-256-128-64, D: 64-128-
-256-512).
+the study's random subset of 10,000 training images (``data.train_subset``, seeded by
+``data.train_subset_seed``; 0 trains on all 162,770), batch 128, Adam(2e-4, 0.5, 0.999),
+latent 100, DCGAN widths 64 (G: 512-256-128-64, D: 64-128-256-512).
+
+Which DCGAN: the study cites Radford et al.'s architecture, whose figure projects z to
+4x4x1024 (widths 128 here), and trains with the PyTorch DCGAN tutorial's settings to the
+letter (CelebA at 64x64, batch 128, lr 2e-4, beta1 0.5, latent 100); that tutorial's
+networks, the ones such course code copies, have widths 64 (ngf = ndf = 64: G 512-256-128-64),
+so these configs use 64. Radford's figure: ``--config.model.g_hidden=128
+--config.model.d_hidden=128``.
 
 CelebA is read from TFDS (`celeb_a`, prepared once with `tfds build celeb_a
 --file_format=array_record`, see the README). Without it, every config of the study runs on
 Fashion-MNIST resized to 64x64 (grey, offline):
   --config.data.name=fashion_mnist --config.data.crop=0 --config.data.resize=bilinear
-The study trained on a 10,000-image subset of CelebA; 5,000 steps here is 3 epochs of the
-whole training split (162,770 images).
+5,000 steps at batch 128 are 64 epochs of the 10,000 images (the study's samples and Table 2
+are at epochs 21-50).
 
 Every config of the study takes the ``cpu`` preset (``--config=configs/<name>.py:cpu``), the
 reduced budget of its reproduction on a 2-core CPU (``launch/reproduce.py``): widths 16
@@ -29,6 +37,7 @@ def get_config(preset=""):
   config.data.resize = "area"
   config.data.batch_size = 128
   config.data.decode_threads = 2
+  config.data.train_subset = 10000     # the study's 10k images
   config.model.name = "dcgan"
   config.model.latent_dim = 100
   config.model.g_hidden = 64

@@ -51,6 +51,8 @@ def get_config():
   config.data.folder_channels = 3       # image_folder: 3 (RGB) or 1 (grey)
   config.data.skip_unreadable = False   # image_folder: leave out undecodable files (counted)
   config.data.decode_threads = 2        # image_folder / mixed sizes: parallel decoding
+  config.data.train_subset = 0          # > 0: train on a random subset of this many images
+  config.data.train_subset_seed = 0     # (the same for every run seed; the CelebA study: 10,000)
   config.data.real_threshold = ml_collections.ConfigDict(dict(
       enabled=False,                    # before each epoch, leave out the real images whose
       num_std=2.0,                      # loss last epoch was > mean + num_std * std

@@ -6,7 +6,7 @@ import numpy as np
 
 from gan_jax.data.load import load_split, subset_indices
 from gan_jax.data.specs import DATASETS
-from gan_jax.data.source import Source
+from gan_jax.data.source import Source, SubsetSource
 from gan_jax.utils.errors import ConfigError
 
 
@@ -38,9 +38,27 @@ class DataProvider:
       raise ConfigError(f"{d.name} images have {s.channels} channels, expected {self.channels}.")
     return s
 
+  def train_source(self) -> Source:
+    """What the GAN trains on: the train split, or its seeded random subset of
+    ``data.train_subset`` images (``data.train_subset_seed``; the same images for every run
+    seed, as a study's fixed subset). Evaluators' references read whole splits."""
+    s = self.load_split("train")
+    count = self.cfg.get("train_subset", 0)
+    if count < 0:
+      raise ConfigError(f"data.train_subset must be >= 0 (0: every image), got {count}.")
+    if count == 0:
+      return s
+    if count > len(s):
+      raise ConfigError(f"data.train_subset={count} is more than the {len(s)} training images "
+                        f"of {self.cfg.name!r}; use 0 for all of them.")
+    seed = self.cfg.get("train_subset_seed", 0)
+    return SubsetSource(s, subset_indices(len(s), count, seed),
+                        f"training on a random subset of {count} of {len(s)} images "
+                        f"(data.train_subset_seed {seed})")
+
   def train_labels(self):
     """The labels of every training image (what generated conditions are drawn from)."""
-    return self.load_split("train").all_labels()
+    return self.train_source().all_labels()
 
   def train_batches(self, source: Source, start_step: int, num_steps: int, kept=None,
                     epoch: int = 0, epoch_start: int = 0, seed: int | None = None):

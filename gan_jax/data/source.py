@@ -67,3 +67,27 @@ class ArraySource(Source):
 
   def all_labels(self):
     return self.labels.astype(self.label_dtype)
+
+
+class SubsetSource(Source):
+  """The images ``indices`` of another source, re-indexed 0..n-1 (``data.train_subset``)."""
+
+  def __init__(self, base: Source, indices, what: str):
+    self.base, self.indices = base, np.asarray(indices, np.int64)
+    self.shape, self.channels, self.label_shape = base.shape, base.channels, base.label_shape
+    self.description = f"{base.description}; {what}"
+    for name in ("label_kind", "label_names"):
+      if hasattr(base, name):
+        setattr(self, name, getattr(base, name))
+
+  def __len__(self):
+    return len(self.indices)
+
+  def read(self, indices):
+    return self.base.read(self.indices[np.asarray(indices, np.int64)])
+
+  def read_image(self, index):
+    return self.base.read_image(int(self.indices[int(index)]))
+
+  def all_labels(self):
+    return self.base.all_labels()[self.indices]

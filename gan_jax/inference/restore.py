@@ -10,7 +10,7 @@ def restore_for_inference(exp: Experiment, workdir: str):
   (training moves it aside, inference never touches it)."""
   ckpt = checkpoints.Checkpointer(RunFolder(workdir).checkpoints, keep=1)  # reads only
   try:
-    abstract = (exp.abstract_state_for(len(exp.data.load_split("train"))) if exp.uses_threshold
+    abstract = (exp.abstract_state_for(len(exp.data.train_source())) if exp.uses_threshold
                 else exp.abstract_state)
     return ckpt.restore(abstract, exp.meta(), fall_back=False)
   finally:

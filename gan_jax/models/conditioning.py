@@ -141,25 +141,48 @@ LABEL_DRAWS = ("train", "random")
 class LabelPool:
   """The distinct label vectors of a training set with their frequencies: generated
   conditions drawn from it follow the training set's own joint distribution of labels (which
-  pairs of tags occur, how often). Equal and hashed by content, so a jitted step that closes
-  over a sampler is cached per pool."""
+  pairs of tags occur, how often).
 
-  def __init__(self, labels):
+  ``LabelPool(labels)`` holds them now and is equal and hashed by content; ``LabelPool(load)``
+  with a function returning them reads them at the first draw (a config that is only built,
+  never trained, reads no data) and is equal only to itself. Either way a jitted function
+  closing over a sampler is cached per pool."""
+
+  def __init__(self, labels_or_load):
+    self._load = labels_or_load if callable(labels_or_load) else None
+    self._vectors = None
+    if self._load is None:
+      self._set(labels_or_load)
+
+  def _set(self, labels):
     labels = np.asarray(labels, np.float32)
     if labels.ndim != 2 or not len(labels):
       raise ConfigError("a label pool needs a non-empty (N, K) array of multi-hot labels.")
-    self.vectors, counts = np.unique(labels, axis=0, return_counts=True)
-    self.log_weights = np.log(counts / counts.sum()).astype(np.float32)
-    self.digest = hashlib.sha256(self.vectors.tobytes() + counts.tobytes()).hexdigest()
+    self._vectors, counts = np.unique(labels, axis=0, return_counts=True)
+    self._log_weights = np.log(counts / counts.sum()).astype(np.float32)
+    self._digest = hashlib.sha256(self._vectors.tobytes() + counts.tobytes()).hexdigest()
+
+  @property
+  def vectors(self) -> np.ndarray:
+    if self._vectors is None:
+      self._set(self._load())
+    return self._vectors
+
+  @property
+  def log_weights(self) -> np.ndarray:
+    self.vectors  # noqa: B018  (loads a lazy pool)
+    return self._log_weights
 
   def __len__(self):
     return len(self.vectors)
 
   def __eq__(self, other):
-    return isinstance(other, LabelPool) and other.digest == self.digest
+    if self._load is not None or getattr(other, "_load", None) is not None:
+      return self is other
+    return isinstance(other, LabelPool) and other._digest == self._digest
 
   def __hash__(self):
-    return hash(self.digest)
+    return id(self) if self._load is not None else hash(self._digest)
 
   def draw(self, key, n: int):
     idx = jax.random.categorical(key, jnp.asarray(self.log_weights), shape=(n,))
@@ -182,9 +205,6 @@ class LatentSampler:
     check_choice("model.latent_dist", self.distribution, LATENT_DISTRIBUTIONS)
     check_choice("model.label_draw", self.label_draw, LABEL_DRAWS)
     if self.condition.kind == "multi_hot":
-      if self.label_pool is not None and self.label_pool.vectors.shape[1] != self.condition.num_classes:
-        raise ConfigError(f"the training labels have {self.label_pool.vectors.shape[1]} tags, "
-                          f"the condition {self.condition.num_classes}.")
       if self.label_draw == "random" and self.max_active < 1:
         raise ConfigError(f"model.max_active must be >= 1, got {self.max_active}.")
 
@@ -203,6 +223,10 @@ class LatentSampler:
           raise ConfigError("model.label_draw='train' draws conditions from the training "
                             "labels, which were not given; set model.label_draw='random' to "
                             "draw 1..model.max_active random labels instead.")
+        width = self.label_pool.vectors.shape[1]
+        if width != c.num_classes:
+          raise ConfigError(f"the training labels have {width} tags, the condition "
+                            f"{c.num_classes}.")
         return self.label_pool.draw(key, n)
       k_count, k_perm = jax.random.split(key)
       count = jax.random.randint(k_count, (n, 1), 1, min(self.max_active, c.num_classes) + 1)

@@ -61,7 +61,7 @@ class Experiment:
                       if config.model.conditional else Condition())
     pool = None
     if self.condition.kind == "multi_hot" and config.model.label_draw == "train":
-      pool = LabelPool(self.data.train_labels())
+      pool = LabelPool(self.data.train_labels)  # read at the first draw
     self.sampler = LatentSampler(config.model.latent_dim, self.condition,
                                  config.model.latent_dist, label_draw=config.model.label_draw,
                                  max_active=config.model.max_active, label_pool=pool)

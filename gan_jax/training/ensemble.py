@@ -145,7 +145,7 @@ def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> lis
   exp = ens.exp
   ckpt = checkpoints.Checkpointer(root.checkpoints, config.keep_checkpoints)
   try:
-    source = exp.data.load_split("train")
+    source = exp.data.train_source()
     states, start = ckpt.resume(ens.abstract_states, ens.meta(), ens.init_states,
                                 what="the ensemble ")
   except GanJaxError:

@@ -57,7 +57,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
   exp = Experiment(config, mesh)
   ckpt = checkpointer(run, config.keep_checkpoints)
   try:
-    source = exp.data.load_split("train")
+    source = exp.data.train_source()
     state, start = ckpt.resume(exp.abstract_state_for(len(source)), exp.meta(),
                                lambda: exp.init_state(len(source)))
   except GanJaxError:

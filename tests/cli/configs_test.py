@@ -48,3 +48,13 @@ def test_a_preset_changes_the_budget_and_an_unknown_one_is_named():
   assert cpu.num_train_steps < full.num_train_steps
   with pytest.raises(ValueError, match="unknown preset 'gpu'.*known: cpu"):
     cgan_shapes.get_config("gpu")
+
+
+def test_report_configs_default_to_the_reports_own_settings():
+  """Where a report states a setting, its config's default is that setting."""
+  from configs import acgan_shapes, celeba64, dcgan_celeba64_bilinear, wgan_celeba64
+  for module in (celeba64, wgan_celeba64, dcgan_celeba64_bilinear):
+    c = module.get_config()
+    assert c.data.batch_size == 128, module.__name__            # the CelebA study's batch
+    assert c.data.train_subset == 10000, module.__name__        # on its 10k images
+  assert acgan_shapes.get_config().num_train_steps == 500 * 18000 // 64  # 500 epochs

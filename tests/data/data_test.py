@@ -225,3 +225,37 @@ def test_a_prepared_array_record_celeba_is_read_in_place_with_the_papers_crop(tm
   assert batch["image"].shape == (1, 4, 64, 64, 3)
   # (area resampling's own rounding is < 0.01; one black row or column inside would be ~0.4)
   np.testing.assert_allclose(batch["image"], 1.0, atol=0.01)
+
+
+def test_train_subset_is_a_fixed_seeded_subset_that_training_alone_reads(test_config):
+  """The CelebA study trained on 10,000 images: ``data.train_subset`` picks them with its own
+  seed (the same for every run seed); evaluators' references still read the whole split."""
+  from gan_jax.data.provider import DataProvider
+  d = test_config.data
+  d.train_subset = 100
+  full = DataProvider(d, seed=0).load_split("train")
+  sub = DataProvider(d, seed=0).train_source()
+  other_run_seed = DataProvider(d, seed=7).train_source()
+  assert len(full) == 256 and len(sub) == 100
+  np.testing.assert_array_equal(sub.indices, other_run_seed.indices)
+  assert len(np.unique(sub.indices)) == 100 and "subset of 100 of 256" in sub.description
+  img, label = sub.read([0, 5])
+  ref_img, ref_label = full.read(sub.indices[[0, 5]])
+  np.testing.assert_array_equal(img, ref_img)
+  np.testing.assert_array_equal(sub.all_labels(), full.all_labels()[sub.indices])
+  # every training batch holds only subset images
+  images, _ = full.read(np.arange(len(full)))
+  inside = {images[i].tobytes() for i in sub.indices}
+  outside = {images[i].tobytes() for i in range(len(full))} - inside
+  n = 0
+  for b in DataProvider(d, seed=0).train_batches(sub, 0, 12):
+    for x in np.asarray(b["image"]).reshape((-1, 32, 32, 1)):
+      key = np.round((x[2:-2, 2:-2] + 1) * 127.5).astype(np.uint8).tobytes()  # 28 padded to 32
+      assert key in inside and key not in outside
+      n += 1
+  assert n == 12 * d.batch_size
+  d.train_subset_seed = 1
+  assert not np.array_equal(DataProvider(d).train_source().indices, sub.indices)
+  d.train_subset = 1000
+  with pytest.raises(ConfigError, match="more than the 256 training images"):
+    DataProvider(d).train_source()

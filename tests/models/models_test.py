@@ -190,7 +190,17 @@ def test_multi_hot_conditions_are_drawn_from_the_training_labels_at_their_freque
   with pytest.raises(ConfigError, match="label_draw='random'"):
     LatentSampler(8, Condition("multi_hot", 5)).draw(jax.random.PRNGKey(0), 2)
   with pytest.raises(ConfigError, match="5 tags"):
-    LatentSampler(8, Condition("multi_hot", 6), label_pool=LabelPool(train))
+    LatentSampler(8, Condition("multi_hot", 6), label_pool=LabelPool(train)).draw(
+        jax.random.PRNGKey(0), 2)
+  # a pool given a loader reads the labels at its first draw, once
+  calls = []
+  lazy = LabelPool(lambda: calls.append(1) or train)
+  s = LatentSampler(8, Condition("multi_hot", 5), label_pool=lazy)
+  s.dummy(2)
+  assert calls == [] and lazy == lazy and lazy != LabelPool(train)
+  _, y = s.draw(jax.random.PRNGKey(3), 4000)
+  s.draw(jax.random.PRNGKey(4), 10)
+  assert calls == [1] and {tuple(r) for r in np.asarray(y).tolist()} == rows
 
 
 def test_indexed_draws_do_not_depend_on_how_they_are_batched():
