@@ -211,6 +211,16 @@ def get_config():
       seed=1234, batch_size=100, classifier_steps=0, classifier_widths="",
   ))
 
+  config.evals.wasserstein = ml_collections.ConfigDict(dict(
+      every=0, final=False,             # W1 estimate by an independent WGAN-GP critic, any
+      num_samples=2000,                 # model (the CelebA study's Table 2); generated images
+      final_num_samples=5000,
+      reference_split="test", reference_count=5000, reference_seed=0,
+      critic_steps=2000, critic_width=32, batch_size=64, lr=1e-4, gp_weight=10.0,
+      held_out=0.2,                     # the estimate is on this fraction, unseen by the critic
+      critic_seed=0, seed=1234,
+  ))
+
   config.log_every = 50                 # terminal + TensorBoard scalars
   config.log_scalars = "mean"           # mean: means over the interval | point: that step's values
   config.sample_every = 500             # sample grid (PNG + TensorBoard)

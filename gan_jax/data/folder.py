@@ -146,7 +146,8 @@ def read_tags(root: str) -> dict[str, list[str]] | None:
     logging.warning("%s: no row separates its tags with ';', so a field such as %r is one tag "
                     "(tags may hold spaces). Separate several tags with ';'.", csv_path,
                     next(t for t in fields if " " in t.strip()))
-  return {os.path.normpath(r["file"]): _clean_tags(t.split(TAG_SEPARATOR), f"{csv_path} [{r['file']}]")
+  return {os.path.normpath(r["file"]):
+          _clean_tags(t.split(TAG_SEPARATOR), f"{csv_path} [{r['file']}]")
           for r, t in zip(rows, fields)}
 
 
