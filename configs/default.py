@@ -211,6 +211,15 @@ def get_config():
       seed=1234, batch_size=100, classifier_steps=0, classifier_widths="",
   ))
 
+  config.evals.condition_diversity = ml_collections.ConfigDict(dict(
+      every=0, final=False,             # conditional models: diversity within a condition
+      num_samples=10,                   # samples per condition (periodic / final)
+      final_num_samples=20,
+      lists="test",                     # multi-hot: the dataset's condition lists
+      reference_split="train", reference_count=10000, reference_seed=0,
+      duplicate_fraction=0.1,           # near-duplicate: closer than this x the real diversity
+      seed=1234, batch_size=100, classifier_steps=0, classifier_widths="",
+  ))
   config.evals.wasserstein = ml_collections.ConfigDict(dict(
       every=0, final=False,             # W1 estimate by an independent WGAN-GP critic, any
       num_samples=2000,                 # model (the CelebA study's Table 2); generated images

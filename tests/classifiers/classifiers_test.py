@@ -301,3 +301,48 @@ def test_a_training_run_ends_with_the_classifier_evaluators_in_results_and_figur
   assert sum(results["class_histogram"]["details"]["histogram"].values()) == 40
   assert os.listdir(tmp_path / "run" / "evals") == ["class_histogram_histogram_step000012.png"]
   assert len(os.listdir(tmp_path / "cache" / "classifiers")) == 1  # one classifier, shared
+
+
+def test_within_group_diversity_equals_a_direct_computation():
+  rng = np.random.default_rng(0)
+  groups = [rng.normal(size=(n, 5)) for n in (2, 4, 7)]
+  direct = [np.mean([np.linalg.norm(g[i] - g[j]) for i in range(len(g))
+                     for j in range(i + 1, len(g))]) for g in groups]
+  pairs = np.concatenate([[np.linalg.norm(g[i] - g[j]) for i in range(len(g))
+                           for j in range(i + 1, len(g))] for g in groups])
+  out = judged.within_group_diversity(groups, threshold=2.5)
+  np.testing.assert_allclose(out["per_group"], direct, rtol=1e-9)
+  np.testing.assert_allclose(out["mean"], np.mean(direct), rtol=1e-9)
+  assert out["near_duplicates"] == pytest.approx(np.mean(pairs < 2.5))
+  with pytest.raises(GanJaxError, match="at least 2"):
+    judged.within_group_diversity([rng.normal(size=(1, 5))])
+
+
+def test_condition_diversity_is_one_for_real_digits_and_zero_for_a_collapsed_generator(
+    digit_classifier, offline_cache):
+  ctx = _ctx("mnist", offline_cache)
+  test = data.load_split("mnist", "test", cache_dir=offline_cache)
+  images, labels = test.read(np.arange(len(test)))
+  images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # as resize=pad gives them
+  by_class = [images[labels == c] for c in range(10)]
+  ev = judged.ConditionDiversity(
+      _cfg(final_num_samples=20, reference_split="test", reference_count=0, reference_seed=0,
+           duplicate_fraction=0.1, lists="", classifier_steps=STEPS["mnist"],
+           classifier_widths=WIDTHS_TEXT), ctx)
+  ev.prepare()
+
+  def varied(y, seed, bs):   # sample i of class c: a different test digit c each time
+    return np.stack([by_class[c][50 + i % 20] for i, c in enumerate(y)])
+
+  def collapsed(y, seed, bs):  # one image per class, whatever z
+    return np.stack([by_class[c][0] for c in y])
+
+  real_like = ev.evaluate(Samples(None, varied), 0, True)
+  mode = ev.evaluate(Samples(None, collapsed), 0, True)
+  s = real_like.scalars
+  assert 0.8 < s["diversity_ratio"] < 1.25 and s["near_duplicates"] < 0.02, s
+  assert mode.scalars["diversity_ratio"] < 1e-3 and mode.scalars["near_duplicates"] == 1.0
+  assert mode.scalars["diversity_real"] == s["diversity_real"] > 0
+  assert real_like.num_samples == 200 and len(real_like.details["per_condition"]) == 10
+  assert real_like.protocol["samples_per_condition"] == 20
+  json.dumps(real_like.record())
