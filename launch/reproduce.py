@@ -3,6 +3,8 @@
   python launch/reproduce.py list                         # the experiments and their sweeps
   python launch/reproduce.py run [--only=KEY,...] [--parallel=N] [--preset=cpu]
   python launch/reproduce.py table [--preset=cpu]         # -> docs/REPRODUCTION.md
+  python launch/reproduce.py check --preset=full          # each sweep's first point starts
+                                                          # and trains --steps steps
 
 Each experiment is one sweep of ``launch/sweep.py`` (the config, its axes, the preset) under
 ``runs/reproduce_<preset>/<key>``; ``run`` runs the sweeps (a finished point is skipped, an
@@ -22,6 +24,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -250,6 +253,34 @@ def sweep_command(exp, preset, parallel=1, python="python"):
   return cmd
 
 
+def first_steps(exp, preset, steps: int, root: str):
+  """Runs the first point of ``exp``'s sweep for ``steps`` steps under ``root``, every
+  evaluation off: the report's command starts, builds its networks at their size and trains.
+  Returns ``(ok, seconds, the last line of its output)``."""
+  import tempfile
+  from gan_jax import evaluators
+  from configs import default
+  cmd = sweep_command(exp, preset, python=sys.executable)
+  cmd[3] = f"--root={os.path.join(root, exp['key'])}"
+  listed = subprocess.run(cmd[:2] + ["--dry_run"] + cmd[2:], capture_output=True, text=True)
+  points = [line for line in listed.stdout.splitlines() if "gan_jax.main" in line]
+  if listed.returncode or not points:
+    return False, 0.0, (listed.stderr or listed.stdout).strip()[-300:]
+  off = [f"--config.evals.{name}.{field}={value}" for name in evaluators.resolve(
+      default.get_config().evals) for field, value in (("final", False), ("every", 0))]
+  run = shlex.split(points[0]) + [
+      f"--config.num_train_steps={steps}", "--config.log_every=1",
+      f"--config.sample_every={steps}", f"--config.checkpoint_every={steps}", *off]
+  t0 = time.time()
+  with tempfile.TemporaryFile("w+") as log:
+    code = subprocess.run(run, stdout=log, stderr=subprocess.STDOUT).returncode
+    log.seek(0)
+    lines = [line for line in log.read().splitlines() if line.strip()]
+  took = time.time() - t0
+  stepped = any(f"step {steps}/{steps}" in line for line in lines)
+  return code == 0 and stepped, took, lines[-1] if lines else ""
+
+
 def selected(only):
   if not only:
     return EXPERIMENTS
@@ -421,7 +452,8 @@ def write_table(preset, path):
 
 def main():
   p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  p.add_argument("action", choices=["list", "run", "table"])
+  p.add_argument("action", choices=["list", "run", "table", "check"])
+  p.add_argument("--steps", type=int, default=2, help="check: steps of each first point")
   p.add_argument("--only", default="", help="comma-separated experiment keys (default: all)")
   p.add_argument("--preset", default="cpu", help="cpu (reduced budgets) or full (the reports')")
   p.add_argument("--parallel", type=int, default=1, help="points at once (launch/sweep.py)")
@@ -448,6 +480,17 @@ def main():
       print(f"== {exp['key']}: {shlex.join(cmd)}", flush=True)
       if subprocess.run(cmd).returncode:
         failed.append(exp["key"])
+    if failed:
+      sys.exit(f"failed: {', '.join(failed)}")
+  elif a.action == "check":
+    import tempfile
+    failed = []
+    with tempfile.TemporaryDirectory() as root:
+      for exp in exps:
+        ok, took, last = first_steps(exp, a.preset, a.steps, root)
+        print(f"{'ok  ' if ok else 'FAIL'} {exp['key']} ({took:.0f} s): {last}", flush=True)
+        if not ok:
+          failed.append(exp["key"])
     if failed:
       sys.exit(f"failed: {', '.join(failed)}")
   else:
