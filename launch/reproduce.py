@@ -88,8 +88,8 @@ CHANGES = {
         "full": ('the shapes dataset for i-CLEVR; the rest as the report'),
     },
     "shapes_acgan": {
-        "cpu": ("shapes_cgan's preset, D without the condition and without the fake- "
-                'class term, class-loss weight 10 instead of 1; 5,000 steps instead of '
+        "cpu": ("shapes_cgan's preset, D without the condition and without the "
+                'fake-class term, class-loss weight 10 instead of 1; 5,000 steps instead of '
                 '500 epochs (140,625)'),
         "full": ('the shapes dataset for i-CLEVR; the rest as the report'),
     },
@@ -339,7 +339,43 @@ def _fmt(mean, std, n):
   return f"{mean:.4g} ± {std:.2g}" if n > 1 else f"{mean:.4g}"
 
 
-def experiment_section(exp, preset, out_dir):
+def kept_sections(path, preset) -> dict:
+  """The measured part of each experiment's section of an existing page (from its "Budget:"
+  line to the section's end, keyed by the experiment), for experiments this machine has no
+  runs of: a page can gather sweeps run in several sittings or on several machines."""
+  if not os.path.exists(path):
+    return {}
+  out, key, body = {}, None, []
+  marker = f"--root=runs/reproduce_{preset}/"
+  for line in open(path).read().splitlines() + ["### end"]:
+    if line.startswith("### ") or line.startswith("## "):
+      if key and any(b.startswith("Budget:") for b in body):
+        out[key] = body[next(i for i, b in enumerate(body) if b.startswith("Budget:")):]
+      key, body = None, []
+      continue
+    if marker in line and key is None:
+      key = line.split(marker, 1)[1].split()[0].rstrip("`")
+    body.append(line)
+  return out
+
+
+def _kept_body(exp, kept):
+  """A kept section's lines with this catalogue's wording of the report's number and of
+  what the Inception Score needs."""
+  body = []
+  for line in kept:
+    if line.startswith("Budget:") and "Report's number: " in line:
+      line = line.split("Report's number: ", 1)[0] + f"Report's number: {exp['reported_what']}."
+    if line.startswith("No Inception Score:"):
+      line = IS_NEEDS
+    body.append(line)
+  while body and not body[-1].strip():
+    body.pop()
+  return body + ["", "Measured in an earlier sitting: these rows are kept from the page as it "
+                 "was (their runs are not on this machine).", ""]
+
+
+def experiment_section(exp, preset, out_dir, kept=None):
   root = root_of(exp, preset)
   lines = [f"### {exp['what']} ({exp['report']})", "",
            f"`{shlex.join(sweep_command(exp, preset))}`", ""]
@@ -354,6 +390,8 @@ def experiment_section(exp, preset, out_dir):
               ""]
     runs += shared_runs(exp, preset, exp.get("scalars", ()))
   result = collect.collect(runs) if runs else None
+  if (not result or not result["groups"]) and kept and exp["key"] in kept:
+    return lines + _kept_body(exp, kept[exp["key"]])
   if not result or not result["groups"]:
     todo = f"; unfinished: {len(result['unfinished'])}" if result else ""
     return lines + [f"Not run yet under this preset{todo}. Report: {exp['reported_what']}."
@@ -437,14 +475,15 @@ PRESET_NOTES = {
 }
 
 
-def write_table(preset, path):
+def write_table(preset, path, keep=True):
   out_dir = os.path.join(os.path.dirname(path), "reproduction")
+  kept = kept_sections(path, preset) if keep else {}
   lines = [HEADER.format(preset=preset, preset_note=PRESET_NOTES.get(preset, ""))]
   for report in (STUDY, ICLEVR, CBEGAN, CELEBA, LUCIC):
     lines += [f"## {report[0].upper()}{report[1:]}", ""]
     for exp in EXPERIMENTS:
       if exp["report"] == report:
-        lines += experiment_section(exp, preset, out_dir)
+        lines += experiment_section(exp, preset, out_dir, kept)
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   with open(path, "w") as f:
     f.write("\n".join(lines).rstrip() + "\n")
@@ -458,6 +497,9 @@ def main():
   p.add_argument("--preset", default="cpu", help="cpu (reduced budgets) or full (the reports')")
   p.add_argument("--parallel", type=int, default=1, help="points at once (launch/sweep.py)")
   p.add_argument("--out", default="docs/REPRODUCTION.md")
+  p.add_argument("--fresh", action="store_true",
+                 help="table: only this machine's runs (default: keep the page's rows of "
+                      "experiments with no runs here)")
   a = p.parse_args()
   if a.preset not in ("cpu", "full"):
     sys.exit(f"--preset must be cpu or full, got {a.preset!r}")
@@ -494,7 +536,7 @@ def main():
     if failed:
       sys.exit(f"failed: {', '.join(failed)}")
   else:
-    write_table(a.preset, a.out)
+    write_table(a.preset, a.out, keep=not a.fresh)
     print(f"wrote {a.out}")
 
 

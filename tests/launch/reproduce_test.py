@@ -86,6 +86,21 @@ def test_table_from_finished_runs(test_config, tmp_path, monkeypatch):
   assert "Unfinished: 1 point(s)." in text
   assert "### not run" in text and "Not run yet under this preset. Report: IS." in text
 
+  # another sitting measured `missing`: its rows stay on the page when this machine has no
+  # runs of it; the report's wording comes from the catalogue; --fresh drops them
+  sitting = text.replace(
+      "Not run yet under this preset. Report: IS.",
+      "Budget: 9 steps at batch 4 (x, 8x8). Report's number: old words.\n\n"
+      "| report | fid | n | samples |\n|---|---|---|---|\n| 2.70 | 77.7 | 1 |  |")
+  open(out, "w").write(sitting)
+  reproduce.write_table("cpu", out)
+  again = open(out).read()
+  assert "| 2.70 | 77.7 | 1 |  |" in again and "Report's number: IS." in again
+  assert "old words" not in again and "Measured in an earlier sitting" in again
+  assert again.count("| 8 | 50.0 | 42 ± 2.8") == 1       # the grid's rows from its runs
+  reproduce.write_table("cpu", out, keep=False)
+  assert "77.7" not in open(out).read()
+
 
 def _point_config(exp, preset, where):
   """The experiment's config at the point ``where`` (dotted field -> value), as its sweep would
