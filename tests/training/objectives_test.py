@@ -311,6 +311,23 @@ def test_generator_ema_is_what_sampling_and_evaluation_use(test_config):
   assert np.mean(images == ema_images) > 0.999
 
 
+def _recording_label_pairs(monkeypatch):
+  """Experiments built after this report ``labels_paired``: 1 when every generated image of
+  the discriminator's update was drawn under its real image's label."""
+  build = losses.build
+
+  def recording(loss_cfg):
+    objective = build(loss_cfg)
+
+    def d_loss(real_out, fake_out, inputs, state, _inner=objective.d_loss):
+      value, metrics = _inner(real_out, fake_out, inputs, state)
+      same = jnp.all(inputs.fake_labels == inputs.real_labels).astype(jnp.float32)
+      return value, dict(metrics, labels_paired=same)
+    return dataclasses.replace(objective, d_loss=d_loss)
+
+  monkeypatch.setattr(losses, "build", recording)
+
+
 @pytest.mark.parametrize("dynamic", [False, True])
 def test_conditional_wgan_gp_interpolates_images_of_one_condition(test_config, monkeypatch,
                                                                   dynamic):
@@ -320,18 +337,7 @@ def test_conditional_wgan_gp_interpolates_images_of_one_condition(test_config, m
   test_config.model.conditional = True
   test_config.model.dcgan.d_norm = "layer"
   test_config.loss.dynamic_steps.enabled = dynamic
-  build = losses.build
-
-  def recording(loss_cfg):
-    objective = build(loss_cfg)
-
-    def d_loss(real_out, fake_out, inputs, state, _inner=objective.d_loss):
-      value, metrics = _inner(real_out, fake_out, inputs, state)
-      same = jnp.all(inputs.fake_labels == inputs.real_labels).astype(jnp.float32)
-      return value, dict(metrics, labels_paired=same)
-    return dataclasses.replace(objective, d_loss=d_loss)
-
-  monkeypatch.setattr(losses, "build", recording)
+  _recording_label_pairs(monkeypatch)
   exp = Experiment(test_config, parallel.make_mesh(1))
   state, metrics = exp.train_step(exp.init_state(), exp.put_batch(batch_for(test_config)))
   assert float(metrics["labels_paired"]) == 1.0
@@ -341,18 +347,7 @@ def test_conditional_wgan_gp_interpolates_images_of_one_condition(test_config, m
 def test_unpaired_objectives_keep_their_own_generated_labels(test_config, monkeypatch):
   """The non-saturating loss still draws G's labels independently of the real batch."""
   test_config.model.conditional = True
-  build = losses.build
-
-  def recording(loss_cfg):
-    objective = build(loss_cfg)
-
-    def d_loss(real_out, fake_out, inputs, state, _inner=objective.d_loss):
-      value, metrics = _inner(real_out, fake_out, inputs, state)
-      same = jnp.all(inputs.fake_labels == inputs.real_labels).astype(jnp.float32)
-      return value, dict(metrics, labels_paired=same)
-    return dataclasses.replace(objective, d_loss=d_loss)
-
-  monkeypatch.setattr(losses, "build", recording)
+  _recording_label_pairs(monkeypatch)
   exp = Experiment(test_config, parallel.make_mesh(1))
   state, metrics = exp.train_step(exp.init_state(), exp.put_batch(batch_for(test_config)))
   assert float(metrics["labels_paired"]) == 0.0
