@@ -2,7 +2,6 @@
 splits, the training batches (ordered by the run's seed and step) and the reference images
 that evaluators compare against, preprocessed as for training."""
 
-import numpy as np
 
 from gan_jax.data.load import load_split, subset_indices
 from gan_jax.data.specs import DATASETS
@@ -89,8 +88,4 @@ class DataProvider:
     images, what = self.reference_images(split, count, seed)
     s = self.load_split(split)
     idx = subset_indices(len(s), count, seed)
-    if s.shape:
-      labels = np.concatenate([s.read(idx[i:i + 1024])[1] for i in range(0, len(idx), 1024)])
-    else:
-      labels = np.asarray([s.read_image(int(i))[1] for i in idx])
-    return images, labels, what
+    return images, s.all_labels()[idx], what
