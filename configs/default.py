@@ -125,6 +125,16 @@ def get_config():
   ))
   config.loss.r1_gamma = 0.0            # > 0: gamma/2 * E|grad D(x)|^2 on real images (any loss)
   config.loss.out_of_bound = 0.0        # > 0: weight of the penalty on G outputs outside [-1, 1]
+  # diversity terms on G (conditional models: each batch's second half repeats the first
+  # half's conditions under fresh z; gan_jax/losses/penalties.py)
+  config.loss.mode_seeking = ml_collections.ConfigDict(dict(
+      weight=0.0,                       # > 0: Mao et al. 2019's weight (theirs: 1)
+      eps=1e-5,                         # G's term: weight / (ratio + eps)
+  ))
+  config.loss.diversity_sensitive = ml_collections.ConfigDict(dict(
+      weight=0.0,                       # > 0: Yang et al. 2019's lambda
+      tau=1.0,                          # each pair's ratio is clipped at tau
+  ))
   config.loss.dynamic_steps = ml_collections.ConfigDict(dict(
       enabled=False,                    # repeat D (G) updates while its loss is above threshold
       d_threshold=1.386,                # 2 log 2: our d_loss sums the real and fake terms

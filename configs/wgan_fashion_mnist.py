@@ -4,12 +4,40 @@
   python -m gan_jax.main --config=configs/wgan_fashion_mnist.py
 
 Lucic et al. 2018's best WGAN (clipping) FID on Fashion-MNIST, same protocol: 21.5.
+
+  python -m gan_jax.main --config=configs/wgan_fashion_mnist.py:hour
+
+The ``hour`` preset fits one hour of a 2-core CPU (``hour`` below); it keeps the objective
+(clipping at 0.01, 5 critic updates, RMSProp, the batch-norm critic) and changes the budget.
 """
 
-from configs import wgan_mnist
+from configs import default, wgan_mnist
 
 
-def get_config():
+def get_config(preset=""):
   config = wgan_mnist.get_config()
   config.data.name = "fashion_mnist"
+  if preset == "hour":
+    return hour(config)
+  if preset:
+    raise ValueError(f"unknown preset {preset!r} (known: hour); e.g. "
+                     "--config=configs/wgan_fashion_mnist.py:hour")
+  return config
+
+
+def hour(config):
+  """Changed from the WGAN paper's recipe: latent 64 and widths 48 (best_fashion_mnist's
+  networks, batch norm in both), RMSProp lr 1e-4 instead of 5e-5 for both networks, samples
+  and FID from an EMA of G (0.999; the raw G is evaluated too), 5,000 generator steps
+  (25,000 critic updates, 27 epochs of critic batches)."""
+  config.num_train_steps = 5000
+  config.model.latent_dim = 64
+  config.model.g_hidden = 48
+  config.model.d_hidden = 48
+  config.g_optimizer = default.optimizer("rmsprop", lr=1e-4)
+  config.d_optimizer = default.optimizer("rmsprop", lr=1e-4)
+  config.ema_decay = 0.999
+  config.log_every = 100
+  config.sample_every = 500
+  config.checkpoint_every = 1000
   return config

@@ -1,7 +1,8 @@
 """GAN objectives by name (``config.loss.name``); hyper-parameters from ``config.loss.<name>``;
 regularisers that any objective can carry, registered like objectives (``REGULARIZERS``):
 ``loss.r1_gamma`` (R1 on real images), ``loss.out_of_bound`` (generator outputs outside
-[-1, 1]) and ``loss.acgan`` (an auxiliary classifier's loss)."""
+[-1, 1]), ``loss.acgan`` (an auxiliary classifier's loss), and the diversity terms
+``loss.mode_seeking`` and ``loss.diversity_sensitive``."""
 
 import dataclasses
 
@@ -55,6 +56,53 @@ def _out_of_bound(objective: Objective, loss_cfg) -> Objective:
     oob = penalties.out_of_bound_penalty(inputs.fake)
     return value + weight * oob, dict(metrics, out_of_bound=oob)
   return dataclasses.replace(objective, g_loss=g_loss)
+
+
+def _block_weight(loss_cfg, block: str) -> float:
+  """The ``weight`` of block ``loss.<block>`` (0 = off, also when the block is absent)."""
+  if block not in loss_cfg:
+    return 0.0
+  value = loss_cfg[block].get("weight", 0.0)
+  if value < 0:
+    raise ConfigError(f"loss.{block}.weight must be >= 0, got {value}.")
+  return value
+
+
+@regulariser("mode_seeking")
+def _mode_seeking(objective: Objective, loss_cfg) -> Objective:
+  """Mao et al. 2019's mode-seeking term, ``weight / (ratio + eps)`` added to G's loss, the
+  ratio being ``penalties.mode_seeking_ratio`` between the batch's two halves (metric
+  ``mode_seeking``: the ratio)."""
+  weight = _block_weight(loss_cfg, "mode_seeking")
+  if weight == 0:
+    return objective
+  eps = loss_cfg.mode_seeking.get("eps", 1e-5)
+  if eps <= 0:
+    raise ConfigError(f"loss.mode_seeking.eps must be > 0, got {eps}.")
+
+  def g_loss(fake_out, inputs, state, _inner=objective.g_loss):
+    value, metrics = _inner(fake_out, inputs, state)
+    ratio = penalties.mode_seeking_ratio(inputs.fake, inputs.z)
+    return value + weight / (ratio + eps), dict(metrics, mode_seeking=ratio)
+  return dataclasses.replace(objective, g_loss=g_loss, twin_conditions=True)
+
+
+@regulariser("diversity_sensitive")
+def _diversity_sensitive(objective: Objective, loss_cfg) -> Objective:
+  """Yang et al. 2019's diversity-sensitive term, ``- weight * E[min(ratio, tau)]`` added to
+  G's loss (``penalties.diversity_sensitive_ratio``; metric ``diversity_sensitive``)."""
+  weight = _block_weight(loss_cfg, "diversity_sensitive")
+  if weight == 0:
+    return objective
+  tau = loss_cfg.diversity_sensitive.get("tau", 1.0)
+  if tau <= 0:
+    raise ConfigError(f"loss.diversity_sensitive.tau must be > 0, got {tau}.")
+
+  def g_loss(fake_out, inputs, state, _inner=objective.g_loss):
+    value, metrics = _inner(fake_out, inputs, state)
+    term = penalties.diversity_sensitive_ratio(inputs.fake, inputs.z, tau)
+    return value - weight * term, dict(metrics, diversity_sensitive=term)
+  return dataclasses.replace(objective, g_loss=g_loss, twin_conditions=True)
 
 
 @regulariser("acgan")

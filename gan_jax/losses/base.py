@@ -64,7 +64,12 @@ class Objective:
   less real), for the real-image threshold.
   ``paired_labels``: the discriminator's generated batch is drawn under the real batch's
   own labels (a conditional model), so that image i of each batch has one condition; a term
-  that mixes real and generated images pairwise (WGAN-GP's interpolates) needs it."""
+  that mixes real and generated images pairwise (WGAN-GP's interpolates) needs it.
+  ``twin_conditions``: the generator's batch repeats the conditions of its first half in its
+  second half (example i + B // 2 has example i's condition, under its own z), for terms that
+  compare two z under one condition (mode seeking); with ``paired_labels`` too, the
+  discriminator's batches stay paired and the generator update draws a twinned batch of its
+  own."""
   d_loss: Callable[..., tuple[jax.Array, dict]]
   g_loss: Callable[..., tuple[jax.Array, dict]]
   init_state: Callable[[], PyTree] = _no_state
@@ -72,6 +77,7 @@ class Objective:
   constrain_d_params: Callable[[PyTree], PyTree] = _identity
   example_loss: Callable[..., jax.Array] = _negated_logits
   paired_labels: bool = False
+  twin_conditions: bool = False
 
 
 OBJECTIVES: Registry[Callable[..., Objective]] = Registry("loss.name")

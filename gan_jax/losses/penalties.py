@@ -6,6 +6,9 @@
   gamma / 2 by the caller).
 * ``out_of_bound_penalty`` (the conditional-BEGAN report): E[relu(|G(z)| - 1)^2], zero
   for outputs inside the pixel range [-1, 1].
+* ``mode_seeking_ratio`` (Mao et al. 2019, MSGAN) and ``diversity_sensitive_ratio`` (Yang et
+  al. 2019, DSGAN): how far G's outputs move per unit of latent distance, between the two
+  halves of a batch whose example i and i + B/2 share a condition (``Objective.twin_conditions``).
 
 Per-example gradient norms assume a discriminator whose output for one example does not
 depend on the others: use ``model.dcgan.d_norm = 'layer'`` or ``'none'`` with these (the
@@ -41,3 +44,31 @@ def r1_penalty(critic, real, labels):
 def out_of_bound_penalty(images, low: float = -1.0, high: float = 1.0):
   over = jax.nn.relu(images - high) + jax.nn.relu(low - images)
   return jnp.mean(jnp.sum(over.reshape(over.shape[0], -1) ** 2, axis=-1))
+
+
+def _halves(x):
+  """Example i and i + h of a batch of at least 2, h = B // 2 (an odd last one is left out),
+  flattened per example."""
+  h = x.shape[0] // 2
+  if h == 0:
+    raise ValueError("a diversity term needs a batch of at least 2")
+  return x[:h].reshape(h, -1), x[h:2 * h].reshape(h, -1)
+
+
+def mode_seeking_ratio(images, z):
+  """MSGAN's ratio as its public code computes it: mean |G(z1, c) - G(z2, c)| over the pairs'
+  pixels divided by mean |z1 - z2| over their latents (batch means, not a mean of per-pair
+  ratios). G maximises it: its term is ``1 / (ratio + eps)``."""
+  a, b = _halves(images)
+  za, zb = _halves(z)
+  return jnp.mean(jnp.abs(a - b)) / jnp.mean(jnp.abs(za - zb))
+
+
+def diversity_sensitive_ratio(images, z, tau):
+  """DSGAN's term, per pair as in its paper: min(mean |G(z1, c) - G(z2, c)| / mean |z1 - z2|,
+  tau), averaged over the pairs (L1 distances as means over elements, so the ratio does not
+  grow with the image or latent size). G maximises it."""
+  a, b = _halves(images)
+  za, zb = _halves(z)
+  ratios = jnp.mean(jnp.abs(a - b), axis=-1) / (jnp.mean(jnp.abs(za - zb), axis=-1) + 1e-12)
+  return jnp.mean(jnp.minimum(ratios, tau))

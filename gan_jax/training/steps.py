@@ -45,6 +45,12 @@ class DynamicSteps:
   max_g: int
 
 
+def _twin(y):
+  """Example i + B // 2 gets example i's condition (an odd last example keeps its own)."""
+  h = y.shape[0] // 2
+  return jnp.concatenate([y[:h], y[:h], y[2 * h:]])
+
+
 def _finite(tree):
   leaves = jax.tree.leaves(tree)
   return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
@@ -82,6 +88,22 @@ class _Nets:
                                              train=True, mutable=["batch_stats"],
                                              rngs={"dropout": key})
     return out, new_vars.get("batch_stats", d_stats)
+
+  def draw_for_d(self, key, batch_size, real_y, conditional):
+    """(z, y) of a generated batch for D: under the real batch's labels when the objective
+    pairs them, twinned conditions when it compares two z under one condition."""
+    z, fake_y = self.sampler.draw(key, batch_size)
+    if conditional and self.objective.paired_labels:
+      fake_y = real_y
+    elif conditional and self.objective.twin_conditions:
+      fake_y = _twin(fake_y)
+    return z, fake_y
+
+  def draw_for_g(self, key, batch_size, conditional):
+    z, fake_y = self.sampler.draw(key, batch_size)
+    if conditional and self.objective.twin_conditions:
+      fake_y = _twin(fake_y)
+    return z, fake_y
 
   def plateau_value(self, d_metrics):
     if not self.plateau_metric:
@@ -128,7 +150,8 @@ class _Nets:
 def _fixed_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, drop_key,
                    conditional: bool):
   """``d_steps`` D updates, each on its own real batch and a fresh (z, y), then one G update
-  on the last (z, y) through the updated D."""
+  on the last (z, y) through the updated D (on a (z, y) of its own when D's are paired with
+  the real labels and G's term needs twinned conditions)."""
   d_params, d_stats, d_opt_state, g_params, g_stats, g_opt_state = nets_state
   d_steps, batch_size = real_all.shape[:2]
   noise_key = jax.random.fold_in(drop_key, NOISE_SALT)
@@ -137,9 +160,7 @@ def _fixed_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, 
   # (lax.scan) run several times slower on CPU.
   for i in range(d_steps):
     real_y = labels_all[i] if conditional else None
-    z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
-    if conditional and nets.objective.paired_labels:
-      fake_y = real_y
+    z, fake_y = nets.draw_for_d(jax.random.fold_in(z_key, i), batch_size, real_y, conditional)
     # G runs once per z: the pullback is kept for the generator update.
     fake, g_vjp, new_g_stats = jax.vjp(
         lambda p: nets.generate(p, g_stats, z, fake_y, jax.random.fold_in(noise_key, i)),
@@ -148,6 +169,11 @@ def _fixed_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key, 
         d_params, d_stats, d_opt_state, real_all[i], real_y, fake, fake_y, z,
         jax.random.fold_in(drop_key, i))
     examples.append(example)
+  if conditional and nets.objective.paired_labels and nets.objective.twin_conditions:
+    z, fake_y = nets.draw_for_g(jax.random.fold_in(z_key, d_steps), batch_size, conditional)
+    fake, g_vjp, new_g_stats = jax.vjp(
+        lambda p: nets.generate(p, g_stats, z, fake_y, jax.random.fold_in(noise_key, d_steps)),
+        g_params, has_aux=True)
   (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(
       lambda f: nets.g_loss_through_d(d_params, d_stats, f, fake_y, z,
                                       jax.random.fold_in(drop_key, d_steps)),
@@ -174,9 +200,7 @@ def _dynamic_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key
   real, real_y = real_all[0], (labels_all[0] if conditional else None)
 
   def one_d(i, d_params, d_stats, d_opt_state, g_stats):
-    z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, i), batch_size)
-    if conditional and nets.objective.paired_labels:
-      fake_y = real_y
+    z, fake_y = nets.draw_for_d(jax.random.fold_in(z_key, i), batch_size, real_y, conditional)
     fake, g_stats = nets.generate(g_params, g_stats, z, fake_y, jax.random.fold_in(noise_key, i))
     d_params, d_stats, d_opt_state, metrics, example = nets.d_update(
         d_params, d_stats, d_opt_state, real, real_y, lax.stop_gradient(fake), fake_y, z,
@@ -190,7 +214,8 @@ def _dynamic_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key
       (jnp.asarray(1, jnp.int32), *first))
 
   def one_g(j, g_params, g_stats, g_opt_state, d_stats):
-    z, fake_y = nets.sampler.draw(jax.random.fold_in(z_key, dynamic.max_d + j), batch_size)
+    z, fake_y = nets.draw_for_g(jax.random.fold_in(z_key, dynamic.max_d + j), batch_size,
+                                conditional)
 
     def loss_fn(p):
       fake, new_g_stats = nets.generate(p, g_stats, z, fake_y,
