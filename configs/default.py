@@ -147,6 +147,8 @@ def get_config():
   config.d_optimizer = optimizer()
   config.ema_decay = 0.0                # > 0 keeps an EMA of G's params, used for sampling
                                         # and evaluation
+  config.eval_params = "ema"            # with an EMA: ema | raw, the weights that sampling
+                                        # and evaluation use (raw: results named <metric>_raw)
   config.lr_plateau = ml_collections.ConfigDict(dict(
       metric="",                        # "" = off; a D-update metric, e.g. M (BEGAN)
       window=500,                       # steps averaged per check

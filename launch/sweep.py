@@ -52,7 +52,7 @@ def finished(workdir: str) -> bool:
   """Whether the run in ``workdir`` is done: a checkpoint at its config's num_train_steps and
   a final result of every evaluator whose final evaluation the config enables.  Reads the
   config.json the trainer writes (overrides applied), so no config is loaded."""
-  from gan_jax.runs.folder import RunFolder
+  from gan_jax.runs.folder import RunFolder, raw_suffix
   from gan_jax.utils.errors import ConfigError
   run = RunFolder(workdir)
   try:
@@ -62,7 +62,7 @@ def finished(workdir: str) -> bool:
   except (OSError, ValueError, KeyError, TypeError, ConfigError):
     return False
   return (bool(steps) and max(steps) >= total
-          and not run.missing_finals(config.get("evals", {}), total))
+          and not run.missing_finals(config.get("evals", {}), total, raw_suffix(config)))
 
 
 def device_groups(gpus: str, parallel: int) -> list[str | None]:

@@ -24,6 +24,8 @@ class Samples:
   labels (class indices or multi-hot vectors), z of sample i from (seed, i) alone."""
   draw: Generate
   with_labels: Callable[[Any, int, int], Any]
+  suffix: str = ""  # added to the evaluator's and metrics' names ("_raw": a run's raw G
+                    # beside its EMA), so both sets of results stand side by side
 
   def __call__(self, num: int, seed: int, batch_size: int):
     return self.draw(num, seed, batch_size)

@@ -15,7 +15,7 @@ The penalty is soft: the critic's slope settles above 1 (for a linear critic at
 with weight 10). ``critic_wasserstein`` is therefore E[f(x)] - E[f(G)] on the held-out images
 divided by ``critic_gradient_norm``, the critic's mean |grad f| at held-out interpolates
 (exact for a linear critic; within 3% of the known distance in the tests);
-``critic_wasserstein_raw`` is the undivided value (what a WGAN-GP critic logs),
+``critic_wasserstein_undivided`` is the undivided value (what a WGAN-GP critic logs),
 ``critic_wasserstein_fit`` the divided value on the fitting images (above the held-out one
 when the critic overfits). Distances are in the
 Euclidean metric on [-1, 1] pixels: a 32x32 grey image lies within 64 of any other.
@@ -50,7 +50,7 @@ def train_critic(real, fake, *, steps: int, width: int, batch_size: int, lr: flo
                  gp_weight: float, seed: int, held_out: float):
   """The critic's estimates on (real, fake) float images in [-1, 1]: a dict of
   ``critic_wasserstein`` (held out, divided by the critic's slope),
-  ``critic_wasserstein_raw``, ``critic_wasserstein_fit``, ``critic_gradient_norm`` (see the
+  ``critic_wasserstein_undivided``, ``critic_wasserstein_fit``, ``critic_gradient_norm`` (see the
   module's docstring)."""
   if real.shape[1:] != fake.shape[1:]:
     raise ConfigError(f"real images {real.shape[1:]} and generated ones {fake.shape[1:]} differ.")
@@ -109,7 +109,7 @@ def train_critic(real, fake, *, steps: int, width: int, batch_size: int, lr: flo
       params, interpolate(jax.random.fold_in(base, steps), real_out[:n], fake_out[:n])))
   slope = float(norms.mean())
   raw = mean_score(real_out) - mean_score(fake_out)
-  return {"critic_wasserstein": raw / slope, "critic_wasserstein_raw": raw,
+  return {"critic_wasserstein": raw / slope, "critic_wasserstein_undivided": raw,
           "critic_wasserstein_fit": (mean_score(real_fit) - mean_score(fake_fit)) / slope,
           "critic_gradient_norm": slope}
 

@@ -2,6 +2,8 @@
 its figures, its TensorBoard scalars and the terminal), for training, ensembles and
 ``--mode=eval`` alike."""
 
+import dataclasses
+
 from absl import logging
 
 from gan_jax.runs.folder import RunFolder
@@ -12,6 +14,10 @@ def evaluate_and_record(evaluator, samples, step: int, final: bool, run: RunFold
   """Runs ``evaluator`` on ``samples`` (``evaluators.Samples``) and records the result in
   ``run`` (and ``writer``, the run's event writer, when given); returns the ``EvalResult``."""
   result = evaluator.evaluate(samples, step, final)
+  if samples.suffix:
+    result = dataclasses.replace(
+        result, evaluator=result.evaluator + samples.suffix,
+        scalars={k + samples.suffix: v for k, v in result.scalars.items()})
   if writer is not None:
     writer.write_scalars(step, {("final_" if final else "") + k: v
                                 for k, v in result.scalars.items()})

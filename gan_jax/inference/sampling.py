@@ -23,6 +23,7 @@ class Sampling:
   sampler: Any           # models.LatentSampler
   condition: Any         # models.Condition
   spec: Any              # data.DatasetSpec (class names, condition lists)
+  suffix: str = ""       # "_raw": the raw weights of a run that keeps an EMA of them
 
   def sample(self, state, z, y=None) -> np.ndarray:
     """Generator outputs in [-1, 1] (inference mode) for given inputs."""
@@ -106,4 +107,5 @@ class Sampling:
     """The generator of ``state`` as evaluators see it."""
     return Samples(
         draw=lambda n, seed, bs: self.generate(state, n, seed, bs),
-        with_labels=lambda y, seed, bs: self.generate_with_labels(state, y, seed, bs))
+        with_labels=lambda y, seed, bs: self.generate_with_labels(state, y, seed, bs),
+        suffix=self.suffix)

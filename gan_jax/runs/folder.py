@@ -28,6 +28,12 @@ def record_metrics(record: dict) -> dict:
           and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+def raw_suffix(config) -> str:
+  """``_raw`` when a run's config keeps an EMA of G but evaluates its raw weights: its
+  results are named ``<evaluator>_raw`` / ``<metric>_raw`` beside the EMA's."""
+  return "_raw" if config.get("ema_decay", 0) > 0 and config.get("eval_params") == "raw" else ""
+
+
 def _is_writer() -> bool:
   import jax
   return jax.process_index() == 0
@@ -102,14 +108,15 @@ class RunFolder:
     steps = [r["step"] for r in newest.values()]
     return metrics, (max(steps) if steps else None)
 
-  def missing_finals(self, evals: dict, step: int) -> list[str]:
+  def missing_finals(self, evals: dict, step: int, suffix: str = "") -> list[str]:
     """The evaluators whose final evaluation ``evals`` (the config's ``evals`` block as a
     dict) enables but results.json holds no final record of at ``step`` or later: a run
-    stopped during its final evaluation is not finished."""
+    stopped during its final evaluation is not finished. ``suffix``: the records' names
+    carry it (``_raw``, see ``raw_suffix``)."""
     done = {r.get("evaluator") for r in self.results()
             if r.get("final") and r.get("step", -1) >= step}
     return [name for name, block in evals.items()
-            if isinstance(block, dict) and block.get("final") and name not in done]
+            if isinstance(block, dict) and block.get("final") and name + suffix not in done]
 
   # ---- figures and grids -----------------------------------------------------------------
 

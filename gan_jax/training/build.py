@@ -81,6 +81,8 @@ class Experiment:
     self.dynamic = validate.dynamic_steps(config.loss)
     parallel.check_batch_size(config.data.batch_size, self.mesh)
     self.use_ema = config.ema_decay > 0
+    # the EMA run's raw weights when asked: their results are named <metric>_raw
+    self.raw_beside_ema = self.use_ema and config.eval_params == "raw"
     # the blocks kept past the build: what the threshold, checkpoints and evaluators need
     self.threshold = (config.data.real_threshold.num_std
                       if config.data.real_threshold.enabled else None)
@@ -109,10 +111,12 @@ class Experiment:
         step, in_shardings=(repl, parallel.batch_sharding(self.mesh)),
         out_shardings=(repl, repl), donate_argnums=0)
     self.sampling = Sampling(
-        sample_step=jax.jit(functools.partial(steps.sample_step, generator=self.generator,
-                                              use_ema=self.use_ema), out_shardings=repl),
+        sample_step=jax.jit(functools.partial(
+            steps.sample_step, generator=self.generator,
+            use_ema=self.use_ema and not self.raw_beside_ema), out_shardings=repl),
         draw_indexed=jax.jit(self.sampler.draw_indexed, static_argnums=2),
-        sampler=self.sampler, condition=self.condition, spec=self.spec)
+        sampler=self.sampler, condition=self.condition, spec=self.spec,
+        suffix="_raw" if self.raw_beside_ema else "")
     self._built = True
 
   # ---- state and checkpoints ------------------------------------------------------------

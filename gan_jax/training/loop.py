@@ -237,7 +237,8 @@ def evaluate_missing(trainer: Trainer, state, step: int, members: list[Member], 
   """Runs each member's final evaluations that its results.json lacks at ``step`` (a run
   stopped during its final evaluation); returns False when a stop signal cut it short."""
   for i, member in enumerate(members):
-    missing = member.run.missing_finals(evals_config, step)
+    samples = trainer.samples(trainer.member_state(state, i))
+    missing = member.run.missing_finals(evals_config, step, samples.suffix)
     if not missing:
       continue
     logging.info("No final result of %s at step %d in %s: evaluating now.", ", ".join(missing),
@@ -247,8 +248,7 @@ def evaluate_missing(trainer: Trainer, state, step: int, members: list[Member], 
         for ev in evals:
           if ev.name in missing:
             ev.prepare()
-            evaluate_and_record(ev, trainer.samples(trainer.member_state(state, i)), step, True,
-                                member.run, member.writer)
+            evaluate_and_record(ev, samples, step, True, member.run, member.writer)
     except Interrupted as e:
       logging.warning("Received %s during the final evaluation: stopped. Run the same command "
                       "to finish it.", e)

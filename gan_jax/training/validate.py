@@ -7,6 +7,7 @@ from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 
 LOG_SCALARS = ("mean", "point")
+EVAL_PARAMS = ("ema", "raw")
 
 
 def _positive(config, *fields):
@@ -35,6 +36,7 @@ def validate(config) -> None:
   if not 0 <= config.ema_decay < 1:
     raise ConfigError(f"ema_decay must be in [0, 1), got {config.ema_decay}.")
   check_choice("log_scalars", config.log_scalars, LOG_SCALARS)
+  check_choice("eval_params", config.eval_params, EVAL_PARAMS)
   from gan_jax import evaluators
   for name, (_, block) in evaluators.resolve(config.evals).items():
     if block.get("every", 0) < 0:
