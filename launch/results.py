@@ -1,0 +1,246 @@
+"""The best result per CPU budget of each model, and the page that reads like a paper's table.
+
+  python launch/results.py list                 # the entries, their commands and budgets
+  python launch/results.py run [--only=KEY,...] # trains what is not finished, then the raw G
+  python launch/results.py table                # -> docs/RESULTS.md (+ docs/results/*.png)
+
+Each entry is one run of ``gan_jax.main`` under ``runs/results/<key>`` (or, with ``root``,
+a run of ``launch/reproduce.py``'s sweeps, read where it lies): its command, its budget in
+hours of a 2-core CPU, the target it is held to, and the numbers it stands beside (the
+reports' and Lucic et al. 2018's, text in this catalogue). Every measured number, the
+training time and the sample grid come from the run folder (results.json, the event files,
+samples/); entries without a finished run are listed as not run. ``run`` is resumable: a
+finished run is skipped, an interrupted one resumes from its last checkpoint. Entries with
+an EMA of G (``raw``) are also evaluated on G's raw weights (``--mode=eval
+--config.eval_params=raw``; metrics ``<name>_raw``).
+"""
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from gan_jax.runs.folder import RunFolder  # noqa: E402
+
+LUCIC = "Lucic et al. 2018, best after a large search (same protocol)"
+SHAPES = ["score_test", "score_new_test", "diversity_ratio", "near_duplicates"]
+FID = ["fid", "fid_raw", "kid", "precision", "recall"]
+
+# key, what, config (with its preset), args (flags after it), budget (hours of the 2-core CPU),
+# target (the bar the entry is held to), metrics (results or last_<scalar> columns), scalars
+# (training scalars shown at their last value), curves (the --mode=report figures copied),
+# raw (evaluate the raw G beside the EMA), beside (the numbers it stands beside), changes
+# (what the preset changes from the report's setting), root (read a run made elsewhere),
+# recorded (a number measured in an earlier sitting, shown while this machine has no run).
+ENTRIES = [
+    dict(key="wgan_fashion_mnist_hour", what="WGAN, weight clipping (Fashion-MNIST)",
+         config="configs/wgan_fashion_mnist.py:hour", args=[], budget=1, target="FID <= 40",
+         metrics=FID + ["last_wasserstein"], scalars=["wasserstein"], curves=["wasserstein"],
+         raw=True, beside=f"{LUCIC}: 21.5",
+         changes="latent 64, widths 48, RMSProp 1e-4 (the paper's 5e-5), EMA of G; clipping "
+                 "0.01, 5 critic updates, the batch-norm critic kept"),
+    dict(key="began_fashion_mnist_hour", what="BEGAN (Fashion-MNIST)",
+         config="configs/began_fashion_mnist.py:hour", args=[], budget=1, target="FID <= 40",
+         metrics=FID + ["last_M", "last_k"], scalars=["M", "k"], curves=["began"], raw=True,
+         beside=f"{LUCIC}: 22.9",
+         changes="base filters 32 (the report's 128), Adam 1e-4 (5e-5), EMA of G; gamma 0.4, "
+                 "lambda_k 0.001, batch 16 kept"),
+    dict(key="best_fashion_mnist", what="best unconditional (Fashion-MNIST)",
+         config="configs/best_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
+         metrics=FID, raw=True,
+         beside=f"{LUCIC}: NS GAN 26.5, WGAN 21.5, BEGAN 22.9, WGAN-GP 24.5",
+         recorded="FID 15.98 (EMA) after 27,000 steps, 69 min of training, measured in an "
+                  "earlier sitting (docs/speed.md, Best Fashion-MNIST FID)",
+         changes="not a report's model: the study's DCGAN G against a spectral-norm D, hinge "
+                 "loss, EMA of G"),
+    dict(key="cgan_shapes_mode_seeking", what="cGAN + mode seeking (shapes)",
+         config="configs/cgan_shapes.py:cpu", args=["--config.loss.mode_seeking.weight=1.0"],
+         budget=1, target="score 0.70 on test and new_test", metrics=SHAPES,
+         beside="the i-CLEVR conditional-DCGAN report: 0.70 (test) / 0.71 (new_test), 64x64, "
+                "56,250 steps",
+         changes="the cpu preset (32x32, widths / 4, projection D with spectral norm, hinge, "
+                 "DiffAugment, EMA) and Mao et al.'s mode-seeking term (weight 1)"),
+    dict(key="shapes_cgan", what="cGAN (shapes)", root="runs/reproduce_cpu/shapes_cgan/base",
+         config="configs/cgan_shapes.py:cpu", args=[], budget=1,
+         target="score 0.70 on test and new_test", metrics=SHAPES,
+         beside="the report: 0.70 / 0.71", changes="the cpu preset, no diversity term"),
+    dict(key="shapes_acgan", what="ACGAN (shapes)", root="runs/reproduce_cpu/shapes_acgan/base",
+         config="configs/acgan_shapes.py:cpu", args=[], budget=1,
+         target="score 0.70 on test and new_test", metrics=SHAPES,
+         beside="the report: 0.70 / 0.71 (its cGAN)", changes="the cpu preset"),
+    dict(key="shapes_wgan", what="conditional WGAN-GP (shapes)",
+         root="runs/reproduce_cpu/shapes_wgan/base", config="configs/wgan_shapes.py:cpu",
+         args=[], budget=1, target="score 0.70 on test and new_test", metrics=SHAPES,
+         beside="the report: 0.65-0.70", changes="the cpu preset"),
+    dict(key="shapes_cbegan", what="conditional BEGAN (shapes)",
+         root="runs/reproduce_cpu/shapes_cbegan/base", config="configs/cbegan_shapes.py:cpu",
+         args=[], budget=1, target="score 0.70 on test and new_test",
+         metrics=SHAPES + ["last_M"], scalars=["M"],
+         beside="the conditional-BEGAN report: M only (faces)", changes="the cpu preset"),
+]
+BY_KEY = {e["key"]: e for e in ENTRIES}
+
+
+def workdir(entry) -> str:
+  return entry.get("root") or os.path.join("runs", "results", entry["key"])
+
+
+def train_command(entry, python="python") -> list[str]:
+  return [python, "-m", "gan_jax.main", f"--config={entry['config']}",
+          f"--workdir={workdir(entry)}", *entry["args"]]
+
+
+def raw_command(entry, python="python") -> list[str]:
+  return train_command(entry, python) + ["--mode=eval", "--config.eval_params=raw"]
+
+
+def train_seconds(series: dict) -> float | None:
+  """Training time from the logged rates: each logged point's ``steps_per_sec`` is the rate
+  over the steps since the point before (periodic evaluations included, pauses between
+  sittings not)."""
+  if "steps_per_sec" not in series:
+    return None
+  steps, rates = series["steps_per_sec"]
+  gaps = np.diff(np.concatenate([[0], steps]))
+  ok = rates > 0
+  return float(np.sum(gaps[ok] / rates[ok]))
+
+
+def measured(entry) -> dict | None:
+  """The entry's numbers from its run folder, or None when it has no finished run."""
+  run = RunFolder(workdir(entry))
+  if not run.exists():
+    return None
+  finals, step = run.final_metrics()
+  if step is None:
+    return None
+  series = run.scalars()
+  config = run.config()
+  out = dict(finals)
+  out.update({f"last_{t}": float(series[t][1][-1]) for t in entry.get("scalars", ())
+              if t in series})
+  out["step"] = step
+  out["train_seconds"] = train_seconds(series)
+  out["eval_seconds"] = sum(r.get("seconds", 0.0) for r in run.final_records().values())
+  out["batch"] = config.get("data", {}).get("batch_size")
+  grids = run.grids()
+  out["grid"] = run.file("samples", grids[-1]) if grids else None
+  return out
+
+
+def _hours(seconds):
+  if seconds is None:
+    return "?"
+  return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+def _cell(value):
+  return "" if value is None else f"{value:.4g}"
+
+
+def met(entry, m: dict) -> str:
+  """Whether the entry met its target within its budget, from its numbers."""
+  within = m["train_seconds"] is not None and m["train_seconds"] <= entry["budget"] * 3600
+  target = entry["target"]
+  if target.startswith("FID"):
+    best = min(v for k, v in m.items() if k in ("fid", "fid_raw"))
+    ok = best <= float(target.split()[-1])
+  else:
+    ok = min(m.get("score_test", 0), m.get("score_new_test", 0)) >= 0.70
+  return "yes" if ok and within else ("no (over budget)" if ok else "no")
+
+
+HEADER = """# Results per CPU budget
+
+The best result this project reaches per budget of a 2-core CPU, beside the reports' numbers
+and Lucic et al. 2018's. Produced by `python launch/results.py table` from the runs of
+`python launch/results.py run`; each row's command reproduces it, and its training time is
+read from the run's logged step rates (periodic evaluations included, the final evaluation
+not: its time is the next column). FID on the default protocol (10,000 samples against the
+10,000 test images, Inception-v3 of 2015-12-05); `fid` from G's EMA where the entry keeps
+one, `fid_raw` from G's own weights. Shapes scores: the i-CLEVR report's score over objects
+(`score_*`) and diversity within a condition (`diversity_ratio`: generated over real,
+1 = as diverse as the real images; `near_duplicates`: the share of sample pairs closer than a
+tenth of the real images' distance).
+
+"""
+
+
+def write_table(path="docs/RESULTS.md"):
+  out_dir = os.path.join(os.path.dirname(path), "results")
+  lines = [HEADER, "| model | budget | target | met | steps | training | final eval | "
+           "numbers | beside | samples |", "|" + "---|" * 10]
+  sections = []
+  for e in ENTRIES:
+    m = measured(e)
+    cmds = [shlex.join(train_command(e))] + ([shlex.join(raw_command(e))] if e.get("raw") else [])
+    sections += [f"### {e['what']}", "", *[f"`{c}`" + "  " for c in cmds], "",
+                 f"Changed from the report: {e['changes']}.", ""]
+    if m is None:
+      recorded = f"not run here; {e['recorded']}" if e.get("recorded") else ""
+      lines.append(f"| {e['what']} | {e['budget']} h | {e['target']} | not run | | | | "
+                   f"{recorded} | {e['beside']} | |")
+      continue
+    numbers = ", ".join(f"{k} {_cell(m[k])}" for k in e["metrics"] if k in m)
+    links = []
+    if m["grid"]:
+      os.makedirs(out_dir, exist_ok=True)
+      shutil.copyfile(m["grid"], os.path.join(out_dir, f"{e['key']}.png"))
+      links.append(f"[grid](results/{e['key']}.png)")
+    if e.get("curves"):
+      from gan_jax.runs import report
+      report.write(workdir(e))
+      for c in e["curves"]:
+        fig = os.path.join(workdir(e), "report", f"{c}.png")
+        if os.path.exists(fig):
+          shutil.copyfile(fig, os.path.join(out_dir, f"{e['key']}_{c}.png"))
+          links.append(f"[{c}](results/{e['key']}_{c}.png)")
+    lines.append(f"| {e['what']} | {e['budget']} h | {e['target']} | {met(e, m)} | {m['step']} "
+                 f"| {_hours(m['train_seconds'])} | {_hours(m['eval_seconds'])} | {numbers} | "
+                 f"{e['beside']} | {' '.join(links)} |")
+  lines += ["", "## Commands and what each changes", "", *sections]
+  with open(path, "w") as f:
+    f.write("\n".join(lines).rstrip() + "\n")
+  return path
+
+
+def main():
+  p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+  p.add_argument("action", choices=["list", "run", "table"])
+  p.add_argument("--only", default="", help="comma-separated keys")
+  p.add_argument("--out", default="docs/RESULTS.md")
+  a = p.parse_args()
+  os.chdir(ROOT)
+  keys = [k for k in a.only.split(",") if k]
+  unknown = [k for k in keys if k not in BY_KEY]
+  if unknown:
+    sys.exit(f"unknown key(s) {unknown}; known: {sorted(BY_KEY)}")
+  chosen = [BY_KEY[k] for k in keys] if keys else ENTRIES
+  if a.action == "list":
+    for e in chosen:
+      print(f"{e['key']}: {e['what']}, {e['budget']} h, {e['target']}\n  "
+            f"{shlex.join(train_command(e))}")
+  elif a.action == "run":
+    import sweep
+    for e in chosen:
+      if not sweep.finished(workdir(e)):
+        subprocess.run(train_command(e, sys.executable), check=True)
+      if e.get("raw"):
+        names = {r.get("evaluator") for r in RunFolder(workdir(e)).results() if r.get("final")}
+        if not any(n.endswith("_raw") for n in names):
+          subprocess.run(raw_command(e, sys.executable), check=True)
+  else:
+    print(write_table(a.out))
+
+
+if __name__ == "__main__":
+  main()

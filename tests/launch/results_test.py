@@ -1,0 +1,79 @@
+"""The results page: each entry's command and preset exist, and the table reads a finished
+run's numbers, training time, grid and curves from its folder."""
+
+import importlib
+import os
+import sys
+
+import numpy as np
+import pytest
+from helpers import ROOT
+from PIL import Image
+
+from gan_jax.evaluators.base import EvalResult
+from gan_jax.runs.folder import RunFolder
+
+sys.path.insert(0, os.path.join(ROOT, "launch"))
+import results  # noqa: E402
+
+
+@pytest.mark.parametrize("entry", results.ENTRIES, ids=lambda e: e["key"])
+def test_every_entry_names_a_config_preset_and_flags_that_exist(entry):
+  path, _, preset = entry["config"].partition(":")
+  module = importlib.import_module("configs." + os.path.basename(path)[:-3])
+  config = module.get_config(preset) if preset else module.get_config()
+  for arg in entry["args"]:
+    node = config
+    for part in arg.split("=", 1)[0][len("--config."):].split("."):
+      node = node[part]  # a KeyError names a field the config does not have
+  cmd = results.raw_command(entry)
+  assert cmd[:4] == ["python", "-m", "gan_jax.main", f"--config={entry['config']}"]
+  assert cmd[-1] == "--config.eval_params=raw"
+
+
+def _finished_run(workdir, config, rates, fid, fid_raw=None):
+  run = RunFolder(workdir)
+  os.makedirs(run.file("samples"))
+  run.write_config(config)
+  Image.fromarray(np.full((8, 8), 77, np.uint8)).save(
+      run.file("samples", f"step_{config.num_train_steps:06d}.png"))
+  writer = run.writer()
+  for step, rate in rates:
+    writer.write_scalars(step, {"steps_per_sec": rate, "wasserstein": 1.0 / step})
+  writer.close()
+  run.append_result(EvalResult("fid", config.num_train_steps, True, {"fid": fid}, {}, 120.0,
+                               16).record())
+  if fid_raw is not None:
+    run.append_result(EvalResult("fid_raw", config.num_train_steps, True, {"fid_raw": fid_raw},
+                                 {}, 60.0, 16).record())
+
+
+def test_table_reads_numbers_time_grid_and_curves_from_the_runs(test_config, tmp_path,
+                                                                monkeypatch):
+  fast = dict(key="fast", what="fast model", config="configs/test.py", args=[], budget=1,
+              target="FID <= 40", metrics=["fid", "fid_raw", "last_wasserstein"],
+              scalars=["wasserstein"], curves=["wasserstein"], raw=True, beside="Lucic: 21.5",
+              changes="nothing")
+  slow = dict(fast, key="slow", what="slow model", curves=[], raw=False)
+  never = dict(fast, key="never", what="never run", recorded="FID 9 elsewhere")
+  monkeypatch.setattr(results, "ENTRIES", [fast, slow, never])
+  monkeypatch.chdir(tmp_path)
+  test_config.num_train_steps = 300
+  # 100 steps at 1 step/s, then 200 at 2 steps/s: 200 s of training
+  _finished_run(results.workdir(fast), test_config, [(100, 1.0), (300, 2.0)], 45.0, 38.5)
+  # 300 steps at 0.04 steps/s: 7500 s, over its 1 h budget though under the target
+  _finished_run(results.workdir(slow), test_config, [(300, 0.04)], 30.0)
+  out = results.write_table(str(tmp_path / "docs" / "RESULTS.md"))
+  text = open(out).read()
+  row = {ln.split(" | ")[0][2:]: ln for ln in text.splitlines() if ln.startswith("| ")}
+  assert "| yes | 300 | 0 h 03 min | 0 h 03 min |" in row["fast model"]  # fid_raw 38.5 <= 40
+  assert "fid 45, fid_raw 38.5, last_wasserstein 0.003333" in row["fast model"]
+  assert "[grid](results/fast.png) [wasserstein](results/fast_wasserstein.png)" in row["fast model"]
+  assert "| no (over budget) | 300 | 2 h 05 min |" in row["slow model"]
+  assert "| not run |" in row["never run"] and "not run here; FID 9 elsewhere" in row["never run"]
+  assert np.asarray(Image.open(tmp_path / "docs" / "results" / "fast.png"))[0, 0] == 77
+  assert os.path.exists(tmp_path / "docs" / "results" / "fast_wasserstein.png")
+  assert ("`python -m gan_jax.main --config=configs/test.py --workdir=runs/results/fast "
+          "--mode=eval --config.eval_params=raw`") in text
+  assert results.train_seconds({"steps_per_sec": (np.array([100, 300]), np.array([1.0, 2.0]))}) \
+      == pytest.approx(200.0)
