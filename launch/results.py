@@ -62,6 +62,11 @@ ENTRIES = [
                   "earlier sitting (docs/speed.md, Best Fashion-MNIST FID)",
          changes="not a report's model: the study's DCGAN G against a spectral-norm D, hinge "
                  "loss, EMA of G"),
+    dict(key="best_cdcgan_fashion_mnist", what="best class-conditional (Fashion-MNIST)",
+         config="configs/best_cdcgan_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
+         metrics=FID + ["intra_fid", "accuracy", "diversity_ratio"], raw=True,
+         beside="no report trains one; the unconditional entry above",
+         changes="best_fashion_mnist's recipe, the class beside z and a projection D"),
     dict(key="cgan_shapes_mode_seeking", what="cGAN + mode seeking (shapes)",
          config="configs/cgan_shapes.py:cpu", args=["--config.loss.mode_seeking.weight=1.0"],
          budget=1, target="score 0.70 on test and new_test", metrics=SHAPES,
