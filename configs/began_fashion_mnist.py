@@ -53,11 +53,16 @@ def get_config(preset=""):
 
 
 def hour(config):
-  """Changed from the report's settings: base filters 32 instead of 128 (a 9x cheaper step),
-  Adam lr 1e-4 instead of 5e-5, samples and FID from an EMA of G (0.999; the raw G is
-  evaluated too), 10,000 steps at batch 16 (2.7 epochs); gamma, lambda_k, the code and the
-  lr cut on an M plateau are the report's."""
-  config.num_train_steps = 10000
+  """Changed from the report's settings: gamma 0.7 instead of 0.4, base filters 32 instead of
+  128 (a 9x cheaper step), Adam lr 1e-4 instead of 5e-5, samples and FID from an EMA of G
+  (0.999; the raw G is evaluated too), 8,000 steps at batch 16 (2.1 epochs); lambda_k, the
+  code and the lr cut on an M plateau are the report's. Why gamma: Fashion-MNIST is mostly
+  black background, and a generator of near-black images is reconstructed by D's autoencoder
+  at about 0.35x the loss of real images; at gamma 0.4 that already meets the equilibrium
+  L(G(z)) = gamma L(x), so k_t stays near 0 and G stays black (measured: 3,100 steps, every
+  pixel below 43/255, k 0.013)."""
+  config.num_train_steps = 8000
+  config.loss.began.gamma = 0.7
   config.model.began.filters = 32
   config.g_optimizer = default.optimizer("adam", lr=1e-4)
   config.d_optimizer = default.optimizer("adam", lr=1e-4)
