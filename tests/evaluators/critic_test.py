@@ -27,7 +27,8 @@ def test_the_estimate_is_the_known_distance_of_a_shifted_distribution(shift):
   out = train_critic(base[:2000] + shift, base[2000:], **CRITIC)
   assert out["critic_wasserstein"] == pytest.approx(8 * shift, rel=0.08), out
   assert out["critic_gradient_norm"] > 1.0
-  assert out["critic_wasserstein_undivided"] == pytest.approx(out["critic_wasserstein"] * out["critic_gradient_norm"])
+  assert out["critic_wasserstein_undivided"] == pytest.approx(
+      out["critic_wasserstein"] * out["critic_gradient_norm"])
 
 
 def test_the_estimate_is_near_zero_for_one_distribution_and_bad_sizes_are_refused():
