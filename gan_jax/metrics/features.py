@@ -8,6 +8,7 @@ protocol key and cached under ``<cache>/fid_refs/``.
 """
 
 import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import json
@@ -137,6 +138,18 @@ def statistics(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
   return rs.mean_cov()
 
 
+@contextlib.contextmanager
+def _file_lock(path: str):
+  """An exclusive advisory lock on ``path`` (released when the holder exits, even killed)."""
+  import fcntl
+  with open(path, "a") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    try:
+      yield
+    finally:
+      fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def cached_features(extractor: FeatureExtractor, key: dict, cache_dir: str, load_images,
                     what: str) -> dict:
   """Features and statistics of the images ``load_images() -> (uint8 images, source)``,
@@ -145,17 +158,23 @@ def cached_features(extractor: FeatureExtractor, key: dict, cache_dir: str, load
   key = dict(key, fid_resize=extractor.resize, weights=extractor.record["archive_sha256"])
   digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
   path = os.path.join(cache_dir, "fid_refs", f"{what.replace('/', '_')}_{digest}.npz")
-  if os.path.exists(path):
-    with np.load(path) as f:
-      feats, source = f["features"], str(f["source"])
-  else:
-    images, source = load_images()
-    feats = extractor(images, what)
-    if jax.process_index() == 0:
-      os.makedirs(os.path.dirname(path), exist_ok=True)
-      tmp = f"{path}.{os.getpid()}.tmp.npz"
-      np.savez(tmp, features=feats, source=source, key=json.dumps(key))
-      os.replace(tmp, path)
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  # runs side by side (a sweep's --parallel) that need one reference compute it once: the
+  # first holds the lock while it extracts, the others wait and read its file. Not across
+  # the processes of one run: they extract together (a collective), so none may wait.
+  lock = (_file_lock(path + ".lock") if jax.process_count() == 1
+          else contextlib.nullcontext())
+  with lock:
+    if os.path.exists(path):
+      with np.load(path) as f:
+        feats, source = f["features"], str(f["source"])
+    else:
+      images, source = load_images()
+      feats = extractor(images, what)
+      if jax.process_index() == 0:
+        tmp = f"{path}.{os.getpid()}.tmp.npz"
+        np.savez(tmp, features=feats, source=source, key=json.dumps(key))
+        os.replace(tmp, path)
   mu, sigma = statistics(feats)
   return {"features": feats, "mu": mu, "sigma": sigma, "n": len(feats), "source": source,
           "key": key, "path": path}

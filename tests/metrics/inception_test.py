@@ -134,3 +134,34 @@ def test_batches_in_flight_do_not_change_the_features(fid_cache):
   got = three(images)
   assert got.shape == (11, features.FEATURE_DIM)
   np.testing.assert_array_equal(got, want)
+
+
+def test_runs_side_by_side_extract_a_shared_reference_once(tmp_path):
+  """Two runs needing the same reference statistics at once: one extracts, the other waits
+  for its file and reads it (the cache's lock), both get the same features."""
+  import threading
+  import time
+  from gan_jax.metrics import features
+
+  class Extractor:  # the cache's view of an extractor: resize, weights record, a call
+    resize, record = "tf1_bilinear", {"archive_sha256": "x"}
+    calls = 0
+
+    def __call__(self, images, what):
+      Extractor.calls += 1
+      time.sleep(0.5)  # a slow extraction, so the second caller arrives during it
+      return np.full((len(images), 4), float(Extractor.calls), np.float32)
+
+  def load():
+    return np.zeros((6, 2, 2, 1), np.uint8), "six images"
+
+  out = []
+  threads = [threading.Thread(target=lambda: out.append(features.cached_features(
+      Extractor(), {"split": "test"}, str(tmp_path), load, "ref/test"))) for _ in range(2)]
+  for t in threads:
+    t.start()
+  for t in threads:
+    t.join()
+  assert Extractor.calls == 1
+  np.testing.assert_array_equal(out[0]["features"], out[1]["features"])
+  assert out[0]["source"] == out[1]["source"] == "six images"
