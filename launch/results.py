@@ -40,18 +40,24 @@ FID = ["fid", "fid_raw", "kid", "precision", "recall"]
 # (training scalars shown at their last value), curves (the --mode=report figures copied),
 # raw (evaluate the raw G beside the EMA), beside (the numbers it stands beside), changes
 # (what the preset changes from the report's setting), root (read a run made elsewhere),
-# recorded (a number measured in an earlier sitting, shown while this machine has no run).
+# recorded (a number measured in an earlier sitting, shown while this machine has no run),
+# note (how the time was measured, where the run shared the CPU).
 ENTRIES = [
     dict(key="wgan_fashion_mnist_hour", what="WGAN, weight clipping (Fashion-MNIST)",
          config="configs/wgan_fashion_mnist.py:hour", args=[], budget=1, target="FID <= 40",
          metrics=FID + ["last_wasserstein"], scalars=["wasserstein"], curves=["wasserstein"],
          raw=True, beside=f"{LUCIC}: 21.5",
+         note="measured on one core of the two (pinned, beside the BEGAN run); the step alone "
+              "on both cores runs at 2.38 steps/s (python benchmarks/step_benchmark.py "
+              "--config=configs/wgan_fashion_mnist.py:hour), 35 min for the 5,000 steps",
          changes="latent 64, widths 48, RMSProp 1e-4 (the paper's 5e-5), EMA of G; clipping "
                  "0.01, 5 critic updates, the batch-norm critic kept"),
     dict(key="began_fashion_mnist_hour", what="BEGAN (Fashion-MNIST)",
          config="configs/began_fashion_mnist.py:hour", args=[], budget=1, target="FID <= 40",
          metrics=FID + ["last_M", "last_k"], scalars=["M", "k"], curves=["began"], raw=True,
          beside=f"{LUCIC}: 22.9",
+         note="measured on one core of the two (pinned, beside the WGAN run); the step alone on "
+              "both cores runs at 4.5 steps/s, 30 min for the 8,000 steps",
          changes="gamma 0.7 (the report's 0.4: on Fashion-MNIST's black backgrounds a black G "
                  "meets gamma 0.4's equilibrium), base filters 32 (128), Adam 1e-4 (5e-5), EMA "
                  "of G; lambda_k 0.001, batch 16 kept"),
@@ -192,6 +198,8 @@ def write_table(path="docs/RESULTS.md"):
     cmds = [shlex.join(train_command(e))] + ([shlex.join(raw_command(e))] if e.get("raw") else [])
     sections += [f"### {e['what']}", "", *[f"`{c}`" + "  " for c in cmds], "",
                  f"Changed from the report: {e['changes']}.", ""]
+    if e.get("note"):
+      sections += [f"Time: {e['note']}.", ""]
     if m is None:
       recorded = f"not run here; {e['recorded']}" if e.get("recorded") else ""
       lines.append(f"| {e['what']} | {e['budget']} h | {e['target']} | not run | | | | "
