@@ -4,14 +4,21 @@ The discriminator is an autoencoder (``DOutput.reconstruction``); L(v) = mean |v
   L_D = L(x) - k_t L(G(z)),   L_G = L(G(z)),
   k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1),
 k_t starting at 0 and kept in ``loss_state`` (so it is checkpointed and restored exactly).
-The generator's update runs on the same z as the step's last discriminator update, through
-the updated discriminator; k is updated with L(x) of the discriminator update and L(G(z))
-of the generator update (the paper's z_G).
+
+One pass drives the balance: k_{t+1} and the convergence measure
+M = L(x) + |gamma L(x) - L(G(z))| both take L(x) and L(G(z)) from the discriminator's
+forward pass of its update (the step's last one), before that update, on the same G(z):
+the paper's equations evaluate both losses at theta_D of step t, and its reference code
+(carpedm20/BEGAN-tensorflow) computes L_D, L_G, the balance and M in one graph run before
+any weight changes. The generator's update runs on the same z through the updated
+discriminator; its L(G(z)) (``L_fake_g``) is logged but drives nothing.
+
+L(v) compares D's reconstruction with what D was given (``DOutput.target``): with DiffAugment
+on, the augmented image, so D is an autoencoder of the images it sees and the balance
+compares like with like.
 
 Metrics: ``L_real`` = L(x), ``L_fake`` = L(G(z)) (both before the D update), ``k`` (k_t
-used in this step), ``M`` = L(x) + |gamma L(x) - L(G(z))|, the convergence measure from the
-discriminator's one forward pass (as carpedm20/BEGAN-tensorflow computes it; lower is
-better), and ``L_fake_g`` (L(G(z)) in the generator update). ``lr_plateau.metric = 'M'``
+used in this step), ``M`` (lower is better), and ``L_fake_g``. ``lr_plateau.metric = 'M'``
 halves the learning rates when M stops improving.
 
 Conditional BEGAN (the conditional-BEGAN report), ``mismatch_weight`` > 0: D is also shown
@@ -32,11 +39,17 @@ from gan_jax.losses.base import OBJECTIVES, Objective
 from gan_jax.utils.errors import ConfigError
 
 
-def reconstruction_loss(images, out):
-  if out.reconstruction is None:
+def example_errors(out):
+  """Each image's mean |target - D(target)|, the target being what D was given."""
+  if out.reconstruction is None or out.target is None:
     raise ConfigError("loss.name='began' needs an autoencoder discriminator "
                       "(model.name='began').")
-  return jnp.mean(jnp.abs(images - out.reconstruction))
+  err = jnp.abs(out.target - out.reconstruction)
+  return jnp.mean(err.reshape(err.shape[0], -1), axis=-1)
+
+
+def reconstruction_loss(out):
+  return jnp.mean(example_errors(out))
 
 
 def mismatch_loss(inputs):
@@ -48,8 +61,7 @@ def mismatch_loss(inputs):
                       "model.conditional=True.")
   wrong = jnp.roll(y, 1, axis=0)
   differs = (wrong != y) if y.ndim == 1 else jnp.any(wrong != y, axis=-1)
-  out = inputs.critic(inputs.real, wrong)
-  err = jnp.mean(jnp.abs(inputs.real - out.reconstruction).reshape(y.shape[0], -1), axis=-1)
+  err = example_errors(inputs.critic(inputs.real, wrong))
   w = differs.astype(err.dtype)
   return jnp.sum(w * err) / jnp.maximum(jnp.sum(w), 1.0), jnp.sum(w)
 
@@ -68,8 +80,8 @@ def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0,
                       f"{mismatch_weight} and {mismatch_cap}.")
 
   def d_loss(real_out, fake_out, inputs, state):
-    l_real = reconstruction_loss(inputs.real, real_out)
-    l_fake = reconstruction_loss(inputs.fake, fake_out)
+    l_real = reconstruction_loss(real_out)
+    l_fake = reconstruction_loss(fake_out)
     k = state["k"]
     m = l_real + jnp.abs(gamma * l_real - l_fake)
     value, metrics = l_real - k * l_fake, {"L_real": l_real, "L_fake": l_fake, "k": k, "M": m}
@@ -82,20 +94,21 @@ def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0,
 
   def g_loss(fake_out, inputs, state):
     del state
-    l_fake = reconstruction_loss(inputs.fake, fake_out)
+    l_fake = reconstruction_loss(fake_out)
     return l_fake, {"L_fake_g": l_fake}
 
   def init_state():
     return {"k": jnp.asarray(k_init, jnp.float32)}
 
   def update_state(state, metrics):
-    k = state["k"] + lambda_k * (gamma * metrics["L_real"] - metrics["L_fake_g"])
+    # L(x) and L(G(z)) of one pass: the D update's, before it (module docstring)
+    k = state["k"] + lambda_k * (gamma * metrics["L_real"] - metrics["L_fake"])
     return {"k": jnp.clip(k, 0.0, 1.0)}
 
   def example_loss(out, images):
     """Each real image's reconstruction error."""
-    err = jnp.abs(images - out.reconstruction)
-    return jnp.mean(err.reshape(err.shape[0], -1), axis=-1)
+    del images  # compared with what D was given (out.target)
+    return example_errors(out)
 
   return Objective(d_loss=d_loss, g_loss=g_loss, init_state=init_state,
                    update_state=update_state, example_loss=example_loss)

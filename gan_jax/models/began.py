@@ -11,9 +11,10 @@ Encoder (first half of D):
   n*(i+1) channels] (the last stage without the down-sampling) -> Dense(code_dim), linear.
 Down-sampling is a stride-2 3x3 convolution (``conv``, the paper) or a bilinear resize
 followed by a 1x1 convolution (``bilinear``, the conditional-BEGAN report).
-D returns ``DOutput(logits=-L1 error per image, reconstruction=D(x))``: the logits are
-the negated per-example reconstruction error, so "higher = more real" holds as for other
-discriminators.
+D returns ``DOutput(logits=-L1 error per image, reconstruction=D(x), target=x)``: the logits
+are the negated per-example reconstruction error, so "higher = more real" holds as for other
+discriminators, and ``target`` is the image D was given (after DiffAugment, when on), which
+the objective compares the reconstruction with.
 
 Conditional (the conditional-BEGAN report): a learned embedding of the condition
 (``model.g_label_dim`` wide; the report: 16) beside z at G's input, followed by a fully
@@ -123,7 +124,7 @@ class BEGANDiscriminator(nn.Module):
           jnp.concatenate([code, e], axis=-1))
     rec = Decoder(n, self.channels, self.image_size, self.upsample)(code)
     err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
-    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec)
+    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec, target=x)
 
 
 @MODELS.register("began")

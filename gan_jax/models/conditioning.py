@@ -30,6 +30,8 @@ class DOutput:
   logits: jax.Array                       # (B,) adversarial logits (or critic values)
   class_logits: jax.Array | None = None   # (B, K) auxiliary classifier (ACGAN)
   reconstruction: jax.Array | None = None  # (B, H, W, C) autoencoder output (BEGAN)
+  target: jax.Array | None = None          # (B, H, W, C) what the autoencoder was given (the
+                                          # image after any DiffAugment): its reconstruction target
 
 
 @dataclasses.dataclass(frozen=True)

@@ -172,10 +172,10 @@ def _began_inputs(labels, offset_of_label, a=0.05):
 
   def critic(images, y):
     off = offset_of_label(y).reshape(-1, 1, 1, 1)
-    return DOutput(logits=jnp.zeros(len(images)), reconstruction=images + off)
-  real_out = DOutput(jnp.zeros(2), reconstruction=x + a)
+    return DOutput(logits=jnp.zeros(len(images)), reconstruction=images + off, target=images)
+  real_out = DOutput(jnp.zeros(2), reconstruction=x + a, target=x)
   fake = jnp.zeros_like(x)
-  fake_out = DOutput(jnp.zeros(2), reconstruction=fake + 0.3)
+  fake_out = DOutput(jnp.zeros(2), reconstruction=fake + 0.3, target=fake)
   inputs = GANInputs(real=x, fake=fake, real_labels=jnp.asarray(labels), critic=critic)
   return real_out, fake_out, inputs
 
@@ -219,8 +219,8 @@ def test_multi_hot_labels_with_a_wrong_condition_use_the_next_row_of_the_batch()
   real_out, fake_out, inputs = _began_inputs(y[:2], offset)
   x3 = jnp.concatenate([inputs.real, inputs.real[:1]])
   inputs = inputs.replace(real=x3, real_labels=jnp.asarray(y), fake=jnp.zeros_like(x3))
-  real_out = DOutput(jnp.zeros(3), reconstruction=x3 + 0.05)
-  fake_out = DOutput(jnp.zeros(3), reconstruction=x3 * 0 + 0.3)
+  real_out = DOutput(jnp.zeros(3), reconstruction=x3 + 0.05, target=x3)
+  fake_out = DOutput(jnp.zeros(3), reconstruction=x3 * 0 + 0.3, target=inputs.fake)
   obj.d_loss(real_out, fake_out, inputs, {"k": jnp.asarray(0.0)})
   np.testing.assert_array_equal(seen[0], np.roll(y, 1, axis=0))
 

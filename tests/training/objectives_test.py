@@ -42,19 +42,79 @@ def test_began_losses_k_update_and_convergence_measure_follow_the_paper():
   rec_r, rec_f = real + 0.3, fake - 0.1
   inputs = GANInputs(real=real, fake=fake)
   state = {"k": jnp.asarray(0.25)}
-  d, m = obj.d_loss(DOutput(jnp.zeros(4), reconstruction=rec_r),
-                    DOutput(jnp.zeros(4), reconstruction=rec_f), inputs, state)
+  d, m = obj.d_loss(DOutput(jnp.zeros(4), reconstruction=rec_r, target=real),
+                    DOutput(jnp.zeros(4), reconstruction=rec_f, target=fake), inputs, state)
   np.testing.assert_allclose(d, 0.3 - 0.25 * 0.1, rtol=1e-5)
   np.testing.assert_allclose(m["M"], 0.3 + abs(0.4 * 0.3 - 0.1), rtol=1e-5)
-  g, gm = obj.g_loss(DOutput(jnp.zeros(4), reconstruction=fake + 0.2), inputs, state)
+  g, gm = obj.g_loss(DOutput(jnp.zeros(4), reconstruction=fake + 0.2, target=fake), inputs,
+                     state)
   np.testing.assert_allclose(g, 0.2, rtol=1e-5)
+  # k from the D pass's two losses (L_fake = 0.1), not from G's pass through the updated D
   k = obj.update_state(state, {**m, **gm})["k"]
-  np.testing.assert_allclose(k, 0.25 + 0.001 * (0.4 * 0.3 - 0.2), rtol=1e-5)
+  np.testing.assert_allclose(k, 0.25 + 0.001 * (0.4 * 0.3 - 0.1), rtol=1e-5)
   # k_t is clipped to [0, 1]
-  assert float(obj.update_state({"k": jnp.asarray(0.0)}, {"L_real": 0.0, "L_fake_g": 9.})["k"]) == 0
-  assert float(obj.update_state({"k": jnp.asarray(1.0)}, {"L_real": 9.0, "L_fake_g": 0.})["k"]) == 1
+  assert float(obj.update_state({"k": jnp.asarray(0.0)}, {"L_real": 0.0, "L_fake": 9.})["k"]) == 0
+  assert float(obj.update_state({"k": jnp.asarray(1.0)}, {"L_real": 9.0, "L_fake": 0.})["k"]) == 1
   with pytest.raises(ConfigError, match="autoencoder"):
     obj.d_loss(DOutput(jnp.zeros(4)), DOutput(jnp.zeros(4)), inputs, state)
+
+
+def test_began_compares_the_reconstruction_with_what_d_was_given(test_config):
+  """With DiffAugment, D reconstructs the augmented image: L(v) is |target - D(target)|
+  (``DOutput.target``, the network's own input), never the un-augmented batch."""
+  obj = losses.OBJECTIVES.get("began")(gamma=0.5)
+  real = jnp.zeros((2, 4, 4, 1))
+  seen = real + 1.0  # what an augmentation handed D
+  out = DOutput(jnp.zeros(2), reconstruction=seen + 0.25, target=seen)
+  _, m = obj.d_loss(out, out, GANInputs(real=real, fake=real), {"k": jnp.asarray(0.0)})
+  np.testing.assert_allclose(m["L_real"], 0.25, rtol=1e-6)
+  np.testing.assert_allclose(obj.example_loss(out, real), [0.25, 0.25], rtol=1e-6)
+  from gan_jax import models
+  from gan_jax.models.conditioning import Condition
+  config = configured(test_config, BEGAN)
+  _, d = models.build(config.model, channels=1, image_size=16, condition=Condition())
+  x = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 1)), jnp.float32)
+  variables = d.init(jax.random.PRNGKey(0), x)
+  d_out = d.apply(variables, x)
+  np.testing.assert_array_equal(d_out.target, x)
+
+
+def _began_step_reference(exp, state, batch):
+  """L(x), L(G(z)) and M of the paper's equations for one step, computed outside the step
+  from the state before it: D and G at theta_t, z drawn as the step draws it."""
+  z_key, _ = jax.random.split(jax.random.fold_in(state.rng, state.step))
+  z, _ = exp.sampler.draw(jax.random.fold_in(z_key, 0), batch["image"].shape[1])
+  fake = exp.generator.apply({"params": state.g_params, "batch_stats": state.g_batch_stats},
+                             z, None, train=True, mutable=["batch_stats"],
+                             rngs={"noise": jax.random.PRNGKey(0)})[0]
+
+  def l1(v):
+    rec = exp.discriminator.apply({"params": state.d_params}, v, None).reconstruction
+    return float(np.mean(np.abs(np.asarray(v) - np.asarray(rec))))
+  return l1(jnp.asarray(batch["image"][0])), l1(fake)
+
+
+def test_began_two_steps_against_the_papers_equations(test_config):
+  """Two real steps: each step's L(x), L(G(z)), L_D, M and k_{t+1} equal the paper's
+  equations evaluated by hand at the state before the step (one pass drives k and M)."""
+  config = configured(test_config, BEGAN)
+  config.loss.began.gamma, config.loss.began.lambda_k = 0.5, 0.3  # k moves visibly
+  config.loss.began.k_init = 0.1
+  exp = Experiment(config, parallel.make_mesh(1))
+  state = exp.init_state()
+  k = 0.1
+  for step in range(2):
+    batch = batch_for(config, seed=step)
+    l_real, l_fake = _began_step_reference(exp, state, batch)
+    state, m = exp.train_step(state, exp.put_batch(batch))
+    np.testing.assert_allclose(m["L_real"], l_real, rtol=1e-5)
+    np.testing.assert_allclose(m["L_fake"], l_fake, rtol=1e-5)
+    np.testing.assert_allclose(m["k"], k, rtol=1e-6)
+    np.testing.assert_allclose(m["d_loss"], l_real - k * l_fake, rtol=1e-5)
+    np.testing.assert_allclose(m["M"], l_real + abs(0.5 * l_real - l_fake), rtol=1e-5)
+    k = min(max(k + 0.3 * (0.5 * l_real - l_fake), 0.0), 1.0)
+    np.testing.assert_allclose(state.loss_state["k"], k, rtol=1e-5)
+    assert abs(float(m["L_fake_g"]) - l_fake) > 1e-4  # G's pass sees the updated D
 
 
 def test_began_on_real_data_lowers_m_and_keeps_k_in_range(test_config):
