@@ -7,7 +7,8 @@
                                                           # and trains --steps steps
 
 Each experiment is one sweep of ``launch/sweep.py`` (the config, its axes, the preset) under
-``runs/reproduce_<preset>/<key>``; ``run`` runs the sweeps (a finished point is skipped, an
+``<root>/reproduce_<preset>/<key>`` (``--root``, default ``runs``: e.g. ``~/gan_jax_runs`` so the
+runs outlive the checkout; the page shows the commands with the default root); ``run`` runs the sweeps (a finished point is skipped, an
 interrupted one resumes), ``table`` builds the page from whatever has finished, with
 ``gan_jax.collect``: per experiment the command, each point's number in the report beside
 the number measured here (mean +- std over seeds where seeds vary), the budget read from the
@@ -31,7 +32,7 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from gan_jax.runs import collect  # noqa: E402
-from gan_jax.runs.folder import RunFolder  # noqa: E402
+from gan_jax.runs.folder import RunFolder, describe_code  # noqa: E402
 
 STUDY = "the DCGAN-vs-MLP MNIST study"
 ICLEVR = "the i-CLEVR conditional-DCGAN report"
@@ -235,17 +236,21 @@ EXPERIMENTS.append(
 BY_KEY = {e["key"]: e for e in EXPERIMENTS}
 
 
-def root_of(exp, preset):
-  return os.path.join("runs", f"reproduce_{preset}", exp["key"])
+RUNS = "runs"  # where run folders lie (--root)
+
+
+def root_of(exp, preset, runs=None):
+  return os.path.join(runs or RUNS, f"reproduce_{preset}", exp["key"])
 
 
 def config_arg(exp, preset):
   return exp["config"] + (f":{preset}" if preset != "full" and not exp.get("no_preset") else "")
 
 
-def sweep_command(exp, preset, parallel=1, python="python"):
+def sweep_command(exp, preset, parallel=1, python="python", runs="runs"):
+  """The sweep's command; by default as the page shows it (run folders under ``runs/``)."""
   cmd = [python, "launch/sweep.py", f"--config={config_arg(exp, preset)}",
-         f"--root={root_of(exp, preset)}", *[f"--param={p}" for p in exp["params"]]]
+         f"--root={root_of(exp, preset, runs)}", *[f"--param={p}" for p in exp["params"]]]
   if parallel > 1:
     cmd.append(f"--parallel={parallel}")
   if exp.get("extra"):
@@ -403,7 +408,10 @@ def experiment_section(exp, preset, out_dir, kept=None):
             f"({first['data.name']}, {first['data.image_size']}x{first['data.image_size']}). "
             f"Report's number: {exp['reported_what']}."]
   source = _reference_source(result["runs"][0]["workdir"])
-  lines += ([f"Evaluated against: {source}."] if source else []) + [""]
+  lines += ([f"Evaluated against: {source}."] if source else [])
+  code = sorted({describe_code(RunFolder(w).code_sessions()) for w in configs} - {""})
+  lines += [f"Ran at: {'; '.join(code) if code else 'not recorded (runs older than code.json)'}.",
+            ""]
   metrics = [m for m in exp["metrics"] if m in result["metrics"]]
   if "inception_score" in exp["metrics"] and "inception_score" not in metrics:
     lines += [IS_NEEDS, ""]
@@ -497,12 +505,15 @@ def main():
   p.add_argument("--preset", default="cpu", help="cpu (reduced budgets) or full (the reports')")
   p.add_argument("--parallel", type=int, default=1, help="points at once (launch/sweep.py)")
   p.add_argument("--out", default="docs/REPRODUCTION.md")
+  p.add_argument("--root", default="runs", help="where the run folders lie (default: runs)")
   p.add_argument("--fresh", action="store_true",
                  help="table: only this machine's runs (default: keep the page's rows of "
                       "experiments with no runs here)")
   a = p.parse_args()
   if a.preset not in ("cpu", "full"):
     sys.exit(f"--preset must be cpu or full, got {a.preset!r}")
+  global RUNS
+  RUNS = os.path.abspath(os.path.expanduser(a.root))
   os.chdir(ROOT)
   exps = selected(a.only)
   if a.action == "list":
@@ -518,7 +529,7 @@ def main():
         print(f"note: {exp['key']}'s {exp['shares']['what']} row comes from {lender}'s runs "
               f"(run --only={lender} too)", flush=True)
     for exp in exps:
-      cmd = sweep_command(exp, a.preset, a.parallel, python=sys.executable)
+      cmd = sweep_command(exp, a.preset, a.parallel, python=sys.executable, runs=RUNS)
       print(f"== {exp['key']}: {shlex.join(cmd)}", flush=True)
       if subprocess.run(cmd).returncode:
         failed.append(exp["key"])

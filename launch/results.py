@@ -4,12 +4,16 @@
   python launch/results.py run [--only=KEY,...] # trains what is not finished, then the raw G
   python launch/results.py table                # -> docs/RESULTS.md (+ docs/results/*.png)
 
-Each entry is one run of ``gan_jax.main`` under ``runs/results/<key>`` (or, with ``root``,
+``--root=DIR`` (default ``runs``) is where the run folders lie, e.g. ``~/gan_jax_runs`` so
+that they outlive the checkout; the page shows the commands with the default root.
+
+Each entry is one run of ``gan_jax.main`` under ``<root>/results/<key>`` (or, with ``run``,
 a run of ``launch/reproduce.py``'s sweeps, read where it lies): its command, its budget in
 hours of a 2-core CPU, the target it is held to, and the numbers it stands beside (the
 reports' and Lucic et al. 2018's, text in this catalogue). Every measured number, the
 training time and the sample grid come from the run folder (results.json, the event files,
-samples/); entries without a finished run are listed as not run. ``run`` is resumable: a
+samples/), and the commit, cores and CPU it ran on from its code.json; entries without a
+finished run are listed as not run. ``run`` is resumable: a
 finished run is skipped, an interrupted one resumes from its last checkpoint. Entries with
 an EMA of G (``raw``) are also evaluated on G's raw weights (``--mode=eval
 --config.eval_params=raw``; metrics ``<name>_raw``).
@@ -29,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from gan_jax.runs.folder import RunFolder  # noqa: E402
+from gan_jax.runs.folder import RunFolder, describe_code  # noqa: E402
 
 LUCIC = "Lucic et al. 2018, best after a large search (same protocol)"
 SHAPES = ["score_test", "score_new_test", "diversity_ratio", "near_duplicates"]
@@ -39,9 +43,8 @@ FID = ["fid", "fid_raw", "kid", "precision", "recall"]
 # target (the bar the entry is held to), metrics (results or last_<scalar> columns), scalars
 # (training scalars shown at their last value), curves (the --mode=report figures copied),
 # raw (evaluate the raw G beside the EMA), beside (the numbers it stands beside), changes
-# (what the preset changes from the report's setting), root (read a run made elsewhere),
-# recorded (a number measured in an earlier sitting, shown while this machine has no run),
-# note (how the time was measured, where the run shared the CPU).
+# (what the preset changes from the report's setting), run (read a run of reproduce.py's,
+# relative to the root), note (how the time was measured, where the run shared the CPU).
 ENTRIES = [
     dict(key="wgan_fashion_mnist_hour", what="WGAN, weight clipping (Fashion-MNIST)",
          config="configs/wgan_fashion_mnist.py:hour", args=[], budget=1, target="FID <= 40",
@@ -65,8 +68,6 @@ ENTRIES = [
          config="configs/best_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
          metrics=FID, raw=True,
          beside=f"{LUCIC}: NS GAN 26.5, WGAN 21.5, BEGAN 22.9, WGAN-GP 24.5",
-         recorded="FID 15.98 (EMA) after 27,000 steps, 69 min of training, measured in an "
-                  "earlier sitting (docs/speed.md, Best Fashion-MNIST FID)",
          changes="not a report's model: the study's DCGAN G against a spectral-norm D, hinge "
                  "loss, EMA of G"),
     dict(key="best_cdcgan_fashion_mnist", what="best class-conditional (Fashion-MNIST)",
@@ -82,20 +83,20 @@ ENTRIES = [
          changes="the cpu preset (32x32, widths / 4, projection D with spectral norm, hinge, "
                  "DiffAugment, EMA) and Mao et al.'s mode-seeking term at weight 0.2 (the paper's 1 "
                  "over-shoots: diversity ratio 1.40, noisy textures, docs/conditional.md)"),
-    dict(key="shapes_cgan", what="cGAN (shapes)", root="runs/reproduce_cpu/shapes_cgan/base",
+    dict(key="shapes_cgan", what="cGAN (shapes)", run="reproduce_cpu/shapes_cgan/base",
          config="configs/cgan_shapes.py:cpu", args=[], budget=1,
          target="score 0.70 on test and new_test", metrics=SHAPES,
          beside="the report: 0.70 / 0.71", changes="the cpu preset, no diversity term"),
-    dict(key="shapes_acgan", what="ACGAN (shapes)", root="runs/reproduce_cpu/shapes_acgan/base",
+    dict(key="shapes_acgan", what="ACGAN (shapes)", run="reproduce_cpu/shapes_acgan/base",
          config="configs/acgan_shapes.py:cpu", args=[], budget=1,
          target="score 0.70 on test and new_test", metrics=SHAPES,
          beside="the report: 0.70 / 0.71 (its cGAN)", changes="the cpu preset"),
     dict(key="shapes_wgan", what="conditional WGAN-GP (shapes)",
-         root="runs/reproduce_cpu/shapes_wgan/base", config="configs/wgan_shapes.py:cpu",
+         run="reproduce_cpu/shapes_wgan/base", config="configs/wgan_shapes.py:cpu",
          args=[], budget=1, target="score 0.70 on test and new_test", metrics=SHAPES,
          beside="the report: 0.65-0.70", changes="the cpu preset"),
     dict(key="shapes_cbegan", what="conditional BEGAN (shapes)",
-         root="runs/reproduce_cpu/shapes_cbegan/base", config="configs/cbegan_shapes.py:cpu",
+         run="reproduce_cpu/shapes_cbegan/base", config="configs/cbegan_shapes.py:cpu",
          args=[], budget=1, target="score 0.70 on test and new_test",
          metrics=SHAPES + ["last_M"], scalars=["M"],
          beside="the conditional-BEGAN report: M only (faces)", changes="the cpu preset"),
@@ -103,17 +104,21 @@ ENTRIES = [
 BY_KEY = {e["key"]: e for e in ENTRIES}
 
 
-def workdir(entry) -> str:
-  return entry.get("root") or os.path.join("runs", "results", entry["key"])
+RUNS = "runs"  # where run folders lie (--root)
 
 
-def train_command(entry, python="python") -> list[str]:
+def workdir(entry, root=None) -> str:
+  return os.path.join(root or RUNS, entry.get("run") or os.path.join("results", entry["key"]))
+
+
+def train_command(entry, python="python", root="runs") -> list[str]:
+  """The entry's command; by default as the page shows it (run folders under ``runs/``)."""
   return [python, "-m", "gan_jax.main", f"--config={entry['config']}",
-          f"--workdir={workdir(entry)}", *entry["args"]]
+          f"--workdir={workdir(entry, root)}", *entry["args"]]
 
 
-def raw_command(entry, python="python") -> list[str]:
-  return train_command(entry, python) + ["--mode=eval", "--config.eval_params=raw"]
+def raw_command(entry, python="python", root="runs") -> list[str]:
+  return train_command(entry, python, root) + ["--mode=eval", "--config.eval_params=raw"]
 
 
 def train_seconds(series: dict) -> float | None:
@@ -145,6 +150,7 @@ def measured(entry) -> dict | None:
   out["train_seconds"] = train_seconds(series)
   out["eval_seconds"] = sum(r.get("seconds", 0.0) for r in run.final_records().values())
   out["batch"] = config.get("data", {}).get("batch_size")
+  out["code"] = describe_code(run.code_sessions())
   grids = run.grids()
   out["grid"] = run.file("samples", grids[-1]) if grids else None
   return out
@@ -201,10 +207,10 @@ def write_table(path="docs/RESULTS.md"):
     if e.get("note"):
       sections += [f"Time: {e['note']}.", ""]
     if m is None:
-      recorded = f"not run here; {e['recorded']}" if e.get("recorded") else ""
-      lines.append(f"| {e['what']} | {e['budget']} h | {e['target']} | not run | | | | "
-                   f"{recorded} | {e['beside']} | |")
+      lines.append(f"| {e['what']} | {e['budget']} h | {e['target']} | not run | | | | | "
+                   f"{e['beside']} | |")
       continue
+    sections += [f"Ran at: {m['code'] or 'not recorded (a run older than code.json)'}.", ""]
     numbers = ", ".join(f"{k} {_cell(m[k])}" for k in e["metrics"] if k in m)
     links = []
     if m["grid"]:
@@ -233,7 +239,10 @@ def main():
   p.add_argument("action", choices=["list", "run", "table"])
   p.add_argument("--only", default="", help="comma-separated keys")
   p.add_argument("--out", default="docs/RESULTS.md")
+  p.add_argument("--root", default="runs", help="where the run folders lie (default: runs)")
   a = p.parse_args()
+  global RUNS
+  RUNS = os.path.abspath(os.path.expanduser(a.root))
   os.chdir(ROOT)
   keys = [k for k in a.only.split(",") if k]
   unknown = [k for k in keys if k not in BY_KEY]
@@ -248,11 +257,11 @@ def main():
     import sweep
     for e in chosen:
       if not sweep.finished(workdir(e)):
-        subprocess.run(train_command(e, sys.executable), check=True)
+        subprocess.run(train_command(e, sys.executable, RUNS), check=True)
       if e.get("raw"):
         names = {r.get("evaluator") for r in RunFolder(workdir(e)).results() if r.get("final")}
         if not any(n.endswith("_raw") for n in names):
-          subprocess.run(raw_command(e, sys.executable), check=True)
+          subprocess.run(raw_command(e, sys.executable, RUNS), check=True)
   else:
     print(write_table(a.out))
 

@@ -1,6 +1,7 @@
 """The run folder: the one module that reads and writes a run's files.
 
   <workdir>/config.json          the config the run was trained with (overrides applied)
+  <workdir>/code.json            the code each session of the run ran (version, git commit)
   <workdir>/results.json         every evaluation, a list of records, newest last
   <workdir>/evals/*.png          the evaluators' figures (``<evaluator>_<name>_step<N>.png``)
   <workdir>/samples/step_N.png   the fixed-noise sample grids
@@ -11,8 +12,11 @@ Training, ensembles, ``--mode=eval``, the report, the collector and ``launch/`` 
 ``RunFolder``; writes happen on process 0 only, and ``results.json`` is replaced atomically.
 """
 
+import datetime
+import functools
 import json
 import os
+import subprocess
 
 import numpy as np
 
@@ -71,6 +75,26 @@ class RunFolder:
     if not self.exists():
       raise ConfigError(f"{self.path} holds no run (no config.json): train there first.")
     with open(self.file("config.json")) as f:
+      return json.load(f)
+
+  # ---- code.json ------------------------------------------------------------------------
+
+  def record_code(self, step: int) -> None:
+    """Appends the code this session of the run runs, with the step it starts at."""
+    if _is_writer():
+      sessions = self.code_sessions()
+      sessions.append(dict(code_version(), step=int(step),
+                           started=datetime.datetime.now().isoformat(timespec="seconds")))
+      os.makedirs(self.path, exist_ok=True)
+      _write_text(self.file("code.json"), json.dumps(sessions, indent=2))
+
+  def code_sessions(self) -> list[dict]:
+    """Each session's ``{version, commit, dirty, step, started}``, oldest first ([] for a
+    run made before code.json existed)."""
+    path = self.file("code.json")
+    if not os.path.exists(path):
+      return []
+    with open(path) as f:
       return json.load(f)
 
   # ---- results.json ---------------------------------------------------------------------
@@ -185,6 +209,55 @@ class RunFolder:
       return {}
     series = self.scalars()
     return {f"last_{t}": float(series[t][1][-1]) for t in tags if t in series}
+
+
+@functools.lru_cache(maxsize=None)
+def code_version() -> dict:
+  """The package's version and, when it runs from a git checkout, the commit and whether
+  tracked files differ from it (``dirty``); ``commit`` is None outside a checkout."""
+  from importlib import metadata
+  try:
+    version = metadata.version("gan_jax")
+  except metadata.PackageNotFoundError:
+    version = None
+  here = os.path.dirname(os.path.abspath(__file__))
+  commit, dirty = None, None
+  try:
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                            text=True, timeout=10).stdout.strip() or None
+    if commit:
+      status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                              capture_output=True, text=True, timeout=10).stdout
+      dirty = bool(status.strip())
+  except (OSError, subprocess.SubprocessError):
+    pass
+  return {"version": version, "commit": commit, "dirty": dirty, **machine()}
+
+
+def machine() -> dict:
+  """The CPU's model name and the cores this process may run on (a run pinned with
+  ``taskset`` says so), for the pages that state where a number was measured."""
+  cpu = None
+  try:
+    with open("/proc/cpuinfo") as f:
+      cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
+                 None)
+  except OSError:
+    pass
+  cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+  return {"cpu": cpu, "cores": cores, "cpus": os.cpu_count()}
+
+
+def describe_code(sessions: list[dict]) -> str:
+  """``commit 1a2b3c4 (2 of 2 cores, Intel Xeon ...)`` for a run's sessions, one entry per
+  distinct commit and machine; '' when none was recorded."""
+  seen = []
+  for s in sessions:
+    commit = (s.get("commit") or "unknown")[:7] + ("+changes" if s.get("dirty") else "")
+    text = f"commit {commit} ({s.get('cores')} of {s.get('cpus')} cores, {s.get('cpu')})"
+    if text not in seen:
+      seen.append(text)
+  return "; ".join(seen)
 
 
 def find_runs(roots) -> list[RunFolder]:

@@ -155,6 +155,7 @@ def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> lis
   for seed in ens.seeds:
     run = RunFolder(os.path.join(root.path, f"seed{seed}"))
     run.write_config(member_config(config, seed))
+    run.record_code(start)
     members.append(loop.Member(run, seed, run.writer(),
                                exp.sampling.grid_inputs(config.num_grid_samples, seed)))
   total, trainer = config.num_train_steps, ens.trainer()

@@ -64,6 +64,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     ckpt.close()
     raise
   run.write_config(config)
+  run.record_code(start)
   writer = run.writer()
   member = loop.Member(run, config.seed, writer,
                        exp.sampling.grid_inputs(config.num_grid_samples, config.seed))

@@ -3,6 +3,7 @@ run's numbers, training time, grid and curves from its folder."""
 
 import importlib
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -55,12 +56,13 @@ def test_table_reads_numbers_time_grid_and_curves_from_the_runs(test_config, tmp
               scalars=["wasserstein"], curves=["wasserstein"], raw=True, beside="Lucic: 21.5",
               changes="nothing")
   slow = dict(fast, key="slow", what="slow model", curves=[], raw=False)
-  never = dict(fast, key="never", what="never run", recorded="FID 9 elsewhere")
+  never = dict(fast, key="never", what="never run")
   monkeypatch.setattr(results, "ENTRIES", [fast, slow, never])
   monkeypatch.chdir(tmp_path)
   test_config.num_train_steps = 300
   # 100 steps at 1 step/s, then 200 at 2 steps/s: 200 s of training
   _finished_run(results.workdir(fast), test_config, [(100, 1.0), (300, 2.0)], 45.0, 38.5)
+  RunFolder(results.workdir(fast)).record_code(0)
   # 300 steps at 0.04 steps/s: 7500 s, over its 1 h budget though under the target
   _finished_run(results.workdir(slow), test_config, [(300, 0.04)], 30.0)
   out = results.write_table(str(tmp_path / "docs" / "RESULTS.md"))
@@ -70,10 +72,24 @@ def test_table_reads_numbers_time_grid_and_curves_from_the_runs(test_config, tmp
   assert "fid 45, fid_raw 38.5, last_wasserstein 0.003333" in row["fast model"]
   assert "[grid](results/fast.png) [wasserstein](results/fast_wasserstein.png)" in row["fast model"]
   assert "| no (over budget) | 300 | 2 h 05 min |" in row["slow model"]
-  assert "| not run |" in row["never run"] and "not run here; FID 9 elsewhere" in row["never run"]
+  assert "| not run | | | | | Lucic: 21.5 | |" in row["never run"]
+  commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip()
+  assert f"Ran at: commit {commit[:7]}" in text  # the code and machine the run recorded
+  assert "Ran at: not recorded" in text  # the slow run has no code.json
   assert np.asarray(Image.open(tmp_path / "docs" / "results" / "fast.png"))[0, 0] == 77
   assert os.path.exists(tmp_path / "docs" / "results" / "fast_wasserstein.png")
   assert ("`python -m gan_jax.main --config=configs/test.py --workdir=runs/results/fast "
           "--mode=eval --config.eval_params=raw`") in text
   assert results.train_seconds({"steps_per_sec": (np.array([100, 300]), np.array([1.0, 2.0]))}) \
       == pytest.approx(200.0)
+
+
+def test_root_moves_the_run_folders_and_the_page_keeps_the_default_commands(tmp_path):
+  entry = results.BY_KEY["shapes_cgan"]
+  assert results.workdir(entry, str(tmp_path)) == os.path.join(
+      str(tmp_path), "reproduce_cpu", "shapes_cgan", "base")
+  assert results.train_command(entry)[4] == "--workdir=runs/reproduce_cpu/shapes_cgan/base"
+  assert results.train_command(entry, root="/x")[4] == \
+      "--workdir=/x/reproduce_cpu/shapes_cgan/base"
+  assert "recorded" not in {k for e in results.ENTRIES for k in e}  # no figure as text
