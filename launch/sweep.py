@@ -20,20 +20,52 @@ Several at once: ``--parallel=4`` keeps four points running; each writes its out
 (CUDA_VISIBLE_DEVICES, in contiguous groups: 4 GPUs and --parallel=2 give 0,1 and 2,3);
 without it every run sees what this process sees (on a CPU they share its cores).
 
+A point another process is writing (a sweep started twice, a requeued array task still
+running) is reported as ``[running elsewhere: host, pid, since]`` and not started.  A point
+whose run was stopped by a signal (exit 128 + the signal: Ctrl-C, SIGTERM, SLURM's warning
+SIGUSR1) is reported ``[interrupted]``, not done; the sweep then exits non-zero and the same
+command resumes it.
+
 A SLURM array: ``--slurm=sweep.sbatch`` writes a job script with one array task per
 unfinished point (``--slurm_gpus``, ``--slurm_cpus``, ``--slurm_time``, ``--slurm_max_running``,
 ``--slurm_option='--partition=gpu'`` for any other #SBATCH line); submit it with
 ``sbatch sweep.sbatch``.  Re-writing it after some points finished leaves those out.
-Collect the results of either with ``python -m gan_jax.collect <root>``.
+``--slurm_requeue=120`` asks SLURM for SIGUSR1 120 s before the time limit: the run saves a
+checkpoint and exits 138, and the task requeues itself, so a point longer than one slot
+finishes without a person.  Collect the results of either with
+``python -m gan_jax.collect <root>``.
 """
 
 import argparse
 import itertools
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+  sys.path.insert(0, ROOT)
+
+REQUEUE_SIGNAL = signal.SIGUSR1  # SLURM's warning before the time limit (--slurm_requeue)
+
+
+def stopped_by(returncode: int) -> str | None:
+  """The signal's name when a run's exit status says a signal stopped it (128 + n after its
+  checkpoint, or -n when it was killed), else None."""
+  n = returncode - 128 if returncode > 128 else -returncode if returncode < 0 else 0
+  try:
+    return signal.Signals(n).name if n else None
+  except ValueError:
+    return None
+
+
+def running_elsewhere(workdir: str) -> dict | None:
+  """The live process writing ``workdir`` (its run folder's lock), or None."""
+  from gan_jax.runs.folder import RunFolder
+  return RunFolder(workdir).writer_alive()
 
 
 def workdir_name(overrides: list[tuple[str, str]]) -> str:
@@ -83,11 +115,17 @@ def run_local(points, parallel: int, gpus: str) -> int:
   slots = device_groups(gpus, parallel)
   free = list(range(parallel))
   running = {}  # Popen -> (slot, workdir, log file)
-  failed = []
+  failed, interrupted, elsewhere = [], [], []
   queue = list(points)
   while queue or running:
     while queue and free:
       workdir, cmd = queue.pop(0)
+      holder = running_elsewhere(workdir)
+      if holder:
+        from gan_jax.utils import once
+        print(f"[running elsewhere: {once.describe(holder)}] {workdir}", flush=True)
+        elsewhere.append(workdir)
+        continue
       slot = free.pop(0)
       env = dict(os.environ)
       if slots[slot] is not None:
@@ -107,17 +145,30 @@ def run_local(points, parallel: int, gpus: str) -> int:
       free.append(slot)
       if log:
         log.close()
-      status = "done" if proc.returncode == 0 else f"FAILED (exit {proc.returncode})"
-      print(f"[{status}] {workdir}", flush=True)
-      if proc.returncode:
+      signame = stopped_by(proc.returncode)
+      if proc.returncode == 0:
+        status = "done"
+      elif signame:
+        status = f"interrupted ({signame}, exit {proc.returncode}): the same command resumes it"
+        interrupted.append(workdir)
+      else:
+        status = f"FAILED (exit {proc.returncode})"
         failed.append(workdir)
+      print(f"[{status}] {workdir}", flush=True)
   if failed:
     print(f"{len(failed)} point(s) failed: {', '.join(failed)}", file=sys.stderr)
-  return len(failed)
+  if interrupted:
+    print(f"{len(interrupted)} point(s) interrupted: {', '.join(interrupted)}", file=sys.stderr)
+  if elsewhere:
+    print(f"{len(elsewhere)} point(s) running elsewhere, not started: {', '.join(elsewhere)}",
+          file=sys.stderr)
+  return len(failed) + len(interrupted)
 
 
 def slurm_script(points, a) -> str:
-  """An sbatch array script: task i runs the i-th command, from this directory."""
+  """An sbatch array script: task i runs the i-th command, from this directory, as a job
+  step (``srun``, so SLURM's signals reach the run); with ``--slurm_requeue`` a task stopped
+  by the warning signal requeues itself."""
   lines = ["#!/bin/bash",
            f"#SBATCH --job-name=gan_jax_sweep_{os.path.splitext(os.path.basename(a.config))[0]}",
            f"#SBATCH --array=0-{len(points) - 1}" + (f"%{a.slurm_max_running}"
@@ -128,10 +179,19 @@ def slurm_script(points, a) -> str:
            f"#SBATCH --output={os.path.abspath(a.root_dir)}/slurm-%A_%a.out"]
   if a.slurm_gpus:
     lines.append(f"#SBATCH --gpus-per-task={a.slurm_gpus}")
+  if a.slurm_requeue:
+    lines += [f"#SBATCH --signal={REQUEUE_SIGNAL.name[3:]}@{a.slurm_requeue}",
+              "#SBATCH --requeue", "#SBATCH --open-mode=append"]
   lines += [f"#SBATCH {opt}" for opt in a.slurm_option]
-  lines += ["set -euo pipefail", f"cd {shlex.quote(os.getcwd())}", "COMMANDS=("]
+  lines += ["set -uo pipefail", f"cd {shlex.quote(os.getcwd())}", "COMMANDS=("]
   lines += [f"  {shlex.quote(shlex.join(cmd))}" for _, cmd in points]
-  lines += [")", 'eval "${COMMANDS[$SLURM_ARRAY_TASK_ID]}"', ""]
+  lines += [")", 'eval "srun ${COMMANDS[$SLURM_ARRAY_TASK_ID]}"', "rc=$?"]
+  if a.slurm_requeue:
+    lines += [f"if [ $rc -eq {128 + REQUEUE_SIGNAL} ]; then",
+              '  echo "gan_jax: checkpoint saved before the time limit: requeueing '
+              '$SLURM_JOB_ID"',
+              '  scontrol requeue "$SLURM_JOB_ID"', "  exit 0", "fi"]
+  lines += ["exit $rc", ""]
   return "\n".join(lines)
 
 
@@ -149,6 +209,9 @@ def main():
   p.add_argument("--slurm_time", default="04:00:00")
   p.add_argument("--slurm_max_running", type=int, default=0, help="array tasks at once (0: no cap)")
   p.add_argument("--slurm_option", action="append", default=[], help="another #SBATCH option")
+  p.add_argument("--slurm_requeue", type=int, default=0,
+                 help="seconds before the time limit at which a run saves and its task "
+                      "requeues itself (0: off)")
   p.add_argument("--python", default=sys.executable, help="the interpreter each point runs with")
   p.add_argument("extra", nargs=argparse.REMAINDER)
   a = p.parse_args()

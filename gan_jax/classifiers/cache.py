@@ -16,6 +16,7 @@ from absl import logging
 
 from gan_jax.classifiers.net import RECIPES, Classifier, Net, Recipe
 from gan_jax.classifiers import train as training
+from gan_jax.utils import once
 from gan_jax.utils.errors import GanJaxError
 
 FORMAT_VERSION = 4
@@ -49,20 +50,24 @@ def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir:
     return None
   if not os.path.exists(info_path):
     if jax.process_index() == 0:
-      logging.info("Training the %s classifier (%d steps, once; cached in %s)", dataset,
-                   recipe.steps, path)
-      t0 = time.time()
-      variables, score = training.train_classifier(train_src, test_src, num_classes, image_size,
-                                                   resize, crop, recipe, threads)
-      info = {"dataset": dataset, "image_size": image_size, "resize": resize, "crop": crop,
-              "recipe": dataclasses.asdict(recipe), "num_classes": num_classes,
-              "label_kind": "multi_hot" if test_src.label_shape else "class",
-              "test_score": score, "test_count": len(test_src),
-              "score": "top-k score" if test_src.label_shape else "top-1 accuracy",
-              "train_seconds": round(time.time() - t0, 1), "path": path}
-      _save(path, variables, info)
-      logging.info("The %s classifier scores %.4f on the %d held-out test images", dataset,
-                   score, len(test_src))
+      def train_once():
+        logging.info("Training the %s classifier (%d steps, once; cached in %s)", dataset,
+                     recipe.steps, path)
+        t0 = time.time()
+        variables, score = training.train_classifier(train_src, test_src, num_classes,
+                                                     image_size, resize, crop, recipe, threads)
+        info = {"dataset": dataset, "image_size": image_size, "resize": resize, "crop": crop,
+                "recipe": dataclasses.asdict(recipe), "num_classes": num_classes,
+                "label_kind": "multi_hot" if test_src.label_shape else "class",
+                "test_score": score, "test_count": len(test_src),
+                "score": "top-k score" if test_src.label_shape else "top-1 accuracy",
+                "train_seconds": round(time.time() - t0, 1), "path": path}
+        _save(path, variables, info)
+        logging.info("The %s classifier scores %.4f on the %d held-out test images", dataset,
+                     score, len(test_src))
+      # runs that start together (a sweep, an array) train it once: the others wait for it
+      once.once(lambda: os.path.exists(info_path), train_once, path + ".lock",
+                f"training the {dataset} classifier")
     if jax.process_count() > 1:
       from jax.experimental import multihost_utils
       multihost_utils.sync_global_devices(f"classifier {key}")
@@ -72,12 +77,15 @@ def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir:
 def _save(path: str, variables, info: dict):
   import orbax.checkpoint as ocp
   tmp = f"{path}.tmp{os.getpid()}"
+  if os.path.exists(tmp):  # left by a killed process whose pid this one reuses
+    import shutil
+    shutil.rmtree(tmp)
   ckpt = ocp.StandardCheckpointer()
   ckpt.save(os.path.join(tmp, "variables"), jax.device_get(variables))
   ckpt.wait_until_finished()
   with open(os.path.join(tmp, "classifier.json"), "w") as f:
     json.dump(info, f, indent=2)
-  os.replace(tmp, path)  # a killed training never leaves half a classifier
+  once.publish(tmp, path)  # a killed training never leaves half a classifier
 
 
 def _load(path: str, net: Net) -> Classifier:

@@ -136,12 +136,23 @@ def start(verbosity: int):
 
 
 def guarded(prog: str, fn, *args, **kwargs):
-  """``fn(*args, **kwargs)``; an error a user can act on ends the command in one line."""
+  """``fn(*args, **kwargs)``; an error a user can act on ends the command in one line, a run
+  stopped by a signal exits 128 + the signal's number after saving."""
   from absl import logging
 
+  from gan_jax.training.signals import Stopped
+  from gan_jax.utils import disk
   from gan_jax.utils.errors import GanJaxError
   try:
     return fn(*args, **kwargs)
+  except Stopped as e:
+    sys.exit(e.exit_code)
   except GanJaxError as e:
     logging.error("%s", e)
     fail(prog, str(e))
+  except OSError as e:
+    full = disk.explain(e)
+    if full is None:
+      raise
+    logging.error("%s", full)
+    fail(prog, full)

@@ -29,6 +29,8 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   boot.start(FLAGS.verbosity)
+  from gan_jax.training import signals
+  signals.defer_warning_signal()
   try:
     seeds = [int(s) for s in FLAGS.seeds.split(",") if s.strip()]
   except ValueError:

@@ -60,9 +60,13 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   boot.start(FLAGS.verbosity)
+  from gan_jax.training import signals
+  signals.defer_warning_signal()
   from gan_jax.utils import parallel
   parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
   import jax
+  if jax.process_index() != 0:  # progress lines from process 0 only; the others warn
+    logging.set_verbosity(logging.WARNING)
   logging.info("JAX %s: %d process(es), %d devices (%s)", jax.__version__, jax.process_count(),
                jax.device_count(), jax.devices()[0].platform)
   workdir = FLAGS.workdir or boot.default_workdir(_config_name())

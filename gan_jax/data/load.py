@@ -26,7 +26,7 @@ from gan_jax.data import records
 from gan_jax.data.records import RecordSource
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
 from gan_jax.data.source import ArraySource, Source
-from gan_jax.utils import fetch
+from gan_jax.utils import fetch, once
 from gan_jax.utils.registry import check_choice
 
 SOURCES = ("auto", "tfds", "offline")
@@ -115,11 +115,14 @@ def _from_prepared_tfds(builder, spec, split, cache_dir) -> RecordSource:
     return RecordSource(builder.data_dir, split, spec, desc)
   name = _store_name(f"{builder.info.full_name}")
   store_dir = os.path.join(cache_dir, "tfds")
-  if not _stored(name, store_dir):
+
+  def copy():
     logging.info("%s is stored as %s: copying it once to array_record for reads by index",
                  builder.info.full_name, builder.info.file_format)
     splits = {s: builder.as_dataset(split=s, shuffle_files=False) for s in builder.info.splits}
     _store(name, store_dir, builder.info.features, splits)
+  once.once(lambda: _stored(name, store_dir), copy, once.lock_path(cache_dir, f"dataset-{name}"),
+            f"copying {builder.info.full_name} to array_record")
   return _data_source(name, split, store_dir, spec, desc + ", as array_record in the cache")
 
 
@@ -152,23 +155,33 @@ def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str
     importlib.import_module(spec.local_builder)  # registers the builder
     # prepared as TFDS's default (tfrecord), so ``tfds.load`` reads it as any TFDS dataset;
     # gan_jax reads its array_record copy by index
-    builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
-    if not builder.is_prepared():
+    def local():
+      return tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
+
+    def prepare():
+      builder = local()
       logging.info("Preparing TFDS %s in %s (once, no download)", spec.tfds_name,
                    builder.data_dir)
       tfds.disable_progress_bar()
       builder.download_and_prepare()
-    return _from_prepared_tfds(builder, spec, split, cache_dir), ""
+    once.once(lambda: local().is_prepared(), prepare,
+              once.lock_path(cache_dir, f"tfds-{spec.tfds_name}"), f"preparing {spec.tfds_name}")
+    return _from_prepared_tfds(local(), spec, split, cache_dir), ""
   builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False)
   if builder.is_prepared():
     return _from_prepared_tfds(builder, spec, split, cache_dir), ""
-  logging.info("Downloading and preparing TFDS %s", spec.tfds_name)
-  try:
-    builder = tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False,
-                           file_format="array_record")
-    builder.download_and_prepare(
+  def downloaded():
+    return tfds.builder(spec.tfds_name, data_dir=tfds_data_dir or None, try_gcs=False,
+                        file_format="array_record")
+
+  def download():
+    logging.info("Downloading and preparing TFDS %s", spec.tfds_name)
+    downloaded().download_and_prepare(
         download_config=tfds.download.DownloadConfig(try_download_gcs=False))
-    return _from_prepared_tfds(builder, spec, split, cache_dir), ""
+  try:
+    once.once(lambda: downloaded().is_prepared(), download,
+              once.lock_path(cache_dir, f"tfds-{spec.tfds_name}"), f"downloading {spec.tfds_name}")
+    return _from_prepared_tfds(downloaded(), spec, split, cache_dir), ""
   except Exception as e:  # any download or preparation failure: fall back, saying why
     return None, (f"downloading TFDS {spec.tfds_name!r} failed "
                   f"({type(e).__name__}: {str(e)[:200]})")
@@ -176,12 +189,15 @@ def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str
 
 def _offline(name: str, spec: DatasetSpec, split: str, cache_dir: str) -> RecordSource:
   store_name, store_dir = _store_name(f"{name}_offline"), os.path.join(cache_dir, "tfds")
-  if not _stored(store_name, store_dir):
+
+  def prepare():
     tf = _tensorflow()
     arrays = {s: spec.offline(s, cache_dir) for s in ("train", "test")}  # fetched once
     _store(store_name, store_dir, _features(spec, arrays["train"].shape),
            {s: tf.data.Dataset.from_tensor_slices({spec.image_key: a.images, "label": a.labels})
             for s, a in arrays.items()}, description=arrays["train"].description)
+  once.once(lambda: _stored(store_name, store_dir), prepare,
+            once.lock_path(cache_dir, f"dataset-{store_name}"), f"preparing {name}")
   folder = records.find(store_dir, store_name)
   with open(os.path.join(folder, records.INFO)) as f:
     description = json.load(f).get("description", name)

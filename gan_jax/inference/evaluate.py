@@ -18,10 +18,11 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
   if not evals:
     raise GanJaxError("No evaluator is enabled: set --config.evals.<name>.final=True "
                       f"(evaluators: {sorted(config.evals.keys())}).")
-  state, step = restore_for_inference(exp, run.path)
-  for ev in evals:
-    ev.prepare()
-  out = {"step": step}
-  for ev in evals:
-    out.update(evaluate_and_record(ev, exp.sampling.samples(state), step, True, run).scalars)
+  with run.writing():  # its results.json has one writer: not beside a run training there
+    state, step = restore_for_inference(exp, run.path)
+    for ev in evals:
+      ev.prepare()
+    out = {"step": step}
+    for ev in evals:
+      out.update(evaluate_and_record(ev, exp.sampling.samples(state), step, True, run).scalars)
   return out

@@ -25,7 +25,7 @@ from gan_jax.metrics import inception
 from gan_jax.metrics import preprocess as fid_preprocess
 from gan_jax.metrics import stats as fid_stats
 from gan_jax.metrics import weights as inception_weights
-from gan_jax.utils import parallel
+from gan_jax.utils import once, parallel
 from gan_jax.utils.registry import check_choice
 
 FEATURE_DIM = 2048
@@ -138,18 +138,6 @@ def statistics(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
   return rs.mean_cov()
 
 
-@contextlib.contextmanager
-def _file_lock(path: str):
-  """An exclusive advisory lock on ``path`` (released when the holder exits, even killed)."""
-  import fcntl
-  with open(path, "a") as f:
-    fcntl.flock(f, fcntl.LOCK_EX)
-    try:
-      yield
-    finally:
-      fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def cached_features(extractor: FeatureExtractor, key: dict, cache_dir: str, load_images,
                     what: str) -> dict:
   """Features and statistics of the images ``load_images() -> (uint8 images, source)``,
@@ -162,8 +150,8 @@ def cached_features(extractor: FeatureExtractor, key: dict, cache_dir: str, load
   # runs side by side (a sweep's --parallel) that need one reference compute it once: the
   # first holds the lock while it extracts, the others wait and read its file. Not across
   # the processes of one run: they extract together (a collective), so none may wait.
-  lock = (_file_lock(path + ".lock") if jax.process_count() == 1
-          else contextlib.nullcontext())
+  lock = (once.LockFile(path + ".lock", f"extracting the {what} reference features")
+          if jax.process_count() == 1 else contextlib.nullcontext())
   with lock:
     if os.path.exists(path):
       with np.load(path) as f:

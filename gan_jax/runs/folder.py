@@ -7,11 +7,13 @@
   <workdir>/samples/step_N.png   the fixed-noise sample grids
   <workdir>/checkpoints/         orbax checkpoints (``training.checkpoints`` owns their format)
   <workdir>/events.out.tfevents* TensorBoard scalars and images, read back by ``scalars()``
+  <workdir>/.writer.lock         held by the process writing the run (``writing()``)
 
 Training, ensembles, ``--mode=eval``, the report, the collector and ``launch/`` all go through
 ``RunFolder``; writes happen on process 0 only, and ``results.json`` is replaced atomically.
 """
 
+import contextlib
 import datetime
 import functools
 import json
@@ -20,7 +22,10 @@ import subprocess
 
 import numpy as np
 
-from gan_jax.utils.errors import ConfigError
+from gan_jax.utils import once
+from gan_jax.utils.errors import ConfigError, RunFolderBusyError
+
+LOCK = ".writer.lock"
 
 # the fields of a results.json record that are not results
 RECORD_FIELDS = {"step", "num_samples", "seconds", "final", "evaluator"}
@@ -43,6 +48,16 @@ def _is_writer() -> bool:
   return jax.process_index() == 0
 
 
+def _any_process(flag: bool) -> bool:
+  """``flag`` on any process (every process takes the same path)."""
+  import jax
+  if jax.process_count() == 1:
+    return flag
+  import numpy as np
+  from jax.experimental import multihost_utils
+  return bool(np.any(multihost_utils.process_allgather(np.asarray(flag))))
+
+
 class RunFolder:
   """The files of the run in ``path``."""
 
@@ -62,6 +77,40 @@ class RunFolder:
   def exists(self) -> bool:
     """Whether a run was started here (its config.json is written at the start)."""
     return os.path.exists(self.file("config.json"))
+
+  # ---- one writer ---------------------------------------------------------------------
+
+  @property
+  def lock_path(self) -> str:
+    return self.file(LOCK)
+
+  @contextlib.contextmanager
+  def writing(self):
+    """Holds the folder while this run writes it (process 0 for a many-process run): a second
+    process on it stops at once naming the holder; a holder that died is taken over (at once
+    on this host, after ``once.STALE_AFTER`` s without its heartbeat from another)."""
+    lock, holder = None, None
+    if _is_writer():
+      os.makedirs(self.path, exist_ok=True)
+      lock = once.LockFile(self.lock_path, f"writing the run {self.path}")
+      holder = lock.try_acquire()
+    if _any_process(holder is not None):
+      if lock is not None and holder is None:
+        lock.release()
+      raise RunFolderBusyError(
+          f"{self.path} is being written by another run ({once.describe(holder)}; its lock "
+          f"{self.lock_path}). Wait for it to finish or stop it, or pass another --workdir. "
+          f"A run that died is taken over without a manual step (from another host after "
+          f"{once.STALE_AFTER:.0f} s without its heartbeat).")
+    try:
+      yield
+    finally:
+      if lock is not None:
+        lock.release()
+
+  def writer_alive(self) -> dict | None:
+    """The record of the live process writing this folder, or None."""
+    return once.live_holder(self.lock_path)
 
   # ---- config.json ----------------------------------------------------------------------
 

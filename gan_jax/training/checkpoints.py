@@ -10,7 +10,9 @@ file costs steps, never the run.
 """
 
 import gc
+import logging as std_logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -21,7 +23,21 @@ import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
 
-from gan_jax.utils.errors import CheckpointError
+from gan_jax.utils import disk
+from gan_jax.utils.errors import CheckpointError, DiskFullError
+
+
+class _OrbaxWorkerErrors(std_logging.Filter):
+  """Drops orbax's log of a failed write from each of its worker threads (a traceback per
+  thread, 3-80 of them for one full disk): the save raises the same error in the calling
+  thread, where ``Checkpointer.save`` turns it into one line."""
+
+  def filter(self, record):
+    return not (record.levelno >= std_logging.ERROR and "orbax" in record.pathname
+                and record.threadName != "MainThread")
+
+
+_FILTER = _OrbaxWorkerErrors()
 
 
 def describe(model: dict, image_size: int, dataset: str, loss: str, state_shapes) -> dict:
@@ -106,23 +122,50 @@ def _agree(flag: bool) -> bool:
   return bool(np.any(multihost_utils.process_allgather(np.asarray(flag))))
 
 
+def footprint(state, keep: int) -> int:
+  """Bytes that ``keep`` checkpoints of ``state`` take on disk (about: orbax adds a little)."""
+  return keep * sum(int(x.size) * x.dtype.itemsize for x in jax.tree.leaves(state))
+
+
 class Checkpointer:
+  """Saves are synchronous: a save that returned is on disk, and a failed one raises here,
+  in the training thread (a full disk: ``DiskFullError``, one line)."""
+
   def __init__(self, directory: str, keep: int):
     self.directory = os.path.abspath(directory)
     self.keep = keep
+    if _FILTER not in logging.get_absl_logger().filters:
+      logging.get_absl_logger().addFilter(_FILTER)
     self.manager = self._open()
 
   def _open(self):
     return ocp.CheckpointManager(
         self.directory, item_names=("state", "meta"),
-        options=ocp.CheckpointManagerOptions(max_to_keep=self.keep, create=True))
+        options=ocp.CheckpointManagerOptions(max_to_keep=self.keep, create=True,
+                                             enable_async_checkpointing=False))
 
   def latest_step(self):
     return self.manager.latest_step()
 
   def save(self, step: int, state, meta: dict):
-    self.manager.save(step, args=ocp.args.Composite(
-        state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
+    try:
+      self.manager.save(step, args=ocp.args.Composite(
+          state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
+    except Exception as e:
+      if disk.explain(e) is None:
+        raise
+      self._drop_partial(step)
+      newest = self.latest_step()
+      needs = disk.tree_bytes(os.path.join(self.directory, str(newest))) if newest else 0
+      raise DiskFullError(disk.explain(e, f"the checkpoint of step {step}", self.directory,
+                                       needs)) from None
+
+  def _drop_partial(self, step: int):
+    """Removes a failed save's temporary folder, giving its space back."""
+    if jax.process_index() == 0 and os.path.isdir(self.directory):
+      for name in os.listdir(self.directory):
+        if name.startswith(f"{step}.orbax-checkpoint-tmp"):
+          shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
 
   def wait(self):
     self.manager.wait_until_finished()
@@ -198,5 +241,9 @@ class Checkpointer:
     return (init() if state is None else state), start
 
   def close(self):
-    self.manager.wait_until_finished()
-    self.manager.close()
+    try:
+      self.manager.wait_until_finished()
+      self.manager.close()
+    except Exception as e:
+      if disk.explain(e) is None:
+        raise

@@ -139,8 +139,17 @@ def _write_members(ens: Ensemble, states, members: list[loop.Member], step: int,
 def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> list[str]:
   """Trains (or resumes) the ensemble to ``config.num_train_steps``; writes each member as a
   run under ``<workdir>/seed<s>`` and runs the final evaluators on it; returns the members'
-  workdirs (none when a stop signal cut the ensemble short: run it again to resume)."""
+  workdirs. Holds ``workdir`` while it writes; a stop signal saves and raises
+  ``signals.Stopped`` (run it again to resume)."""
   root = RunFolder(workdir)
+  with root.writing():
+    stop = signals.StopRequest()
+    members = _train(config, root, seeds, mesh, strategy, stop)
+  stop.raise_if_stopped()
+  return members
+
+
+def _train(config, root: RunFolder, seeds, mesh, strategy: str, stop) -> list[str]:
   ens = Ensemble(config, seeds, mesh, strategy)
   exp = ens.exp
   ckpt = checkpoints.Checkpointer(root.checkpoints, config.keep_checkpoints)
@@ -161,8 +170,8 @@ def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> lis
   total, trainer = config.num_train_steps, ens.trainer()
   logging.info("Ensemble of %d members (seeds %s), %d steps, members %s", len(ens.seeds), ens.seeds,
                total, "vmapped" if ens.strategy == "vmap" else "unrolled in the step")
-  try:
-    with signals.StopRequest() as stop:
+  with stop:  # the handlers stay until every save is on disk
+    try:
       evals = exp.evaluators()
       if start < total:
         if not loop.prepare(evals, stop):
@@ -183,10 +192,10 @@ def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> lis
       if not loop.evaluate_missing(trainer, states, total, members, evals,
                                    config.evals.to_dict(), stop):
         return []
-  finally:
-    ckpt.close()
-    for m in members:
-      m.writer.close()
+    finally:
+      ckpt.close()
+      for m in members:
+        m.writer.close()
   logging.info("Wrote %d members under %s (python -m gan_jax.collect %s)", len(members),
                root.path, root.path)
   return [m.run.path for m in members]

@@ -5,11 +5,13 @@ periodic actions that are due (log, sample grid, checkpoint, each evaluator), fo
 member: a single run is one member, an ensemble one per seed whose states are stacked. A
 non-finite loss stops the run before anything is logged or saved. Stop signals:
 
-* SIGINT/SIGTERM during the steps: a checkpoint of the current step, then the loop returns;
+* SIGINT/SIGTERM/SIGUSR1 during the steps: a checkpoint of the current step, then the loop
+  returns (the command then exits 128 + the signal's number: ``signals.Stopped``);
 * during an evaluation (periodic or final) or its preparation: the evaluation is dropped at
   once, the step's checkpoint is written if it is not yet, and the loop returns. The next run
   resumes, and a run stopped during its final evaluation evaluates what is missing;
-* a second signal: stops at once, wherever the loop is.
+* a second SIGINT (Ctrl-C twice): stops at once, wherever the loop is; repeated SIGTERM or
+  SIGUSR1 (a scheduler's duplicates) are ignored while the checkpoint is saved.
 """
 
 import contextlib
@@ -220,12 +222,13 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
         return state, step, True
       progress.bar(step)
       if stopping:
+        ckpt.wait()  # the line below is true only once the save is on disk
         logging.warning("Stopped at step %d; checkpoint saved. Run the same command to resume.",
                         step)
         return state, step, True
   except Interrupted as e:
-    logging.warning("Received %s again: stopped at once at step %d; the newest checkpoint is "
-                    "step %s.", e, step, ckpt.latest_step())
+    logging.warning("Received %s again: stopped at once at step %d; the newest complete "
+                    "checkpoint is step %s.", e, step, ckpt.latest_step())
     return state, step, True
   finally:
     progress.clear_bar()

@@ -4,8 +4,6 @@ newest readable checkpoint in ``workdir`` (or starts fresh) and trains to
 done but whose final evaluation is not (it was stopped) evaluates what is missing.
 """
 
-import os
-
 import ml_collections
 from absl import logging
 from flax import traverse_util
@@ -13,6 +11,7 @@ from flax import traverse_util
 from gan_jax.runs.folder import RunFolder
 from gan_jax.training import checkpoints, loop, signals
 from gan_jax.training.build import Experiment
+from gan_jax.utils import disk
 from gan_jax.utils.errors import GanJaxError
 
 
@@ -51,9 +50,18 @@ def _feed(exp: Experiment, source, start: int, total: int):
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None):
-  """Trains (or resumes) to ``config.num_train_steps``; returns the final state."""
+  """Trains (or resumes) to ``config.num_train_steps``; returns the final state. Holds the
+  run folder while it writes (a second process on it stops at once); a run stopped by a
+  signal saves its checkpoint and raises ``signals.Stopped``."""
   run = RunFolder(workdir)
-  os.makedirs(run.path, exist_ok=True)
+  with run.writing():
+    stop = signals.StopRequest()
+    state = _train(config, run, mesh, stop)
+  stop.raise_if_stopped()
+  return state
+
+
+def _train(config, run: RunFolder, mesh, stop: signals.StopRequest):
   exp = Experiment(config, mesh)
   ckpt = checkpointer(run, config.keep_checkpoints)
   try:
@@ -65,12 +73,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
     raise
   run.write_config(config)
   run.record_code(start)
+  disk.check_space(run.path, checkpoints.footprint(state, config.keep_checkpoints),
+                   f"{config.keep_checkpoints} checkpoints")
   writer = run.writer()
   member = loop.Member(run, config.seed, writer,
                        exp.sampling.grid_inputs(config.num_grid_samples, config.seed))
   total = config.num_train_steps
-  try:
-    with signals.StopRequest() as stop:
+  # the handlers stay until every save is on disk: a repeated signal never cuts one short
+  with stop:
+    try:
       if start >= total:
         logging.info("Checkpoint is at step %d >= num_train_steps=%d: nothing to train.",
                      start, total)
@@ -86,7 +97,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=Non
           trainer(exp), state, start, total, feed=_feed(exp, source, start, total),
           members=[member], ckpt=ckpt, meta=exp.meta(), evals=evals,
           schedule=loop.Schedule.of(config), stop=stop)
-  finally:
-    ckpt.close()  # waits for in-flight saves, also when a non-finite loss stops the run
-    writer.close()
+    finally:
+      ckpt.close()  # waits for in-flight saves, also when a non-finite loss stops the run
+      writer.close()
   return state

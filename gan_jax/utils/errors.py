@@ -15,3 +15,11 @@ class CheckpointError(GanJaxError):
 
 class NonFiniteLossError(GanJaxError, FloatingPointError):
   pass
+
+
+class RunFolderBusyError(GanJaxError):
+  """Another live process is writing the run folder."""
+
+
+class DiskFullError(GanJaxError, OSError):
+  """A write failed for lack of space, quota or permission."""

@@ -8,6 +8,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -213,8 +214,8 @@ def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(tmp_path):
       break
   proc.send_signal(signal.SIGTERM)
   _, err = proc.communicate(timeout=120)
-  assert proc.returncode == 0, err[-3000:]
-  assert "checkpoint saved" in err
+  assert proc.returncode == 128 + signal.SIGTERM, err[-3000:]  # stopped, not finished
+  assert "checkpoint saved" in err and "Traceback" not in err
   steps = [int(s) for s in os.listdir(os.path.join(workdir, "checkpoints"))]
   assert len(steps) == 1 and 0 < steps[0] < 100000
   r = run_main(["--config=configs/test.py", f"--workdir={workdir}",
@@ -297,3 +298,63 @@ def test_a_missing_config_file_is_one_line_naming_it(tmp_path, module):
   errors = [ln for ln in r.stderr.splitlines() if "error:" in ln]
   assert len(errors) == 1 and "no such config file 'configs/no_such_config.py'" in errors[0]
 
+
+
+@pytest.mark.parametrize("gap", [0.02, 0.1])
+def test_a_schedulers_two_sigterms_still_end_in_a_complete_checkpoint(tmp_path, gap):
+  """srun and slurmstepd both signal a task at a SLURM time limit, within the same second:
+  the second SIGTERM is ignored while the first one's checkpoint is written, the line
+  "checkpoint saved" is true, and the same command resumes from it."""
+  workdir = str(tmp_path / "run")
+  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  proc = subprocess.Popen(
+      [sys.executable, "-m", "gan_jax.main", "--config=configs/test.py", f"--workdir={workdir}",
+       "--config.num_train_steps=100000", "--config.checkpoint_every=100000",
+       "--config.sample_every=100000", "--config.log_every=1"],
+      cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+  for line in proc.stderr:
+    if "d_loss" in line:
+      break
+  proc.send_signal(signal.SIGTERM)
+  time.sleep(gap)
+  proc.send_signal(signal.SIGTERM)
+  _, err = proc.communicate(timeout=120)
+  assert proc.returncode == 128 + signal.SIGTERM, err[-3000:]
+  assert "checkpoint saved" in err and "Traceback" not in err
+  names = os.listdir(os.path.join(workdir, "checkpoints"))
+  assert len(names) == 1 and names[0].isdigit(), names  # complete, no orbax tmp folder
+  r = run_main(["--config=configs/test.py", f"--workdir={workdir}",
+                f"--config.num_train_steps={int(names[0]) + 1}"])
+  assert r.returncode == 0 and f"Resuming from step {names[0]}" in r.stderr, r.stderr[-3000:]
+
+
+def test_a_second_process_on_a_run_folder_stops_naming_the_writer_and_a_dead_one_is_taken_over(
+    tmp_path):
+  workdir = str(tmp_path / "run")
+  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  first = subprocess.Popen(
+      [sys.executable, "-m", "gan_jax.main", "--config=configs/test.py", f"--workdir={workdir}",
+       "--config.num_train_steps=100000", "--config.checkpoint_every=5",
+       "--config.sample_every=100000", "--config.log_every=1"],
+      cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+  for line in first.stderr:
+    if "step 6/" in line:
+      break
+  second = run_main(["--config=configs/test.py", f"--workdir={workdir}",
+                     "--config.num_train_steps=100000"])
+  assert second.returncode == 1, second.stderr[-3000:]
+  last = second.stderr.strip().splitlines()[-1]
+  assert last.startswith(f"gan_jax: error: {workdir} is being written by another run")
+  assert f"pid {first.pid}" in last and "Traceback" not in second.stderr
+  evaluated = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--mode=eval",
+                        "--config.evals.fid.final=True"])  # refused before any weights load
+  assert evaluated.returncode == 1 and "is being written by another run" in evaluated.stderr
+  first.send_signal(signal.SIGKILL)  # the writer dies without a word
+  first.wait()
+  steps = sorted(int(s) for s in os.listdir(os.path.join(workdir, "checkpoints")) if s.isdigit())
+  resumed = run_main(["--config=configs/test.py", f"--workdir={workdir}",
+                      f"--config.num_train_steps={steps[-1] + 2}",
+                      "--config.evals.fid.final=False"])
+  assert resumed.returncode == 0, resumed.stderr[-3000:]
+  assert f"Resuming from step {steps[-1]}" in resumed.stderr
+  assert not os.path.exists(os.path.join(workdir, ".writer.lock"))

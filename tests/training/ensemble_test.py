@@ -86,21 +86,38 @@ def test_the_ensemble_step_on_8_devices_equals_1_device(test_config):
 def test_unrolled_and_vmapped_members_take_the_same_step(test_config):
   """``unroll`` (the CPU default for convolutional GANs: each member's own step, K copies in
   one program) and ``vmap`` (one batched step) are one computation: equal states and metrics
-  after a step, up to float32 rounding."""
+  after a step, up to float32 rounding. SGD, so that the parameters move by lr x gradient:
+  Adam's first step is lr x sign(gradient), which a rounding difference in a gradient near
+  0 flips by 2 lr (it did on an AMX Xeon)."""
   test_config.loss.d_steps = 2
+  lr = 0.01
+  for opt in (test_config.g_optimizer, test_config.d_optimizer):
+    opt.name, opt.lr = "sgd", lr
   local = jax.tree.map(lambda *xs: np.stack(xs),
                        *[batch_for(test_config, s) for s in range(len(SEEDS))])
   out = {}
   for strategy in ("unroll", "vmap"):
     ens = ensemble.Ensemble(test_config, SEEDS, parallel.make_mesh(1), strategy)
     assert ens.strategy == strategy
-    out[strategy] = jax.device_get(ens.train_step(ens.init_states(), ens.put(local)))
-  (sm, mm), (sv, mv) = out["unroll"], out["vmap"]
+    states = ens.init_states()
+    before = jax.device_get(states)
+    out[strategy] = (before, *jax.device_get(ens.train_step(states, ens.put(local))))
+  (b, sm, mm), (_, sv, mv) = out["unroll"], out["vmap"]
   for k in mm:
     assert mm[k].shape == mv[k].shape == (len(SEEDS),)
     np.testing.assert_allclose(mm[k], mv[k], rtol=1e-5, atol=1e-6, err_msg=k)
-  assert _max_diff(sm.g_params, sv.g_params) < 1e-5
-  assert _max_diff(sm.d_params, sv.d_params) < 1e-5
+  # the steps' updates agree within 1% of each tensor's largest but for a few elements: the
+  # two programs round differently, and over two D updates a rounding can move one
+  # activation across a LeakyReLU's kink, which moves a few of D's gradient elements by up
+  # to 15% of the largest and G's (through that D) by 0.5% (seen on an AMX Xeon: 1 of 8,192
+  # kernel elements); a member mixed up or a wrong update moves all of them
+  for net in ("g_params", "d_params"):
+    um = jax.tree.map(lambda a, b0: (a - b0) / lr, getattr(sm, net), getattr(b, net))
+    uv = jax.tree.map(lambda a, b0: (a - b0) / lr, getattr(sv, net), getattr(b, net))
+    for x, y in zip(jax.tree.leaves(um), jax.tree.leaves(uv)):
+      largest = float(np.max(np.abs(x)))
+      off = np.abs(x - y) > 1e-2 * largest + 1e-6
+      assert off.mean() <= 0.01 and np.max(np.abs(x - y)) <= 0.2 * largest, (off.mean(), net)
   assert ensemble.resolve_strategy("auto", "dcgan") == "unroll"  # these tests run on the CPU
   assert ensemble.resolve_strategy("auto", "mlp") == "vmap"
   with pytest.raises(ConfigError, match="unknown ensemble strategy"):

@@ -15,6 +15,16 @@ from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 
 
+@pytest.fixture(autouse=True)
+def _handlers_restored():
+  """A stopped StopRequest leaves SIGTERM/SIGUSR1 ignored until the process exits (a CLI
+  run exits next); this process goes on, so they are put back."""
+  saved = {s: signal.getsignal(s) for s in signals.SIGNALS}
+  yield
+  for s, handler in saved.items():
+    signal.signal(s, handler)
+
+
 class _FinalEvaluation:
   """A final evaluation that, when ``stop_itself``, sends this process SIGTERM and then runs
   on as a long evaluation would."""
@@ -45,7 +55,9 @@ def test_sigterm_during_the_final_evaluation_stops_and_the_next_run_finishes_it(
   mesh = parallel.make_mesh(1)
   stopping = _FinalEvaluation(stop_itself=True)
   monkeypatch.setattr(Experiment, "evaluators", lambda self, enabled_only=True: [stopping])
-  train.train_and_evaluate(test_config, str(tmp_path), mesh)
+  with pytest.raises(signals.Stopped) as stopped:  # interrupted is not finished
+    train.train_and_evaluate(test_config, str(tmp_path), mesh)
+  assert stopped.value.exit_code == 128 + signal.SIGTERM
   run = RunFolder(str(tmp_path))
   assert stopping.calls == 1
   assert sorted(os.listdir(run.checkpoints)) == ["4"]
@@ -73,3 +85,22 @@ def test_a_signal_is_a_flag_during_steps_and_stops_at_once_in_an_evaluation():
         os.kill(os.getpid(), signal.SIGTERM)
         for _ in range(100):
           time.sleep(0.05)
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signal handlers need the main thread")
+def test_a_schedulers_repeated_sigterm_is_ignored_and_a_second_ctrl_c_stops_at_once():
+  for first in (signal.SIGTERM, signal.SIGUSR1):
+    with signals.StopRequest() as stop:
+      os.kill(os.getpid(), first)
+      for repeat in (signal.SIGTERM, signal.SIGUSR1, signal.SIGTERM):
+        os.kill(os.getpid(), repeat)  # srun and slurmstepd at a time limit: ignored
+      time.sleep(0.05)
+      assert stop.requested() and stop.signum == first
+      with pytest.raises(signals.Interrupted):  # a person pressing Ctrl-C again
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(100):
+          time.sleep(0.05)
+    with pytest.raises(signals.Stopped) as stopped:
+      stop.raise_if_stopped()
+    assert stopped.value.exit_code == 128 + first
