@@ -185,7 +185,10 @@ def slurm_script(points, a) -> str:
   lines += [f"#SBATCH {opt}" for opt in a.slurm_option]
   lines += ["set -uo pipefail", f"cd {shlex.quote(os.getcwd())}", "COMMANDS=("]
   lines += [f"  {shlex.quote(shlex.join(cmd))}" for _, cmd in points]
-  lines += [")", 'eval "srun ${COMMANDS[$SLURM_ARRAY_TASK_ID]}"', "rc=$?"]
+  lines += [")", "# a job step inside an allocation, so SLURM's signals reach the run",
+            'STEP=""; if [ -n "${SLURM_JOB_ID:-}" ] && command -v srun >/dev/null; then '
+            'STEP=srun; fi',
+            'eval "$STEP ${COMMANDS[$SLURM_ARRAY_TASK_ID]}"', "rc=$?"]
   if a.slurm_requeue:
     lines += [f"if [ $rc -eq {128 + REQUEUE_SIGNAL} ]; then",
               '  echo "gan_jax: checkpoint saved before the time limit: requeueing '

@@ -30,6 +30,8 @@ REGISTRY_FIXTURES = {"fid_cache", "offline_cache"}
 def pytest_configure(config):
   config.addinivalue_line(
       "markers", "registry: fetches from a package registry (PyPI / Debian / npm); runs in CI")
+  config.addinivalue_line(
+      "markers", "slurm: submits jobs to a real SLURM (tools/slurm_local.sh starts one here)")
 
 
 def pytest_collection_modifyitems(config, items):

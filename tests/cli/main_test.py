@@ -5,6 +5,7 @@ import glob
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -358,3 +359,71 @@ def test_a_second_process_on_a_run_folder_stops_naming_the_writer_and_a_dead_one
   assert resumed.returncode == 0, resumed.stderr[-3000:]
   assert f"Resuming from step {steps[-1]}" in resumed.stderr
   assert not os.path.exists(os.path.join(workdir, ".writer.lock"))
+
+
+def _tmpfs(path, size="3m") -> bool:
+  """Mounts a small tmpfs at ``path`` (root only); False where it cannot."""
+  os.makedirs(path, exist_ok=True)
+  if os.geteuid() != 0:
+    return False
+  r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                     capture_output=True)
+  return r.returncode == 0
+
+
+def test_a_full_disk_is_one_line_keeps_the_newest_checkpoint_and_resumes(tmp_path):
+  """A real full disk: a 3 MB tmpfs (this machine's tests run as root; elsewhere the test
+  skips, and the next one makes the writer fail instead)."""
+  disk = tmp_path / "disk"
+  if not _tmpfs(disk):
+    pytest.skip("cannot mount a tmpfs here (not root)")
+  try:
+    workdir = str(disk / "run")
+    r = run_main(["--config=configs/test.py", f"--workdir={workdir}",
+                  "--config.num_train_steps=400", "--config.checkpoint_every=1",
+                  "--config.keep_checkpoints=400", "--config.log_every=50"])
+    assert r.returncode == 1, r.stderr[-3000:]
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"gan_jax: error: Writing the checkpoint of step ")
+    assert f"in {workdir}/checkpoints failed: no space left on the device" in last
+    assert "Traceback" not in r.stderr and r.stderr.count("RESOURCE_EXHAUSTED") == 0
+    assert "less than the" in r.stderr  # the start-up warning: 400 checkpoints do not fit
+    names = os.listdir(os.path.join(workdir, "checkpoints"))
+    assert all(n.isdigit() for n in names), names  # the partial save is gone
+    newest = max(int(n) for n in names)
+    for n in names:  # room again: keep the newest only
+      if int(n) != newest:
+        shutil.rmtree(os.path.join(workdir, "checkpoints", n))
+    r = run_main(["--config=configs/test.py", f"--workdir={workdir}",
+                  f"--config.num_train_steps={newest + 2}", "--config.checkpoint_every=1",
+                  "--config.keep_checkpoints=1"])
+    assert r.returncode == 0 and f"Resuming from step {newest}" in r.stderr, r.stderr[-3000:]
+  finally:
+    subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_save_that_fails_for_room_is_one_error_and_leaves_no_partial_folder(tmp_path,
+                                                                              monkeypatch):
+  """The writer made to fail (for machines where no tmpfs can be mounted): orbax's save
+  raising ENOSPC, as its worker threads do, becomes one DiskFullError."""
+  import errno
+
+  import jax.numpy as jnp
+
+  from gan_jax.training import checkpoints
+  from gan_jax.utils.errors import DiskFullError
+  ckpt = checkpoints.Checkpointer(str(tmp_path / "ckpt"), keep=3)
+  ckpt.save(1, {"w": jnp.ones(4)}, {})
+  partial = tmp_path / "ckpt" / "2.orbax-checkpoint-tmp-1"
+
+  def full(*a, **k):
+    partial.mkdir()
+    raise ValueError("RESOURCE_EXHAUSTED: Failed writing: \"x\": No space left on device")
+  monkeypatch.setattr(ckpt.manager, "save", full)
+  with pytest.raises(DiskFullError, match="no space left on the device") as e:
+    ckpt.save(2, {"w": jnp.ones(4)}, {})
+  assert "checkpoint of step 2" in str(e.value) and "it needs about" in str(e.value)
+  assert not partial.exists() and ckpt.latest_step() == 1
+  ckpt.close()
+  assert checkpoints.disk.explain(OSError(errno.EROFS, "ro", "/x/y")).startswith(
+      "Writing y in /x failed: the file system is read-only")

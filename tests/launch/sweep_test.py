@@ -108,3 +108,36 @@ def test_slurm_array_script_leaves_finished_points_out_and_a_task_trains_its_poi
   text = open(script).read()
   assert "#SBATCH --array=0-0%1" in text
   assert "--config.model.latent_dim=4" in text and "--config.model.latent_dim=8" not in text
+
+
+def test_exit_statuses_of_a_stopped_run_read_as_interrupted():
+  assert sweep.stopped_by(143) == "SIGTERM" and sweep.stopped_by(130) == "SIGINT"
+  assert sweep.stopped_by(138) == "SIGUSR1" and sweep.stopped_by(-9) == "SIGKILL"
+  assert sweep.stopped_by(0) is None and sweep.stopped_by(1) is None
+
+
+def test_a_point_stopped_by_a_signal_is_interrupted_and_one_written_elsewhere_is_not_started(
+    tmp_path):
+  """A point whose run exits 143 is reported interrupted (not done) and the sweep exits
+  non-zero; a point whose folder a live process holds is not started twice."""
+  import signal
+  root = tmp_path / "runs"
+  long = ["--", "--config.num_train_steps=100000", "--config.checkpoint_every=100000",
+          "--config.log_every=1", "--config.sample_every=100000"]
+  proc = subprocess.Popen([sys.executable, "launch/sweep.py", "--config=configs/test.py",
+                           f"--root={root}", "--param=seed=1", *long], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True)
+  workdir = root / "seed1_num_train_steps100000_checkpoint_every100000_log_every1_sample_every100000"
+  for line in proc.stderr:  # the run streams to the sweep's terminal: wait for its steps
+    if "d_loss" in line:
+      break
+  again = run_sweep([f"--root={root}", "--param=seed=1", *long])  # started twice
+  assert again.returncode == 0, again.stderr
+  assert f"[running elsewhere: host " in again.stdout and str(workdir) in again.stdout
+  holder = RunFolder(str(workdir)).writer_alive()
+  os.kill(holder["pid"], signal.SIGTERM)  # the run, as a scheduler would stop it
+  out, err = proc.communicate(timeout=120)
+  assert proc.returncode == 1, out + err[-3000:]
+  assert "[interrupted (SIGTERM, exit 143)" in out and "1 point(s) interrupted" in err, out + err[-3000:]
+  assert not sweep.finished(str(workdir)) and checkpoint_steps(str(workdir))
