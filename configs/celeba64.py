@@ -58,4 +58,7 @@ def study_preset(config, preset):
     config.model.d_hidden = 16
     config.evals.fid.final_num_samples = 1000
     config.evals.fid.reference_count = 1000
+    config.evals.wasserstein.final_num_samples = 1000  # where it is on (the WGAN)
+    config.evals.wasserstein.reference_count = 1000
+    config.evals.wasserstein.critic_steps = 500
   return config

@@ -47,6 +47,10 @@ def get_config():
   config.data.resize = "pad"            # pad | bilinear | nearest | area | bicubic
   config.data.crop = 0                  # centred square crop in px before resizing
                                         # (0 = the largest; CelebA papers: 108)
+  config.data.fit = "crop"              # a non-square image becomes square by: crop (the
+                                        # centred square above) | squash (the whole frame,
+                                        # aspect not kept: the i-CLEVR course's loaders) |
+                                        # pad (the whole frame, black bands)
   config.data.folder = ""               # image_folder: the folder (nested, PNG/JPG)
   config.data.folder_channels = 3       # image_folder: 3 (RGB) or 1 (grey)
   config.data.skip_unreadable = False   # image_folder: leave out undecodable files (counted)

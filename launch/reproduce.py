@@ -38,9 +38,11 @@ STUDY = "the DCGAN-vs-MLP MNIST study"
 ICLEVR = "the i-CLEVR conditional-DCGAN report"
 CBEGAN = "the conditional-BEGAN report"
 CELEBA = "the CelebA upsampling/WGAN study"
-# Without CelebA prepared (see the README), the CelebA study runs on Fashion-MNIST at 64x64.
+# Without CelebA prepared (see the README), the CelebA study runs on Fashion-MNIST at 64x64;
+# the experiments marked ``celeba`` take these overrides only then (``data_args``).
 FASHION64 = ["--config.data.name=fashion_mnist", "--config.data.crop=0",
              "--config.data.resize=bilinear", "--config.evals.fid.reference_split=test"]
+CELEBA_DIR = ""  # --celeba_data_dir: the TFDS data dir holding celeb_a ('' = TFDS's default)
 
 # What each experiment shows. ``reported`` maps a point (its axis values, in the order of
 # ``params``) to the report's number, as text.  ``metrics`` are collect's column names.
@@ -192,7 +194,7 @@ EXPERIMENTS = [
          "nearest + conv, bilinear + conv, the discriminator mirroring each (Fashion-MNIST at "
          "64x64 without CelebA)",
          config="configs/celeba64.py", params=["model.dcgan.upsample=transposed,nearest,bilinear"],
-         extra=FASHION64, metrics=["fid", "inception_score"],
+         celeba=True, metrics=["fid", "inception_score"],
          reported_what="Inception Score, torchvision's network (DCGAN / bilinear)",
          reported={("transposed",): "2.70", ("bilinear",): "1.87"}),
     dict(key="celeba_upsampling_g_only", report=CELEBA, what="generator upsampling against one "
@@ -200,25 +202,26 @@ EXPERIMENTS = [
          "(Fashion-MNIST at 64x64 without CelebA)",
          config="configs/celeba64.py",
          params=["model.dcgan.upsample=transposed,nearest,bilinear"],
-         extra=FASHION64 + ["--config.model.dcgan.d_downsample=strided"],
+         celeba=True, extra=["--config.model.dcgan.d_downsample=strided"],
          metrics=["fid", "inception_score"],
          reported_what="Inception Score, torchvision's network (DCGAN / bilinear)",
          reported={("transposed",): "2.70", ("bilinear",): "1.87"}),
     dict(key="celeba_latent", report=CELEBA, what="latent 100 vs 200", config="configs/celeba64.py",
-         params=["model.latent_dim=200"], extra=FASHION64, metrics=["fid", "inception_score"],
+         params=["model.latent_dim=200"], celeba=True, metrics=["fid", "inception_score"],
          shares=dict(key="celeba_upsampling",
                      where={"model.dcgan.upsample": "transposed", "model.latent_dim": 100},
                      what="latent 100"),
          reported_what="Inception Score (the tables' 'hidden 200' is latent 200)",
          reported={(100,): "2.70", (200,): "3.24"}),
     dict(key="celeba_dynamic", report=CELEBA, what="dynamic critic count",
-         config="configs/dcgan_celeba64_dynamic.py", params=[], extra=FASHION64,
+         config="configs/dcgan_celeba64_dynamic.py", params=[], celeba=True,
          metrics=["fid", "inception_score", "last_d_updates", "last_g_updates"],
          scalars=["d_updates", "g_updates"],
          reported_what="better images at more cost (no number)", reported={}),
     dict(key="celeba_wgan", report=CELEBA, what="WGAN, weight clipping",
-         config="configs/wgan_celeba64.py", params=["model.latent_dim=100,200"], extra=FASHION64,
-         metrics=["fid", "inception_score", "last_wasserstein"], scalars=["wasserstein"],
+         config="configs/wgan_celeba64.py", params=["model.latent_dim=100,200"], celeba=True,
+         metrics=["fid", "inception_score", "critic_wasserstein", "last_wasserstein"],
+         scalars=["wasserstein"],
          reported_what="Inception Score; Table 2's Wasserstein estimate for this WGAN: 0.257 at "
                        "epoch 45 (its DCGANs: 0.265-0.564), by a critic of the study's own, which "
                        "`evals.wasserstein` replaces for any model",
@@ -253,9 +256,25 @@ def sweep_command(exp, preset, parallel=1, python="python", runs="runs"):
          f"--root={root_of(exp, preset, runs)}", *[f"--param={p}" for p in exp["params"]]]
   if parallel > 1:
     cmd.append(f"--parallel={parallel}")
-  if exp.get("extra"):
-    cmd += ["--", *exp["extra"]]
+  extra = data_args(exp) + exp.get("extra", [])
+  if extra:
+    cmd += ["--", *extra]
   return cmd
+
+
+def celeba_prepared() -> bool:
+  from gan_jax import data
+  return data.prepared("celeb_a", CELEBA_DIR)
+
+
+def data_args(exp) -> list[str]:
+  """The CelebA study's experiments on CelebA where it is prepared (``--celeba_data_dir``, or
+  TFDS's default data dir, or the cache), else on the stand-in (Fashion-MNIST at 64x64)."""
+  if not exp.get("celeba"):
+    return []
+  if celeba_prepared():
+    return [f"--config.data.tfds_data_dir={CELEBA_DIR}"] if CELEBA_DIR else []
+  return list(FASHION64)
 
 
 def first_steps(exp, preset, steps: int, root: str):
@@ -506,16 +525,25 @@ def main():
   p.add_argument("--parallel", type=int, default=1, help="points at once (launch/sweep.py)")
   p.add_argument("--out", default="docs/REPRODUCTION.md")
   p.add_argument("--root", default="runs", help="where the run folders lie (default: runs)")
+  p.add_argument("--celeba_data_dir", default="",
+                 help="the TFDS data dir where celeb_a is prepared (default: TFDS's own); "
+                      "without it the CelebA study runs on Fashion-MNIST at 64x64")
   p.add_argument("--fresh", action="store_true",
                  help="table: only this machine's runs (default: keep the page's rows of "
                       "experiments with no runs here)")
   a = p.parse_args()
   if a.preset not in ("cpu", "full"):
     sys.exit(f"--preset must be cpu or full, got {a.preset!r}")
-  global RUNS
+  global RUNS, CELEBA_DIR
   RUNS = os.path.abspath(os.path.expanduser(a.root))
+  CELEBA_DIR = os.path.abspath(os.path.expanduser(a.celeba_data_dir)) if a.celeba_data_dir else ""
   os.chdir(ROOT)
   exps = selected(a.only)
+  if a.action in ("run", "check", "list") and any(e.get("celeba") for e in exps):
+    print("CelebA study: " + ("on CelebA (prepared in " + (CELEBA_DIR or "TFDS's data dir")
+                              + ")" if celeba_prepared() else
+                              "CelebA is not prepared here (--celeba_data_dir; docs/data.md): "
+                              "on the stand-in, Fashion-MNIST at 64x64"), flush=True)
   if a.action == "list":
     for exp in exps:
       print(f"{exp['key']}: {exp['what']} ({exp['report']})\n  "

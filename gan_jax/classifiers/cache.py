@@ -27,22 +27,26 @@ def _data_fingerprint(train, test) -> str:
   return f"{len(train)}/{len(test)}/{zlib.crc32(np.ascontiguousarray(images).tobytes()):08x}"
 
 
-def _key(dataset, image_size, resize, crop, recipe, fingerprint) -> str:
-  blob = json.dumps({"v": FORMAT_VERSION, "dataset": dataset, "image_size": image_size,
-                     "resize": resize, "crop": crop, "recipe": dataclasses.asdict(recipe),
-                     "data": fingerprint}, sort_keys=True)
+def _key(dataset, image_size, resize, crop, recipe, fingerprint, fit="crop") -> str:
+  key = {"v": FORMAT_VERSION, "dataset": dataset, "image_size": image_size,
+         "resize": resize, "crop": crop, "recipe": dataclasses.asdict(recipe),
+         "data": fingerprint}
+  if fit != "crop":  # the judges cached before data.fit existed keep their keys
+    key["fit"] = fit
+  blob = json.dumps(key, sort_keys=True)
   return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir: str,
         load_split, num_classes: int, recipe: Recipe | None = None, threads: int = 2,
-        train: bool = True) -> Classifier | None:
+        train: bool = True, fit: str = "crop") -> Classifier | None:
   """The classifier of ``dataset`` at this preprocessing, trained now if not cached (with
   ``train=False``: None if not cached). ``load_split(split)`` gives a split of the dataset
   (a ``Source``)."""
   recipe = recipe or RECIPES.get(dataset, Recipe())
   train_src, test_src = load_split("train"), load_split("test")
-  key = _key(dataset, image_size, resize, crop, recipe, _data_fingerprint(train_src, test_src))
+  key = _key(dataset, image_size, resize, crop, recipe, _data_fingerprint(train_src, test_src),
+             fit)
   path = os.path.join(os.path.abspath(cache_dir), "classifiers", f"{dataset}-{key}")
   net = Net(num_classes, recipe.widths)
   info_path = os.path.join(path, "classifier.json")
@@ -55,8 +59,10 @@ def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir:
                      recipe.steps, path)
         t0 = time.time()
         variables, score = training.train_classifier(train_src, test_src, num_classes,
-                                                     image_size, resize, crop, recipe, threads)
+                                                     image_size, resize, crop, recipe, threads,
+                                                     fit)
         info = {"dataset": dataset, "image_size": image_size, "resize": resize, "crop": crop,
+                "fit": fit,
                 "recipe": dataclasses.asdict(recipe), "num_classes": num_classes,
                 "label_kind": "multi_hot" if test_src.label_shape else "class",
                 "test_score": score, "test_count": len(test_src),

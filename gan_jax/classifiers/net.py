@@ -103,6 +103,6 @@ class Classifier:
 
   def protocol(self) -> dict:
     """What an evaluation records about the judge."""
-    keys = ("dataset", "image_size", "resize", "crop", "recipe", "test_score", "test_count",
+    keys = ("dataset", "image_size", "resize", "crop", "fit", "recipe", "test_score", "test_count",
             "path")
     return {k: self.info[k] for k in keys if k in self.info}

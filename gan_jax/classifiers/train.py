@@ -30,7 +30,7 @@ def _translate(key, x, pad: int):
 
 
 def train_classifier(train_src, test_src, num_classes: int, image_size: int, resize: str,
-                     crop: int, recipe: Recipe, threads: int = 2):
+                     crop: int, recipe: Recipe, threads: int = 2, fit: str = "crop"):
   """Trains ``Net`` on ``train_src``; returns ``(variables, test score)``."""
   from gan_jax.data import pipeline
   net = Net(num_classes, recipe.widths)
@@ -61,7 +61,7 @@ def train_classifier(train_src, test_src, num_classes: int, image_size: int, res
   batches = pipeline.create_train_iterator(
       train_src, batch_size=recipe.batch_size, image_size=image_size, resize=resize,
       seed=recipe.seed, d_steps=1, start_step=0, num_steps=recipe.steps, crop=crop,
-      threads=threads)
+      threads=threads, fit=fit)
   t0 = last = time.time()
   for i, batch in enumerate(batches):
     variables, opt_state, loss = step(variables, opt_state, batch["image"][0],
@@ -74,14 +74,15 @@ def train_classifier(train_src, test_src, num_classes: int, image_size: int, res
       last = now
   clf = Classifier(net, variables, {"num_classes": num_classes, "label_kind": (
       "multi_hot" if test_src.label_shape else "class")})
-  score = evaluate_on(clf, test_src, image_size, resize, crop, threads)
+  score = evaluate_on(clf, test_src, image_size, resize, crop, threads, fit)
   return variables, score
 
 
-def evaluate_on(clf: Classifier, source, image_size, resize, crop, threads=2) -> float:
+def evaluate_on(clf: Classifier, source, image_size, resize, crop, threads=2,
+                fit: str = "crop") -> float:
   """The classifier's score (top-1, or the top-k score for multi-hot) on a whole split."""
   from gan_jax.data import pipeline
   idx = np.arange(len(source))
-  images = pipeline.images_for_metrics(source, idx, image_size, resize, crop, threads)
+  images = pipeline.images_for_metrics(source, idx, image_size, resize, crop, threads, fit=fit)
   _, labels = source.read(idx) if source.shape else zip(*(source.read_image(i) for i in idx))
   return float(topk_score(clf.logits(images), np.asarray(labels)))

@@ -19,6 +19,7 @@ flags.DEFINE_integer("image_size", 0, "Input size, as data.image_size (0: 32 for
                      "else the native size).")
 flags.DEFINE_string("resize", "", "As data.resize ('' = pad for 28px data, else bilinear).")
 flags.DEFINE_integer("crop", 0, "As data.crop.")
+flags.DEFINE_enum("fit", "crop", ["crop", "squash", "pad"], "As data.fit.")
 flags.DEFINE_string("cache_dir", "", "'' = $GAN_JAX_CACHE or ~/.cache/gan_jax.")
 flags.DEFINE_string("tfds_data_dir", "", "As data.tfds_data_dir.")
 flags.DEFINE_enum("source", "auto", ["auto", "tfds", "offline"], "As data.source.")
@@ -54,7 +55,8 @@ def _classify():
     recipe = dataclasses.replace(recipe, widths=classifiers.parse_widths(FLAGS.widths))
   cache = FLAGS.cache_dir or fetch.default_cache_dir()
   clf = classifiers.get(
-      FLAGS.dataset, image_size=size, resize=resize, crop=FLAGS.crop, cache_dir=cache,
+      FLAGS.dataset, image_size=size, resize=resize, crop=FLAGS.crop, fit=FLAGS.fit,
+      cache_dir=cache,
       num_classes=spec.num_classes, recipe=recipe,
       load_split=lambda split: data.load_split(FLAGS.dataset, split, source=FLAGS.source,
                                                tfds_data_dir=FLAGS.tfds_data_dir,

@@ -4,6 +4,7 @@ input pipeline."""
 from gan_jax.data import folder, offline, shapes, synthetic  # noqa: F401  (register the datasets)
 from gan_jax.data.folder import folder_spec  # noqa: F401
 from gan_jax.data.source import ArraySource, Source, UnreadableImageError  # noqa: F401
-from gan_jax.data.load import SOURCES, RecordSource, load_split, subset_indices  # noqa: F401
-from gan_jax.data.specs import (DATASETS, LABEL_KINDS, RESIZE_METHODS,  # noqa: F401
+from gan_jax.data.load import (SOURCES, RecordSource, load_split, prepared,  # noqa: F401
+                               subset_indices)
+from gan_jax.data.specs import (DATASETS, FITS, LABEL_KINDS, RESIZE_METHODS,  # noqa: F401
                                 DatasetSpec, DatasetUnavailableError)

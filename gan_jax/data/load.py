@@ -67,6 +67,21 @@ def _tfds_on_disk(spec: DatasetSpec, split: str, tfds_data_dir: str,
                       f"TFDS {spec.tfds_name}/{version} ({tfds_dir}), as array_record in the cache")
 
 
+def prepared(name: str, tfds_data_dir: str = "", cache_dir: str = "") -> bool:
+  """Whether TFDS dataset ``name`` is prepared on disk (in TFDS's data dir as array_record, or
+  its array_record copy in the cache), found without TFDS or TensorFlow."""
+  spec = DATASETS.get(name)
+  if not spec.tfds_name:
+    return False
+  if records.find(_tfds_dir(tfds_data_dir), spec.tfds_name) is not None:
+    return True
+  store_dir = os.path.join(cache_dir or fetch.default_cache_dir(), "tfds")
+  prefix = _store_name(spec.tfds_name) + "_"
+  return os.path.isdir(store_dir) and any(
+      re.fullmatch(re.escape(prefix) + r"\d+_\d+_\d+", d) and _stored(d, store_dir)
+      for d in os.listdir(store_dir))
+
+
 def _tensorflow():
   """TensorFlow, for preparing data only, kept off the accelerators."""
   import tensorflow as tf

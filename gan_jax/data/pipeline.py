@@ -26,7 +26,7 @@ import numpy as np
 from absl import logging
 
 from gan_jax.data.source import Source
-from gan_jax.data.specs import RESIZE_METHODS
+from gan_jax.data.specs import FITS, RESIZE_METHODS
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 
@@ -134,9 +134,21 @@ def _centre_crop(x: np.ndarray, crop: int) -> np.ndarray:
   return x[..., top:top + side, left:left + side, :]
 
 
-def preprocess(images: np.ndarray, image_size: int, method: str, crop: int = 0) -> np.ndarray:
-  """uint8 (B, H, W, C) or (H, W, C) -> float32 (..., S, S, C) in [-1, 1]: centre crop
-  (``crop`` px, 0 = the largest square), then pad or resize to ``image_size``."""
+def _pad_square(x: np.ndarray) -> np.ndarray:
+  """(..., H, W, C) padded with black (-1) on both sides of its shorter side to a square."""
+  h, w = x.shape[-3], x.shape[-2]
+  side = max(h, w)
+  top, left = (side - h) // 2, (side - w) // 2
+  pad = [(0, 0)] * (x.ndim - 3) + [(top, side - h - top), (left, side - w - left), (0, 0)]
+  return np.pad(x, pad, constant_values=-1.0)
+
+
+def preprocess(images: np.ndarray, image_size: int, method: str, crop: int = 0,
+               fit: str = "crop") -> np.ndarray:
+  """uint8 (B, H, W, C) or (H, W, C) -> float32 (..., S, S, C) in [-1, 1]: a non-square
+  image becomes square as ``fit`` says (``crop``: the centred square, ``crop`` px or 0 = the
+  largest; ``squash``: the whole frame, its aspect not kept; ``pad``: the whole frame padded
+  with black), then is padded (``method='pad'``) or resized to ``image_size``."""
   images = np.asarray(images)
   h, w = images.shape[-3], images.shape[-2]
   x = images.astype(np.float32) / 127.5 - 1.0
@@ -151,7 +163,11 @@ def preprocess(images: np.ndarray, image_size: int, method: str, crop: int = 0) 
     pad = [(0, 0)] * (x.ndim - 3) + [(p, p), (p, p), (0, 0)]
     return np.pad(x, pad, constant_values=-1.0)
   check_choice("data.resize", method, RESIZE_METHODS)
-  x = _centre_crop(x, crop)
+  check_choice("data.fit", fit, FITS)
+  if fit == "crop":
+    x = _centre_crop(x, crop)
+  elif fit == "pad":
+    x = _pad_square(x)
   rh = resize_matrix(x.shape[-3], image_size, method)
   rw = resize_matrix(x.shape[-2], image_size, method)
   y = np.einsum("oh,...hwc->...owc", rh, x, optimize=True)
@@ -165,19 +181,21 @@ class _Reader:
   """Preprocessed images and labels of dataset indices: one read of the whole batch for
   uniform sources, ``threads`` decoders one image at a time for image folders."""
 
-  def __init__(self, source: Source, image_size: int, resize: str, crop: int, threads: int):
-    self.source, self.size, self.resize, self.crop = source, image_size, resize, crop
+  def __init__(self, source: Source, image_size: int, resize: str, crop: int, threads: int,
+               fit: str = "crop"):
+    self.source, self.size, self.resize, self.crop, self.fit = (source, image_size, resize,
+                                                                crop, fit)
     self.pool = (concurrent.futures.ThreadPoolExecutor(max(1, threads))
                  if source.shape is None else None)
 
   def one(self, i):
     image, label = self.source.read_image(int(i))
-    return preprocess(image, self.size, self.resize, self.crop), label
+    return preprocess(image, self.size, self.resize, self.crop, self.fit), label
 
   def __call__(self, idx: np.ndarray):
     if self.pool is None:
       x, y = self.source.read(idx)
-      return preprocess(x, self.size, self.resize, self.crop), np.asarray(
+      return preprocess(x, self.size, self.resize, self.crop, self.fit), np.asarray(
           y, self.source.label_dtype)
     pairs = list(self.pool.map(self.one, idx))
     return (np.stack([p[0] for p in pairs]),
@@ -226,7 +244,8 @@ def _prefetched(produce, steps, depth: int):
 def create_train_iterator(source: Source, *, batch_size: int, image_size: int, resize: str,
                           seed: int, d_steps: int, start_step: int, num_steps: int,
                           prefetch: int = 2, crop: int = 0, threads: int = 1,
-                          kept: np.ndarray | None = None, epoch: int = 0, epoch_start: int = 0):
+                          kept: np.ndarray | None = None, epoch: int = 0, epoch_start: int = 0,
+                          fit: str = "crop"):
   """Yields this process's numpy batches of steps ``start_step..num_steps-1``:
   {'image': (d_steps, B/P, S, S, C) f32 in [-1, 1], 'label': (d_steps, B/P, ...)}.
 
@@ -240,7 +259,7 @@ def create_train_iterator(source: Source, *, batch_size: int, image_size: int, r
   local = batch_size // jax.process_count()
   shape = (d_steps, local)
   kept = None if kept is None else np.asarray(kept, np.int64)
-  reader = _Reader(source, image_size, resize, crop, threads)
+  reader = _Reader(source, image_size, resize, crop, threads, fit)
 
   def produce(step):
     if kept is None:
@@ -268,11 +287,12 @@ def create_train_iterator(source: Source, *, batch_size: int, image_size: int, r
 
 
 def images_for_metrics(source: Source, indices: np.ndarray, image_size: int, resize: str,
-                       crop: int = 0, threads: int = 1, chunk: int = 256) -> np.ndarray:
+                       crop: int = 0, threads: int = 1, chunk: int = 256,
+                       fit: str = "crop") -> np.ndarray:
   """Images ``indices`` of a split, preprocessed exactly as for training, as uint8 (what a
   saved PNG of a training batch would hold): the reference side of FID-like metrics."""
   indices = np.asarray(indices, np.int64)
-  reader = _Reader(source, image_size, resize, crop, threads)
+  reader = _Reader(source, image_size, resize, crop, threads, fit)
   out = []
   try:
     for i in range(0, len(indices), chunk):

@@ -12,6 +12,7 @@ from gan_jax.utils.registry import Registry
 
 LABEL_KINDS = ("none", "class", "multi_hot")
 RESIZE_METHODS = ("pad", "bilinear", "nearest", "area", "bicubic")  # data.resize
+FITS = ("crop", "squash", "pad")  # data.fit: how a non-square image becomes square
 
 
 class DatasetUnavailableError(GanJaxError):

@@ -71,7 +71,8 @@ class ClassifierEvaluator(Evaluator):
       recipe = dataclasses.replace(
           recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
     return dict(image_size=d["image_size"], resize=d["data_resize"],
-                crop=self.ctx.data.cfg.crop, cache_dir=self.ctx.cache_dir,
+                crop=self.ctx.data.cfg.crop, fit=self.ctx.data.cfg.fit,
+                cache_dir=self.ctx.cache_dir,
                 load_split=self.ctx.data.load_split, num_classes=self.ctx.spec.num_classes,
                 recipe=recipe)
 

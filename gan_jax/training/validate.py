@@ -1,7 +1,7 @@
 """Config values that cannot be right, refused at start-up with one line naming the field."""
 
 from gan_jax import data
-from gan_jax.data.specs import RESIZE_METHODS
+from gan_jax.data.specs import FITS, RESIZE_METHODS
 from gan_jax.training import steps
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
@@ -49,11 +49,16 @@ def validate(config) -> None:
 def check_resize(d, native: int | None) -> None:
   """The data block's crop and resize against the dataset's native size."""
   check_choice("data.resize", d.resize, RESIZE_METHODS)
+  check_choice("data.fit", d.fit, FITS)
   if d.crop < 0:
     raise ConfigError(f"data.crop must be >= 0 (0 = the largest centred square), got {d.crop}.")
-  if d.resize == "pad" and (native is None or d.crop or d.image_size < native
-                            or (d.image_size - native) % 2):
-    what = f"{native}px images" if native else "images of mixed or non-square sizes"
+  if d.crop and d.fit != "crop":
+    raise ConfigError(f"data.crop={d.crop} crops, but data.fit={d.fit!r} keeps the whole frame: "
+                      "set data.crop=0 or data.fit='crop'.")
+  # a folder's size is known only when its images are read: pad is checked there, per image
+  if d.resize == "pad" and native is not None and (d.crop or d.image_size < native
+                                                   or (d.image_size - native) % 2):
+    what = f"{native}px images"
     raise ConfigError(f"data.resize='pad' cannot take {what} of {d.name}"
                       + (f" cropped to {d.crop}px" if d.crop else "")
                       + f" to {d.image_size}px; use one of {list(RESIZE_METHODS[1:])}.")

@@ -29,6 +29,26 @@ def test_resize_equals_tensorflows(method, size, crop, out):
   np.testing.assert_allclose(one, got[1], atol=1e-6, rtol=0)
 
 
+def test_fit_crop_squash_or_pad_a_wide_frame():
+  """A 320x240 frame (i-CLEVR's) with a bright column at each side: ``crop`` (the default)
+  keeps the centred 240x240 square and loses them, ``squash`` resizes the whole frame (each
+  axis on its own: tf.image.resize to a square), ``pad`` keeps its aspect between black bands."""
+  img = np.full((2, 240, 320, 3), 100, np.uint8)
+  img[:, :, :20] = img[:, :, -20:] = 255
+  crop = pipeline.preprocess(img, 64, "area")
+  assert np.array_equal(crop, pipeline.preprocess(img, 64, "area", fit="crop"))
+  assert crop.max() < 0  # the sides are gone
+  squash = pipeline.preprocess(img, 64, "area", fit="squash")
+  want = tf.image.resize(tf.cast(img, tf.float32) / 127.5 - 1.0, (64, 64), method="area").numpy()
+  np.testing.assert_allclose(squash, want, atol=2e-5)
+  assert squash[:, :, :3].min() > 0.9 and squash[:, :, -3:].min() > 0.9
+  pad = pipeline.preprocess(img, 64, "area", fit="pad")  # 320x320 -> 64: bands of 8 rows
+  assert (pad[:, :8] == -1).all() and (pad[:, -8:] == -1).all()
+  assert pad[:, 8:56, :3].min() > 0.9 and pad[:, 30, 10:54].max() < 0
+  with pytest.raises(Exception, match="data.fit"):
+    pipeline.preprocess(img, 64, "area", fit="stretch")
+
+
 def test_pad_keeps_the_image_and_fills_black():
   images = np.random.default_rng(0).integers(0, 256, (2, 28, 28, 1)).astype(np.uint8)
   got = pipeline.preprocess(images, 32, "pad")
