@@ -22,6 +22,12 @@ The ``cpu`` preset fits a CPU budget (``cpu_budget`` below): 32x32 images (area-
 the report's widths / 4, a projection discriminator with spectral norm and no batch norm, the
 hinge loss, Adam 2e-4 (0, 0.9), DiffAugment translation, an EMA of G for sampling, 5,000
 steps (about 12 minutes on 2 CPU cores); the other shapes configs take the same preset.
+
+On the report's own data, i-CLEVR as released (objects.json, train.json, test.json,
+new_test.json, images/; docs/data.md), every shapes config takes one override:
+
+  python -m gan_jax.main --config=configs/cgan_shapes.py \
+      --config.data.name=iclevr --config.data.folder=DIR --config.data.fit=squash
 """
 
 from configs import default

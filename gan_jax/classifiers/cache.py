@@ -39,12 +39,13 @@ def _key(dataset, image_size, resize, crop, recipe, fingerprint, fit="crop") -> 
 
 def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir: str,
         load_split, num_classes: int, recipe: Recipe | None = None, threads: int = 2,
-        train: bool = True, fit: str = "crop") -> Classifier | None:
+        train: bool = True, fit: str = "crop",
+        splits: tuple[str, str] = ("train", "test")) -> Classifier | None:
   """The classifier of ``dataset`` at this preprocessing, trained now if not cached (with
   ``train=False``: None if not cached). ``load_split(split)`` gives a split of the dataset
   (a ``Source``)."""
   recipe = recipe or RECIPES.get(dataset, Recipe())
-  train_src, test_src = load_split("train"), load_split("test")
+  train_src, test_src = load_split(splits[0]), load_split(splits[1])
   key = _key(dataset, image_size, resize, crop, recipe, _data_fingerprint(train_src, test_src),
              fit)
   path = os.path.join(os.path.abspath(cache_dir), "classifiers", f"{dataset}-{key}")

@@ -43,6 +43,7 @@ RECIPES = {  # per dataset; others get Recipe()
     # held-out top-k score within 0.005 of the full widths' (docs/conditional.md)
     "shapes": Recipe(widths=(16, 32, 64), steps=1000, batch_size=64, flip=True),
     "shapes_small": Recipe(widths=(16, 32, 64), steps=1000, batch_size=64, flip=True),
+    "iclevr": Recipe(widths=(16, 32, 64), steps=2000, batch_size=64, flip=True),
 }
 
 

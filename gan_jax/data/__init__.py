@@ -1,7 +1,8 @@
 """Datasets by name (``DATASETS``), their sources (read by index), and the step-indexed
 input pipeline."""
 
-from gan_jax.data import folder, offline, shapes, synthetic  # noqa: F401  (register the datasets)
+from gan_jax.data import (folder, iclevr, offline, shapes,  # noqa: F401  (register the datasets)
+                          synthetic)
 from gan_jax.data.folder import folder_spec  # noqa: F401
 from gan_jax.data.source import ArraySource, Source, UnreadableImageError  # noqa: F401
 from gan_jax.data.load import (SOURCES, RecordSource, load_split, prepared,  # noqa: F401

@@ -45,6 +45,8 @@ class DatasetSpec:
   # a spec that depends on the data block (an image folder's channels and labels):
   # resolve(data_cfg) -> DatasetSpec
   resolve: Callable[..., "DatasetSpec"] | None = None
+  # the splits a judge (classifier) trains on and is held-out-scored on
+  judge_splits: tuple[str, str] = ("train", "test")
 
   def class_name(self, i: int) -> str:
     return self.class_names[i] if i < len(self.class_names) else str(i)

@@ -72,7 +72,7 @@ class ClassifierEvaluator(Evaluator):
           recipe, widths=classifiers.parse_widths(self.cfg.classifier_widths))
     return dict(image_size=d["image_size"], resize=d["data_resize"],
                 crop=self.ctx.data.cfg.crop, fit=self.ctx.data.cfg.fit,
-                cache_dir=self.ctx.cache_dir,
+                splits=tuple(self.ctx.spec.judge_splits), cache_dir=self.ctx.cache_dir,
                 load_split=self.ctx.data.load_split, num_classes=self.ctx.spec.num_classes,
                 recipe=recipe)
 
