@@ -11,26 +11,31 @@ setup(
     # not installed, so no top-level package name can collide with another distribution's.
     packages=find_packages(include=["gan_jax", "gan_jax.*"]),
     package_data={"gan_jax.data": ["shapes_conditions/*.json"]},
-    python_requires=">=3.10",
+    python_requires=">=3.11",          # the pinned jax, flax and orbax need it
     install_requires=[
         "jax>=0.10.2,<0.11",
         "flax>=0.12,<0.13",
         "optax>=0.2.4,<0.3",
         "orbax-checkpoint>=0.12,<0.13",
-        "tensorflow-cpu>=2.21,<2.22",      # prepares datasets only; the run path never imports it
-        "tensorflow-datasets>=4.9.9,<5",
         "array_record>=0.8",               # prepared datasets, read by index (data/records.py)
         "ml_collections>=1.1,<2",
         "tensorboard>=2.21,<2.22",   # event files are written with its protos (runs/events.py)
-        "importlib_resources",       # TFDS's download path imports it
         "numpy>=1.26",
+        "scipy>=1.11",               # the matrix square root of FID (metrics/stats.py)
         "pillow>=10",
         "matplotlib>=3.8",           # evaluation figures (class histograms)
         "absl-py>=2",
     ],
     extras_require={
+        # TensorFlow and TFDS prepare datasets (once, into the cache); training, evaluation
+        # and sampling never import them. Where TensorFlow is installed already (a GPU image),
+        # tensorflow-datasets alone is enough; without either, prepared data copied here runs.
+        "prepare": ["tensorflow-cpu>=2.21,<2.22", "tensorflow-datasets>=4.9.9,<5",
+                    "importlib_resources"],   # TFDS's download path imports it
         "cuda12": ["jax[cuda12]>=0.10.2,<0.11"],
-        "test": ["pytest>=8", "pytest-xdist>=3.5", "chex>=0.1.90"],
+        "cuda13": ["jax[cuda13]>=0.10.2,<0.11"],
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "tensorflow-cpu>=2.21,<2.22",
+                 "tensorflow-datasets>=4.9.9,<5", "importlib_resources"],
     },
     entry_points={"console_scripts": ["gan_jax=gan_jax.cli.main:run",
                                       "gan_jax_fid=gan_jax.cli.fid:run"]},

@@ -82,9 +82,18 @@ def prepared(name: str, tfds_data_dir: str = "", cache_dir: str = "") -> bool:
       for d in os.listdir(store_dir))
 
 
-def _tensorflow():
-  """TensorFlow, for preparing data only, kept off the accelerators."""
-  import tensorflow as tf
+def _tensorflow(what: str):
+  """TensorFlow, for preparing data only, kept off the accelerators; where it or TFDS is not
+  installed, one line saying what to install."""
+  try:
+    import tensorflow as tf
+    import tensorflow_datasets  # noqa: F401
+  except ImportError as e:
+    raise DatasetUnavailableError(
+        f"Preparing {what} needs TensorFlow and TensorFlow Datasets, and {e.name} is not "
+        "installed: pip install -e \".[prepare]\" (tensorflow-cpu and tensorflow-datasets), or "
+        "only tensorflow-datasets where TensorFlow is installed; or prepare it on another "
+        "machine and copy the cache folder here (docs/data.md).") from None
   try:
     tf.config.set_visible_devices([], "GPU")
   except RuntimeError:  # already initialised
@@ -163,7 +172,7 @@ def _try_tfds(spec, split, tfds_data_dir, cache_dir) -> tuple[Source | None, str
       why = (f"TFDS {spec.tfds_name!r} is not prepared in {_tfds_dir(tfds_data_dir)}"
              + (f" and its download host {host}:{port} cannot be reached" if host else ""))
       return None, why
-  _tensorflow()
+  _tensorflow(spec.tfds_name)
   import tensorflow_datasets as tfds
   if spec.local_builder:  # drawn here: prepared on first use, no network involved
     import importlib
@@ -206,7 +215,7 @@ def _offline(name: str, spec: DatasetSpec, split: str, cache_dir: str) -> Record
   store_name, store_dir = _store_name(f"{name}_offline"), os.path.join(cache_dir, "tfds")
 
   def prepare():
-    tf = _tensorflow()
+    tf = _tensorflow(name)
     arrays = {s: spec.offline(s, cache_dir) for s in ("train", "test")}  # fetched once
     _store(store_name, store_dir, _features(spec, arrays["train"].shape),
            {s: tf.data.Dataset.from_tensor_slices({spec.image_key: a.images, "label": a.labels})

@@ -76,3 +76,18 @@ def test_a_prepared_dataset_trains_and_gan_jax_fid_reads_it_without_tensorflow(
   assert r.returncode == 0, r.stderr[-3000:]
   out = json.loads(r.stdout.strip().splitlines()[-1])
   assert out["fid"] > 0
+
+
+def test_preparing_a_dataset_without_tensorflow_says_what_to_install(tmp_path):
+  """An install without the ``prepare`` extra trains on prepared data; asked to prepare one,
+  it stops in one line naming what to install."""
+  r = without_tf("gan_jax.main", [
+      "--config=configs/test.py", f"--workdir={tmp_path / 'run'}",
+      "--config.data.name=shapes_small", "--config.data.resize=area",
+      f"--config.data.tfds_data_dir={tmp_path / 'tfds'}",
+      f"--config.data.cache_dir={tmp_path / 'cache'}", "--config.num_train_steps=2"], tmp_path)
+  assert r.returncode == 1, r.stderr[-3000:]
+  last = r.stderr.strip().splitlines()[-1]
+  assert last.startswith("gan_jax: error: Preparing gan_jax_shapes/small needs TensorFlow and "
+                         "TensorFlow Datasets")
+  assert 'pip install -e ".[prepare]"' in last and "Traceback" not in r.stderr
