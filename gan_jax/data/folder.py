@@ -15,6 +15,16 @@ Labels, in this order of precedence:
   them (class indices in sorted order);
 * none.
 
+The label order (class indices, multi-hot positions) is the sorted names, or the order of a
+vocabulary file ``classes.txt`` (one name per line) in the folder (``data.folder``), which
+must name every class or tag the folder holds. Evaluation conditions for multi-hot models
+(``evals.conditional_score.lists``) are the files ``conditions/<list>.json`` in the folder,
+each a list of lists of tag names (``[["blue hair", "red eyes"], ...]``).
+
+CelebA as released (``img_align_celeba/`` and ``list_eval_partition.txt``, lines
+``000001.jpg 0`` with 0 / 1 / 2 = train / validation / test): the partition file's splits
+(``train``, ``validation``, ``test``), no labels.
+
 Only the sorted list of file names is held; each image is decoded when read (Pillow, in
 the pipeline's decoding threads), converted to the configured channels (``L`` or ``RGB``). A file
 that cannot be decoded is a ``UnreadableImageError`` naming it; with
@@ -25,6 +35,7 @@ unreadable ones are left out, with their count and names logged.
 import concurrent.futures
 import csv
 import dataclasses
+import functools
 import json
 import os
 
@@ -39,6 +50,10 @@ EXTENSIONS = (".png", ".jpg", ".jpeg")
 LABELS_CSV = "labels.csv"
 LABELS_JSON = "labels.json"
 TAG_SEPARATOR = ";"
+VOCABULARY = "classes.txt"
+CONDITIONS = "conditions"
+PARTITION = "list_eval_partition.txt"  # CelebA's
+PARTITION_SPLITS = {"train": "0", "validation": "1", "test": "2"}
 
 
 def decode(path: str, channels: int) -> np.ndarray:
@@ -74,21 +89,84 @@ def split_root(root: str, split: str) -> str:
   return root
 
 
-def scan(root: str) -> tuple[list[str], str, list[str], np.ndarray | None]:
-  """``(files, label_kind, label_names, labels)`` of a split's folder."""
-  files = _image_files(root)
+def vocabulary(folder: str) -> list[str] | None:
+  """The label order of ``folder/classes.txt`` (one name per line), or None without one."""
+  path = os.path.join(folder, VOCABULARY)
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    names = [" ".join(line.split()) for line in f if line.strip()]
+  if len(set(names)) != len(names):
+    raise DatasetUnavailableError(f"{path} names a class twice; give each name one line.")
+  return names
+
+
+def _ordered(found: set, folder: str, what: str) -> list[str]:
+  """``found`` in the vocabulary file's order (sorted without one)."""
+  vocab = vocabulary(os.path.dirname(folder.rstrip(os.sep)) if os.path.basename(
+      folder.rstrip(os.sep)) in ("train", "test") else folder)
+  if vocab is None:
+    return sorted(found)
+  unknown = sorted(found - set(vocab))
+  if unknown:
+    raise DatasetUnavailableError(
+        f"{what} under {folder} include {unknown[0]!r}, which {VOCABULARY} does not name; add "
+        "it to the vocabulary file.")
+  return vocab
+
+
+def partition_files(root: str, split: str) -> list[str] | None:
+  """The images of ``split`` by CelebA's ``list_eval_partition.txt`` in ``root`` (None
+  without one), relative to ``root``."""
+  path = os.path.join(root, PARTITION)
+  if not os.path.exists(path):
+    return None
+  if split not in PARTITION_SPLITS:
+    raise ConfigError(f"{path} gives the splits {list(PARTITION_SPLITS)}, not {split!r}.")
+  rows = {}
+  with open(path) as f:
+    for n, line in enumerate(f, 1):
+      parts = line.split()
+      if not parts:
+        continue
+      if len(parts) != 2 or parts[1] not in PARTITION_SPLITS.values():
+        raise DatasetUnavailableError(
+            f"{path}, line {n}: {line.strip()!r} is not '<image> <0|1|2>'.")
+      rows[parts[0]] = parts[1]
+  by_name = {}
+  for f in _image_files(root):
+    by_name.setdefault(os.path.basename(f), f)
+  missing = [name for name in rows if name not in by_name]
+  if missing:
+    raise DatasetUnavailableError(
+        f"{path} names {len(missing)} image(s) that {root} does not hold, e.g. {missing[0]}.")
+  return sorted(by_name[name] for name, s in rows.items() if s == PARTITION_SPLITS[split])
+
+
+def scan(root: str, files: list[str] | None = None
+         ) -> tuple[list[str], str, list[str], np.ndarray | None]:
+  """``(files, label_kind, label_names, labels)`` of a split's folder (``files``: a list of
+  the split's images, from a partition file; else every image under ``root``)."""
+  if files is None:
+    files = _image_files(root)
   if not files:
     raise DatasetUnavailableError(
         f"no PNG/JPG images under {root}; data.folder must hold images (nested folders allowed).")
   tags = read_tags(root)
   if tags is not None:
+    present = {os.path.normpath(f) for f in files}
     missing = [f for f in files if os.path.normpath(f) not in tags]
     if missing:
       raise DatasetUnavailableError(
           f"{len(missing)} images under {root} have no entry in its tag manifest "
           f"({LABELS_JSON} or {LABELS_CSV}), e.g. {missing[0]}; give every image an entry "
           "(an empty list of tags is allowed).")
-    vocab = sorted({t for ts in tags.values() for t in ts})
+    absent = sorted(k for k in tags if k not in present)
+    if absent:
+      raise DatasetUnavailableError(
+          f"the tag manifest of {root} names {len(absent)} image(s) the folder does not hold, "
+          f"e.g. {absent[0]}; restore them or remove their entries.")
+    vocab = _ordered({t for ts in tags.values() for t in ts}, root, "the tags")
     if not vocab:
       raise DatasetUnavailableError(f"the tag manifest of {root} names no tag.")
     pos = {t: i for i, t in enumerate(vocab)}
@@ -98,7 +176,7 @@ def scan(root: str) -> tuple[list[str], str, list[str], np.ndarray | None]:
     return files, "multi_hot", vocab, labels
   tops = [f.split(os.sep, 1)[0] for f in files]
   if all(os.sep in f for f in files) and len(set(tops)) >= 2:
-    names = sorted(set(tops))
+    names = _ordered(set(tops), root, "the class folders")
     pos = {t: i for i, t in enumerate(names)}
     return files, "class", names, np.asarray([pos[t] for t in tops], np.int32)
   return files, "none", [], None
@@ -155,8 +233,8 @@ class FolderSource(Source):
   """Images of a folder, decoded on read."""
 
   def __init__(self, root: str, channels: int, skip_unreadable: bool = False,
-               workers: int = 8):
-    files, self.label_kind, self.label_names, labels = scan(root)
+               workers: int = 8, files: list[str] | None = None):
+    files, self.label_kind, self.label_names, labels = scan(root, files)
     self.root, self.channels = root, channels
     if skip_unreadable:
       files, labels = self._readable(files, labels, workers)
@@ -200,21 +278,52 @@ class FolderSource(Source):
     return image, label
 
 
+def condition_list(folder: str, names: tuple[str, ...], name: str) -> np.ndarray:
+  """``folder/conditions/<name>.json`` (lists of tag names) as multi-hot vectors."""
+  path = os.path.join(folder, CONDITIONS, f"{name}.json")
+  if not os.path.exists(path):
+    have = sorted(f[:-5] for f in os.listdir(os.path.dirname(path)) if f.endswith(".json"))
+    raise ConfigError(f"the condition list {name!r} would be {path}, which does not exist; "
+                      f"this folder's lists: {have} (evals.<name>.lists).")
+  try:
+    with open(path) as f:
+      conditions = json.load(f)
+  except (OSError, ValueError) as e:
+    raise DatasetUnavailableError(f"cannot read {path}: {e}.") from None
+  pos = {t: i for i, t in enumerate(names)}
+  out = np.zeros((len(conditions), len(names)), np.float32)
+  for i, cond in enumerate(conditions):
+    if not isinstance(cond, list):
+      raise DatasetUnavailableError(f"{path}: entry {i} must be a list of tag names.")
+    for t in _clean_tags(cond, f"{path} [{i}]"):
+      if t not in pos:
+        raise DatasetUnavailableError(f"{path}: entry {i} names {t!r}, which no image of the "
+                                      "folder is tagged with.")
+      out[i, pos[t]] = 1.0
+  return out
+
+
 def folder_spec(data_cfg) -> DatasetSpec:
-  """The spec of ``data.folder``: its channels, and the labels its layout gives."""
+  """The spec of ``data.folder``: its channels, the labels its layout gives, their names and
+  (multi-hot) the condition lists of ``conditions/``."""
   if not data_cfg.folder:
     raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
-  _, kind, names, _ = scan(split_root(data_cfg.folder, "train"))
+  folder = os.path.abspath(data_cfg.folder)
+  _, kind, names, _ = scan(split_root(folder, "train"), partition_files(folder, "train"))
+  lists = None
+  if kind == "multi_hot" and os.path.isdir(os.path.join(folder, CONDITIONS)):
+    lists = functools.partial(condition_list, folder, tuple(names))
   return dataclasses.replace(DATASETS.get("image_folder"), channels=data_cfg.folder_channels,
                              num_classes=len(names), label_kind=kind, label_key=None,
-                             resolve=None)
+                             class_names=tuple(names), condition_lists=lists, resolve=None)
 
 
 def _load(split: str, spec, *, folder: str = "", folder_channels: int = 3,
           skip_unreadable: bool = False, **_) -> FolderSource:
   if not folder:
     raise ConfigError("data.name='image_folder' needs --config.data.folder=<folder of images>.")
-  return FolderSource(split_root(folder, split), folder_channels, skip_unreadable)
+  return FolderSource(split_root(folder, split), folder_channels, skip_unreadable,
+                      files=partition_files(folder, split))
 
 
 DATASETS.register("image_folder", DatasetSpec(

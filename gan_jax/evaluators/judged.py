@@ -113,7 +113,10 @@ class ConditionalScore(ClassifierEvaluator):
     names = [n.strip() for n in self.cfg.lists.split(",") if n.strip()]
     if self.ctx.spec.condition_lists is None:
       raise ConfigError(f"{self.ctx.dataset['name']!r} has no condition lists for "
-                        "evals.conditional_score.")
+                        "evals.conditional_score (an image folder takes them from "
+                        "<folder>/conditions/<list>.json, docs/data.md); or turn it off: "
+                        "--config.evals.conditional_score.final=False "
+                        "--config.evals.conditional_score.every=0.")
     for n in names:
       self.ctx.spec.condition_lists(n)  # an unknown name fails here, at start-up
     return names

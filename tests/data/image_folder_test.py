@@ -211,3 +211,61 @@ def test_pad_takes_a_folder_of_images_already_at_the_size(tmp_path, test_config)
   c.data.resize, c.data.fit, c.data.crop = "bilinear", "squash", 24
   with pytest.raises(ConfigError, match="data.crop=24 crops, but data.fit='squash'"):
     Experiment(c, parallel.make_mesh(1))
+
+
+def _tagged(root, tags):
+  rng = np.random.default_rng(0)
+  for i in range(len(tags)):
+    write(str(root / f"{i}.png"), rng.integers(0, 256, (8, 8, 3), np.uint8))
+  (root / "labels.json").write_text(json.dumps({f"{i}.png": t for i, t in enumerate(tags)}))
+
+
+def test_a_vocabulary_file_orders_the_labels_and_conditions_come_from_files(tmp_path, test_config):
+  """classes.txt gives the label order (not sorted), names every tag and names the grids;
+  conditions/<list>.json are the evaluation lists; a tag the vocabulary lacks is one line."""
+  root = tmp_path / "faces"
+  _tagged(root, [["red eyes", "blue hair"], ["blue eyes"], ["blue hair"], []])
+  (root / "classes.txt").write_text("blue hair\nred eyes\nblue eyes\n")
+  (root / "conditions").mkdir()
+  (root / "conditions" / "test.json").write_text(json.dumps([["red eyes", "blue hair"]]))
+  src = data.load_split("image_folder", "train", folder=str(root))
+  np.testing.assert_array_equal(src.all_labels(), [[1, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 0]])
+  test_config.data.name, test_config.data.folder = "image_folder", str(root)
+  spec = data.folder_spec(test_config.data)
+  assert spec.class_names == ("blue hair", "red eyes", "blue eyes")
+  np.testing.assert_array_equal(spec.condition_lists("test"), [[1, 1, 0]])
+  with pytest.raises(ConfigError, match=r"'new_test' would be .*conditions/new_test.json.*\['test'\]"):
+    spec.condition_lists("new_test")
+  (root / "classes.txt").write_text("blue hair\nred eyes\n")
+  with pytest.raises(data.DatasetUnavailableError, match="'blue eyes', which classes.txt does not"):
+    data.load_split("image_folder", "train", folder=str(root))
+
+
+def test_a_manifest_row_naming_a_missing_image_is_one_line(tmp_path):
+  root = tmp_path / "faces"
+  _tagged(root, [["red eyes"], ["blue eyes"]])
+  os.remove(root / "1.png")
+  with pytest.raises(data.DatasetUnavailableError, match="names 1 image.*does not hold, e.g. 1.png"):
+    data.load_split("image_folder", "train", folder=str(root))
+
+
+def test_celeba_as_released_splits_by_its_partition_file(tmp_path):
+  root = tmp_path / "celeba"
+  rng = np.random.default_rng(0)
+  for i in range(1, 7):
+    write(str(root / "img_align_celeba" / f"{i:06d}.jpg"),
+          rng.integers(0, 256, (218, 178, 3), np.uint8))
+  (root / "list_eval_partition.txt").write_text(
+      "000001.jpg 0\n000002.jpg 0\n000003.jpg 0\n000004.jpg 1\n000005.jpg 2\n000006.jpg 2\n")
+  sizes = {s: len(data.load_split("image_folder", s, folder=str(root)))
+           for s in ("train", "validation", "test")}
+  assert sizes == {"train": 3, "validation": 1, "test": 2}
+  test = data.load_split("image_folder", "test", folder=str(root))
+  assert test.files == ["img_align_celeba/000005.jpg", "img_align_celeba/000006.jpg"]
+  assert test.label_kind == "none"
+  (root / "list_eval_partition.txt").write_text("000001.jpg 0\n000009.jpg 0\n")
+  with pytest.raises(data.DatasetUnavailableError, match="names 1 image.*000009.jpg"):
+    data.load_split("image_folder", "train", folder=str(root))
+  (root / "list_eval_partition.txt").write_text("000001.jpg train\n")
+  with pytest.raises(data.DatasetUnavailableError, match="line 1: '000001.jpg train'"):
+    data.load_split("image_folder", "train", folder=str(root))
