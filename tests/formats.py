@@ -55,3 +55,41 @@ def write_iclevr(root: str, n: int = 40, seed: int = 0, conditions: int = 8) -> 
     with open(os.path.join(root, f"{list_name}.json"), "w") as f:
       json.dump(conds, f)
   return train
+
+
+def write_anime_faces(root: str, n: int = 40, seed: int = 0, tests: int = 6) -> list:
+  """An anime-faces folder as the conditional-BEGAN report had it: tags_clean.csv
+  (``<id>,<tag>:<count><TAB>...``), faces/<id>.jpg (96x96) and testing_tags.txt. Each face
+  is a disc of its hair colour around a smaller one of its eye colour; every fifth row has two
+  hair colours and every seventh no eye colour (left out by the reader), and rows carry other
+  tags too. Returns the kept ``(id, hair, eyes)``."""
+  from gan_jax.data import anime
+  palette = {"orange": (255, 140, 0), "white": (245, 245, 245), "aqua": (0, 255, 255),
+             "gray": (128, 128, 128), "green": (0, 160, 0), "red": (220, 20, 20),
+             "purple": (128, 0, 128), "pink": (255, 150, 200), "blue": (30, 60, 230),
+             "black": (10, 10, 10), "brown": (120, 70, 20), "blonde": (250, 230, 120),
+             "yellow": (255, 255, 0)}
+  rng = np.random.default_rng(seed)
+  os.makedirs(os.path.join(root, "faces"), exist_ok=True)
+  yy, xx = np.mgrid[:96, :96]
+  kept, rows = [], []
+  for i in range(n):
+    hair, eyes = anime.HAIR[rng.integers(12)], anime.EYES[rng.integers(11)]
+    img = np.full((96, 96, 3), 230, np.uint8)
+    img[(yy - 48) ** 2 + (xx - 48) ** 2 < 40 ** 2] = palette[hair]
+    img[(yy - 52) ** 2 + (xx - 48) ** 2 < 14 ** 2] = palette[eyes]
+    Image.fromarray(img).save(os.path.join(root, "faces", f"{i}.jpg"), quality=95)
+    tags = [f"{hair} hair:{rng.integers(1, 999)}", "long hair:40", "smile:3"]
+    if i % 5 == 4:
+      tags.append("pink hair:2" if hair != "pink" else "red hair:2")
+    if i % 7 != 6:
+      tags.append(f"{eyes} eyes:{rng.integers(1, 999)}")
+    if i % 5 != 4 and i % 7 != 6:
+      kept.append((i, hair, eyes))
+    rows.append(f"{i}," + "\t".join(tags))
+  with open(os.path.join(root, "tags_clean.csv"), "w") as f:
+    f.write("\n".join(rows) + "\n")
+  with open(os.path.join(root, "testing_tags.txt"), "w") as f:
+    for j in range(tests):
+      f.write(f"{j + 1},{anime.HAIR[j % 12]} hair {anime.EYES[j % 11]} eyes\n")
+  return kept

@@ -44,6 +44,7 @@ RECIPES = {  # per dataset; others get Recipe()
     "shapes": Recipe(widths=(16, 32, 64), steps=1000, batch_size=64, flip=True),
     "shapes_small": Recipe(widths=(16, 32, 64), steps=1000, batch_size=64, flip=True),
     "iclevr": Recipe(widths=(16, 32, 64), steps=2000, batch_size=64, flip=True),
+    "anime_faces": Recipe(widths=(16, 32, 64), steps=2000, batch_size=64, flip=True),
 }
 
 

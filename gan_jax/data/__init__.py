@@ -1,7 +1,7 @@
 """Datasets by name (``DATASETS``), their sources (read by index), and the step-indexed
 input pipeline."""
 
-from gan_jax.data import (folder, iclevr, offline, shapes,  # noqa: F401  (register the datasets)
+from gan_jax.data import (anime, folder, iclevr, offline, shapes,  # noqa: F401  (registers)
                           synthetic)
 from gan_jax.data.folder import folder_spec  # noqa: F401
 from gan_jax.data.source import ArraySource, Source, UnreadableImageError  # noqa: F401

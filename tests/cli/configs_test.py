@@ -28,13 +28,18 @@ def test_the_readme_and_the_experiments_page_list_every_experiment_config():
 PRESETS = [("cgan_shapes", "cpu"), ("acgan_shapes", "cpu"), ("wgan_shapes", "cpu"),
            ("cbegan_shapes", "cpu"), ("dcgan_mnist", "cpu"), ("mlp_mnist", "cpu"),
            ("mlp_mnist_plain_d", "cpu"), ("celeba64", "cpu"), ("wgan_celeba64", "cpu"),
-           ("dcgan_celeba64_dynamic", "cpu"), ("dcgan_celeba64_nearest", "cpu")]
+           ("dcgan_celeba64_dynamic", "cpu"), ("dcgan_celeba64_nearest", "cpu"),
+           ("cbegan_anime", "cpu")]
 
 
 @pytest.mark.parametrize("name,preset", [(n, "") for n in CONFIGS] + PRESETS)
-def test_config_builds_its_experiment(name, preset):
+def test_config_builds_its_experiment(name, preset, tmp_path):
   module = importlib.import_module(f"configs.{name}")
   config = module.get_config(preset) if preset else module.get_config()
+  if config.data.name == "anime_faces":  # a folder of the user's: a small one in its layout
+    from formats import write_anime_faces
+    write_anime_faces(str(tmp_path), n=8)
+    config.data.folder = str(tmp_path)
   exp = Experiment(config, parallel.make_mesh(1))
   assert exp.abstract_state.step.shape == ()
   meta = exp.meta()
