@@ -205,6 +205,9 @@ def get_config():
       seed=1234, batch_size=64,
       classifier_steps=0,               # 0: the dataset's recipe (gan_jax/classifiers)
       classifier_widths="",             # "": the recipe's; e.g. "16,32,64" (a cheaper judge)
+      judge="",                         # "": the in-repo classifier; or the i-CLEVR course's
+                                        # evaluator, its checkpoint.pth (torch.save of a
+                                        # ResNet-18; read without torch): the report's number
   ))
   config.evals.class_accuracy = ml_collections.ConfigDict(dict(
       every=0, final=False,             # class-conditional models: the classifier agrees

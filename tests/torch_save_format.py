@@ -62,12 +62,15 @@ class _Pickler(pickle._Pickler):  # the pure-Python pickler: globals written wit
   dispatch[_Tensor] = _save_tensor
 
 
-def dumps(state_dict: dict, legacy: bool = False) -> bytes:
+def dumps(state_dict: dict, legacy: bool = False, wrap: str = "") -> bytes:
+  """``torch.save(state_dict)``'s bytes; with ``wrap``, ``torch.save({wrap: state_dict})``."""
   storages, obj = [], collections.OrderedDict()
   for i, (k, v) in enumerate(state_dict.items()):
     st = _Storage(str(i), np.array(v, order="C"))  # (ascontiguousarray makes 0-d 1-d)
     storages.append(st)
     obj[k] = _Tensor(st)
+  if wrap:
+    obj = {wrap: obj}
   body = io.BytesIO()
   _Pickler(body, legacy).dump(obj)
   out = io.BytesIO()

@@ -109,6 +109,18 @@ class ConditionalScore(ClassifierEvaluator):
   label_kinds = ("multi_hot",)
   conditional = True
 
+  @property
+  def classifier(self):
+    """The course's evaluator when ``judge`` names its checkpoint, else the in-repo judge."""
+    if self.cfg.get("judge") and self._classifier is None:
+      from gan_jax.classifiers.course import CourseJudge
+      self._classifier = CourseJudge(self.cfg.judge)
+      if self._classifier.info["num_classes"] != self.ctx.spec.num_classes:
+        raise ConfigError(f"evals.conditional_score.judge={self.cfg.judge!r} judges "
+                          f"{self._classifier.info['num_classes']} objects, the dataset has "
+                          f"{self.ctx.spec.num_classes}.")
+    return super().classifier
+
   def lists(self) -> list[str]:
     names = [n.strip() for n in self.cfg.lists.split(",") if n.strip()]
     if self.ctx.spec.condition_lists is None:
@@ -124,6 +136,9 @@ class ConditionalScore(ClassifierEvaluator):
   def prepare(self):
     self._check()
     self.lists()
+    if self.cfg.get("judge"):
+      self.classifier  # noqa: B018  (a missing or wrong file fails here, at start-up)
+      return
     super().prepare()
 
   def evaluate(self, generate, step, final):

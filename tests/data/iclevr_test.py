@@ -32,6 +32,9 @@ def test_reads_the_released_layout_in_objects_json_order(folder):
   want[[ICLEVR_OBJECTS.index(n) for n in train[first]]] = 1  # objects.json's indices
   np.testing.assert_array_equal(label, want)
   assert ICLEVR_OBJECTS != sorted(ICLEVR_OBJECTS)  # the order is the file's, not sorted
+  from formats import CLEVR_COLOURS, ICLEVR_SHAPES
+  from gan_jax.data import shapes
+  assert CLEVR_COLOURS == shapes.COLOUR_NAMES and tuple(ICLEVR_SHAPES) == shapes.SHAPES
   test, judge = (data.load_split("iclevr", s, folder=root) for s in ("test", "judge_train"))
   assert len(test) == 4 and len(judge) == 36
   assert not set(test.files) & set(judge.files)  # the judge's held-out images are held out
@@ -88,3 +91,14 @@ def test_the_shapes_cgan_trains_on_iclevr_scores_both_lists_and_samples_by_name(
   assert 0 <= score["score_test"] <= 1 and 0 <= score["score_new_test"] <= 1
   r = run_main(args + ["--mode=sample", "--labels=red cube,blue sphere;yellow cylinder"])
   assert r.returncode == 0, r.stderr[-3000:]
+  # judged by the course's evaluator (its checkpoint.pth, here with random weights)
+  import torch_save_format
+  from formats import course_judge_state_dict
+  ckpt = tmp_path / "checkpoint.pth"
+  ckpt.write_bytes(torch_save_format.dumps(course_judge_state_dict(0), wrap="model"))
+  r = run_main(args + ["--mode=eval", f"--config.evals.conditional_score.judge={ckpt}"])
+  assert r.returncode == 0, r.stderr[-3000:]
+  results = json.load(open(os.path.join(workdir, "results.json")))
+  course = [x for x in results if x["evaluator"] == "conditional_score"][-1]
+  assert "course's evaluator" in course["protocol"]["classifier"]["judge"]
+  assert 0 <= course["score_test"] <= 1
