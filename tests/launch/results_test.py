@@ -93,3 +93,29 @@ def test_root_moves_the_run_folders_and_the_page_keeps_the_default_commands(tmp_
   assert results.train_command(entry, root="/x")[4] == \
       "--workdir=/x/reproduce_cpu/shapes_cgan/base"
   assert "recorded" not in {k for e in results.ENTRIES for k in e}  # no figure as text
+
+
+def test_an_entry_without_a_run_here_keeps_the_pages_row_marked(tmp_path, monkeypatch):
+  """A page gathers several sittings: an entry with no run on this machine keeps its measured
+  row, marked as kept (and superseded where its code changed since); --fresh drops it."""
+  began = dict(key="began", what="BEGAN", config="configs/test.py", args=[], budget=1,
+               target="FID <= 35, recall >= 0.3", metrics=["fid"], beside="Lucic: 22.9",
+               changes="nothing", superseded="the k_t fix")
+  monkeypatch.setattr(results, "ENTRIES", [began])
+  monkeypatch.chdir(tmp_path)
+  page = tmp_path / "RESULTS.md"
+  page.write_text("| model | budget | target | met | steps | training | final eval | numbers | "
+                  "beside | samples |\n|---|---|---|---|---|---|---|---|---|---|\n"
+                  "| BEGAN | 1 h | FID <= 40 | no | 8000 | 0 h 53 min | 0 h 33 min | fid 140.5 | "
+                  "old | [grid](results/began.png) |\n")
+  text = open(results.write_table(str(page))).read()
+  row = next(ln for ln in text.splitlines() if ln.startswith("| BEGAN"))
+  assert "kept from an earlier sitting (commit not recorded); superseded: the k_t fix" in row
+  assert "| 8000 | 0 h 53 min | 0 h 33 min | fid 140.5 | Lucic: 22.9 |" in row
+  assert "FID <= 35, recall >= 0.3" in row
+  again = open(results.write_table(str(page))).read()  # kept again: marked once
+  assert again.count("kept from an earlier sitting") == 2 and again.count("superseded") == 1
+  assert "| not run |" in open(results.write_table(str(page), keep=False)).read()
+  m = {"fid": 30.0, "fid_raw": 33.0, "recall": 0.2, "train_seconds": 100.0}
+  assert results.met(began, m) == "no"  # FID met, recall not
+  assert results.met(began, dict(m, recall_raw=0.35)) == "yes"
