@@ -26,9 +26,8 @@ import numpy as np
 from absl import logging
 
 from gan_jax.data import iclevr
-from gan_jax.data.folder import decode
+from gan_jax.data.folder import ListedSource
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
-from gan_jax.data.source import Source
 from gan_jax.utils.errors import ConfigError
 
 TAGS = "tags_clean.csv"
@@ -126,23 +125,11 @@ def condition_list(folder: str, name: str) -> np.ndarray:
   return np.stack(out)
 
 
-class FacesSource(Source):
-  def __init__(self, folder: str, split: str):
-    files, labels = catalogue(folder)
-    idx = iclevr.split_indices(len(files), split)
-    self.root = os.path.join(folder, FACES)
-    self.files, self.labels = [files[i] for i in idx], labels[idx]
-    self.channels, self.shape, self.label_shape = 3, None, (len(CLASS_NAMES),)
-    self.description = f"anime faces {folder} ({split}: {len(idx)} of {len(files)} kept images)"
-
-  def __len__(self):
-    return len(self.files)
-
-  def all_labels(self):
-    return self.labels
-
-  def read_image(self, index):
-    return decode(os.path.join(self.root, self.files[index]), 3), self.labels[index]
+def source(folder: str, split: str) -> ListedSource:
+  files, labels = catalogue(folder)
+  idx = iclevr.split_indices(len(files), split)
+  return ListedSource(os.path.join(folder, FACES), [files[i] for i in idx], labels[idx],
+                      f"anime faces {folder} ({split}: {len(idx)} of {len(files)} kept images)")
 
 
 def resolve(data_cfg) -> DatasetSpec:
@@ -155,5 +142,5 @@ def resolve(data_cfg) -> DatasetSpec:
 DATASETS.register("anime_faces", DatasetSpec(
     channels=3, native_size=96, num_classes=len(CLASS_NAMES), label_kind="multi_hot",
     label_key=None, class_names=CLASS_NAMES, resolve=resolve,
-    load=lambda split, spec, folder="", **_: FacesSource(_folder(folder), split),
+    load=lambda split, spec, folder="", **_: source(_folder(folder), split),
     judge_splits=("judge_train", "test")))

@@ -303,6 +303,26 @@ def condition_list(folder: str, names: tuple[str, ...], name: str) -> np.ndarray
   return out
 
 
+class ListedSource(Source):
+  """Images named by a list (relative to ``root``) with their labels, each decoded (as RGB or
+  grey) when read: the released layouts whose labels come from a file of their own."""
+
+  def __init__(self, root: str, files, labels: np.ndarray, description: str, channels: int = 3):
+    self.root, self.files, self.labels = root, list(files), labels
+    self.channels, self.shape = channels, None
+    self.label_shape = labels.shape[1:]
+    self.description = description
+
+  def __len__(self):
+    return len(self.files)
+
+  def all_labels(self):
+    return self.labels
+
+  def read_image(self, index):
+    return decode(os.path.join(self.root, self.files[index]), self.channels), self.labels[index]
+
+
 def folder_spec(data_cfg) -> DatasetSpec:
   """The spec of ``data.folder``: its channels, the labels its layout gives, their names and
   (multi-hot) the condition lists of ``conditions/``."""

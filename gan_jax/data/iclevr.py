@@ -28,9 +28,8 @@ import os
 
 import numpy as np
 
-from gan_jax.data.folder import decode
+from gan_jax.data.folder import ListedSource
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
-from gan_jax.data.source import Source
 from gan_jax.utils.errors import ConfigError
 
 FILES = ("objects.json", "train.json", "test.json", "new_test.json")
@@ -125,28 +124,13 @@ def split_indices(n: int, split: str) -> np.ndarray:
   return held if split == "test" else np.setdiff1d(np.arange(n), held)
 
 
-class IclevrSource(Source):
+def source(folder: str, split: str) -> ListedSource:
   """One split of an i-CLEVR folder, each image decoded (RGBA -> RGB) when read."""
-
-  def __init__(self, folder: str, split: str):
-    files, labels = _catalogue(folder)
-    idx = split_indices(len(files), split)
-    self.root = os.path.join(folder, IMAGES)
-    self.files = [files[i] for i in idx]
-    self.labels = labels[idx]
-    self.channels, self.shape = 3, None
-    self.label_shape = (labels.shape[1],)
-    self.description = (f"i-CLEVR {folder} ({split}: {len(idx)} of {len(files)} images, "
-                        f"{labels.shape[1]} objects)")
-
-  def __len__(self):
-    return len(self.files)
-
-  def all_labels(self):
-    return self.labels
-
-  def read_image(self, index):
-    return decode(os.path.join(self.root, self.files[index]), 3), self.labels[index]
+  files, labels = _catalogue(folder)
+  idx = split_indices(len(files), split)
+  return ListedSource(os.path.join(folder, IMAGES), [files[i] for i in idx], labels[idx],
+                      f"i-CLEVR {folder} ({split}: {len(idx)} of {len(files)} images, "
+                      f"{labels.shape[1]} objects)")
 
 
 def _folder(data_cfg_or_folder) -> str:
@@ -166,8 +150,8 @@ def resolve(data_cfg) -> DatasetSpec:
                              resolve=None)
 
 
-def _load(split: str, spec, *, folder: str = "", **_) -> IclevrSource:
-  return IclevrSource(_folder(folder), split)
+def _load(split: str, spec, *, folder: str = "", **_) -> ListedSource:
+  return source(_folder(folder), split)
 
 
 DATASETS.register("iclevr", DatasetSpec(

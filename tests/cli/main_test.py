@@ -202,17 +202,23 @@ def test_no_dataset_source_reachable_fails_with_what_to_do(tmp_path):
   assert "Traceback" not in r.stderr
 
 
-def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(tmp_path):
-  workdir = str(tmp_path / "run")
+def _training(workdir, *extra, until="d_loss"):
+  """A long test-config run in a subprocess, returned once a line holds ``until``."""
   env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
   proc = subprocess.Popen(
       [sys.executable, "-m", "gan_jax.main", "--config=configs/test.py", f"--workdir={workdir}",
        "--config.num_train_steps=100000", "--config.checkpoint_every=100000",
-       "--config.sample_every=100000", "--config.log_every=1"],
+       "--config.sample_every=100000", "--config.log_every=1", *extra],
       cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
   for line in proc.stderr:
-    if "d_loss" in line:
+    if until in line:
       break
+  return proc
+
+
+def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(tmp_path):
+  workdir = str(tmp_path / "run")
+  proc = _training(workdir)
   proc.send_signal(signal.SIGTERM)
   _, err = proc.communicate(timeout=120)
   assert proc.returncode == 128 + signal.SIGTERM, err[-3000:]  # stopped, not finished
@@ -307,15 +313,7 @@ def test_a_schedulers_two_sigterms_still_end_in_a_complete_checkpoint(tmp_path, 
   the second SIGTERM is ignored while the first one's checkpoint is written, the line
   "checkpoint saved" is true, and the same command resumes from it."""
   workdir = str(tmp_path / "run")
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
-  proc = subprocess.Popen(
-      [sys.executable, "-m", "gan_jax.main", "--config=configs/test.py", f"--workdir={workdir}",
-       "--config.num_train_steps=100000", "--config.checkpoint_every=100000",
-       "--config.sample_every=100000", "--config.log_every=1"],
-      cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-  for line in proc.stderr:
-    if "d_loss" in line:
-      break
+  proc = _training(workdir)
   proc.send_signal(signal.SIGTERM)
   time.sleep(gap)
   proc.send_signal(signal.SIGTERM)
@@ -332,15 +330,7 @@ def test_a_schedulers_two_sigterms_still_end_in_a_complete_checkpoint(tmp_path, 
 def test_a_second_process_on_a_run_folder_stops_naming_the_writer_and_a_dead_one_is_taken_over(
     tmp_path):
   workdir = str(tmp_path / "run")
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
-  first = subprocess.Popen(
-      [sys.executable, "-m", "gan_jax.main", "--config=configs/test.py", f"--workdir={workdir}",
-       "--config.num_train_steps=100000", "--config.checkpoint_every=5",
-       "--config.sample_every=100000", "--config.log_every=1"],
-      cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-  for line in first.stderr:
-    if "step 6/" in line:
-      break
+  first = _training(workdir, "--config.checkpoint_every=5", until="step 6/")
   second = run_main(["--config=configs/test.py", f"--workdir={workdir}",
                      "--config.num_train_steps=100000"])
   assert second.returncode == 1, second.stderr[-3000:]
@@ -384,7 +374,7 @@ def test_a_full_disk_is_one_line_keeps_the_newest_checkpoint_and_resumes(tmp_pat
                   "--config.keep_checkpoints=400", "--config.log_every=50"])
     assert r.returncode == 1, r.stderr[-3000:]
     last = r.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"gan_jax: error: Writing the checkpoint of step ")
+    assert last.startswith("gan_jax: error: Writing the checkpoint of step ")
     assert f"in {workdir}/checkpoints failed: no space left on the device" in last
     assert "Traceback" not in r.stderr and r.stderr.count("RESOURCE_EXHAUSTED") == 0
     assert "less than the" in r.stderr  # the start-up warning: 400 checkpoints do not fit

@@ -134,7 +134,7 @@ def test_a_point_stopped_by_a_signal_is_interrupted_and_one_written_elsewhere_is
       break
   again = run_sweep([f"--root={root}", "--param=seed=1", *long])  # started twice
   assert again.returncode == 0, again.stderr
-  assert f"[running elsewhere: host " in again.stdout and str(workdir) in again.stdout
+  assert "[running elsewhere: host " in again.stdout and str(workdir) in again.stdout
   holder = RunFolder(str(workdir)).writer_alive()
   os.kill(holder["pid"], signal.SIGTERM)  # the run, as a scheduler would stop it
   out, err = proc.communicate(timeout=120)

@@ -12,7 +12,6 @@ import textwrap
 import threading
 import time
 
-import pytest
 from helpers import ROOT
 
 from gan_jax.utils import once
