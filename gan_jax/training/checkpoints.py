@@ -9,6 +9,7 @@ deleted) and the newest readable one is used instead, with a warning in the log:
 file costs steps, never the run.
 """
 
+import contextlib
 import gc
 import logging as std_logging
 import os
@@ -73,45 +74,52 @@ def _short(e: Exception) -> str:
   return f"{type(e).__name__}: {first[:160]}"
 
 
-def _attempt(restore_fn):
-  """``(restore_fn(), None)``, or ``(None, why)`` when the checkpoint is unreadable.
-
-  The attempt runs with the process's stderr held back: a restore that fails on a damaged
-  file leaves orbax/tensorstore reads in flight whose callbacks print tracebacks ("Event
-  loop is closed") from their own threads and at garbage collection. On failure those are
-  let finish, collected and dropped (the caller logs one line saying what happened); on
-  success the held-back output is written out as it was.
-  """
+@contextlib.contextmanager
+def _held_stderr():
+  """Runs the body with the process's stderr held back. A save or restore that fails on a
+  full disk or a damaged file leaves orbax/tensorstore writes or reads in flight whose
+  callbacks print tracebacks ("Event loop is closed") from their own threads and at garbage
+  collection. On failure those are let finish, collected and dropped (the caller says in one
+  line what happened); on success the held-back output is written out as it was."""
   sys.stderr.flush()
   saved = os.dup(2)
-  why = None
+  failed = False
   with tempfile.TemporaryFile() as held:
     os.dup2(held.fileno(), 2)
     try:
-      try:
-        return restore_fn(), None
-      except _Unreadable as e:
-        why = str(e)
+      yield
+    except BaseException:
+      failed = True
       previous = sys.unraisablehook
       sys.unraisablehook = lambda unraisable: None
       try:
         with warnings.catch_warnings():  # "coroutine ... was never awaited"
           warnings.simplefilter("ignore", RuntimeWarning)
-          for _ in range(3):  # the aborted reads finish on their threads, then are collected
+          for _ in range(3):  # the aborted work finishes on its threads, then is collected
             gc.collect()
             time.sleep(0.3)
       finally:
         sys.unraisablehook = previous
-      return None, why
+      raise
     finally:
       sys.stderr.flush()
       os.dup2(saved, 2)
       os.close(saved)
-      if why is None:
+      if not failed:
         held.seek(0)
         text = held.read()
         if text:
           sys.stderr.write(text.decode(errors="replace"))
+
+
+def _attempt(restore_fn):
+  """``(restore_fn(), None)``, or ``(None, why)`` when the checkpoint is unreadable (its
+  threads' aftermath held back and dropped: ``_held_stderr``)."""
+  try:
+    with _held_stderr():
+      return restore_fn(), None
+  except _Unreadable as e:
+    return None, str(e)
 
 
 def _agree(flag: bool) -> bool:
@@ -149,8 +157,9 @@ class Checkpointer:
 
   def save(self, step: int, state, meta: dict):
     try:
-      self.manager.save(step, args=ocp.args.Composite(
-          state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
+      with _held_stderr():
+        self.manager.save(step, args=ocp.args.Composite(
+            state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
     except Exception as e:
       if disk.explain(e) is None:
         raise
@@ -242,8 +251,9 @@ class Checkpointer:
 
   def close(self):
     try:
-      self.manager.wait_until_finished()
-      self.manager.close()
+      with _held_stderr():
+        self.manager.wait_until_finished()
+        self.manager.close()
     except Exception as e:
       if disk.explain(e) is None:
         raise
