@@ -156,8 +156,11 @@ class LockFile:
         os.utime(self.path)
 
   def _alive(self, holder: dict | None) -> bool:
-    if holder is None:  # being written this instant, or unreadable: judge by its mtime
-      return self._moving("", _mtime(self.path))
+    if holder is None:  # being written this instant, or no record (an older flock-era file)
+      mtime = _mtime(self.path)
+      if mtime is not None and time.time() - mtime > self.stale_after:
+        return False  # no record and untouched for long: nobody holds it
+      return self._moving("", mtime)
     if holder.get("host") == socket.gethostname():
       return _pid_runs(int(holder.get("pid", -1)), holder.get("start"))
     return self._moving(holder.get("token", ""), _mtime(self.path))

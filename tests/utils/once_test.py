@@ -128,3 +128,14 @@ def test_publish_keeps_the_first_whole_copy(tmp_path):
   assert once.publish(str(a), str(final))
   assert not once.publish(str(b), str(final))
   assert (final / "f").read_text() == "first" and not b.exists()
+
+
+def test_an_old_lock_file_without_a_record_does_not_hold_anyone_up(tmp_path):
+  """An empty lock file untouched for long (as the flock-based cache left them) is free."""
+  path = tmp_path / "x.lock"
+  path.write_text("")
+  old = time.time() - 3600
+  os.utime(path, (old, old))
+  lock = once.LockFile(str(path), "x")
+  assert lock.try_acquire() is None
+  lock.release()
