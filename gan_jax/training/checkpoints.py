@@ -142,6 +142,7 @@ class Checkpointer:
   def __init__(self, directory: str, keep: int):
     self.directory = os.path.abspath(directory)
     self.keep = keep
+    self._failed = False  # a write failed for lack of room (said once, by that call)
     if _FILTER not in logging.get_absl_logger().filters:
       logging.get_absl_logger().addFilter(_FILTER)
     self.manager = self._open()
@@ -155,29 +156,42 @@ class Checkpointer:
   def latest_step(self):
     return self.manager.latest_step()
 
-  def save(self, step: int, state, meta: dict):
+  @contextlib.contextmanager
+  def _writing(self, what: str):
+    """A write of orbax's: its aftermath held back (``_held_stderr``), and a failure for lack
+    of room, whichever call it surfaces in (the save, or a wait for its finalisation), one
+    ``DiskFullError`` naming the folder, with the failed save's partial folders removed."""
     try:
       with _held_stderr():
-        self.manager.save(step, args=ocp.args.Composite(
-            state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
+        yield
     except Exception as e:
       if disk.explain(e) is None:
         raise
-      self._drop_partial(step)
-      newest = self.latest_step()
-      needs = disk.tree_bytes(os.path.join(self.directory, str(newest))) if newest else 0
-      raise DiskFullError(disk.explain(e, f"the checkpoint of step {step}", self.directory,
-                                       needs)) from None
+      self._failed = True
+      self._drop_partial()
+      needs = 0
+      try:
+        steps = [int(d) for d in os.listdir(self.directory) if d.isdigit()]
+        needs = disk.tree_bytes(os.path.join(self.directory, str(max(steps)))) if steps else 0
+      except OSError:
+        pass
+      raise DiskFullError(disk.explain(e, what, self.directory, needs)) from None
 
-  def _drop_partial(self, step: int):
-    """Removes a failed save's temporary folder, giving its space back."""
+  def save(self, step: int, state, meta: dict):
+    with self._writing(f"the checkpoint of step {step}"):
+      self.manager.save(step, args=ocp.args.Composite(
+          state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
+
+  def _drop_partial(self):
+    """Removes failed saves' temporary folders, giving their space back."""
     if jax.process_index() == 0 and os.path.isdir(self.directory):
       for name in os.listdir(self.directory):
-        if name.startswith(f"{step}.orbax-checkpoint-tmp"):
+        if ".orbax-checkpoint-tmp" in name:
           shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
 
   def wait(self):
-    self.manager.wait_until_finished()
+    with self._writing("a checkpoint"):
+      self.manager.wait_until_finished()
 
   def _restore_step(self, step: int, abstract_state, meta: dict):
     where = os.path.join(self.directory, str(step))
@@ -250,10 +264,13 @@ class Checkpointer:
     return (init() if state is None else state), start
 
   def close(self):
+    """Waits for the last save and closes; a failure for room was said already (by the save
+    or wait that met it) or is said here, once."""
+    self._already_failed = self._failed
     try:
-      with _held_stderr():
+      with self._writing("a checkpoint"):
         self.manager.wait_until_finished()
         self.manager.close()
-    except Exception as e:
-      if disk.explain(e) is None:
+    except DiskFullError:
+      if not self._already_failed:  # met here first: said here, once
         raise
