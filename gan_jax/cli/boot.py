@@ -148,7 +148,11 @@ def guarded(prog: str, fn, *args, **kwargs):
   except Stopped as e:
     sys.exit(e.exit_code)
   except GanJaxError as e:
-    logging.error("%s", e)
+    from gan_jax.utils.errors import DiskFullError
+    if isinstance(e, DiskFullError):
+      disk.silence_aftermath()  # the failed writes' threads print nothing more
+    else:
+      logging.error("%s", e)
     fail(prog, str(e))
   except OSError as e:
     full = disk.explain(e)

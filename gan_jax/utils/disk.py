@@ -83,6 +83,26 @@ def explain(e: BaseException, writing: str = "", folder: str = "",
           f"checkpoint is kept; {fix}, then run the same command to resume from it.")
 
 
+def silence_aftermath() -> None:
+  """For a command ending on a write that failed for lack of room: orbax's and tensorstore's
+  threads may go on printing their share of the failure (tracebacks at thread exit, at garbage
+  collection, from asyncio) for seconds after it was said in one line. From here on those go
+  nowhere: thread and unraisable exceptions are dropped and file descriptor 2 goes to
+  /dev/null, while ``sys.stderr`` keeps the terminal for the command's last line."""
+  import logging as std_logging
+  import sys
+  import threading
+  threading.excepthook = lambda args: None
+  sys.unraisablehook = lambda unraisable: None
+  std_logging.getLogger("asyncio").disabled = True
+  sys.stderr.flush()
+  terminal = os.dup(2)
+  devnull = os.open(os.devnull, os.O_WRONLY)
+  os.dup2(devnull, 2)
+  os.close(devnull)
+  sys.stderr = os.fdopen(terminal, "w", buffering=1)
+
+
 def check_space(folder: str, needed: int, what: str) -> None:
   """Warns when ``folder`` has less free space than ``needed`` bytes for ``what``."""
   free = free_bytes(folder)
