@@ -26,7 +26,7 @@ import numpy as np
 from absl import logging
 
 from gan_jax.data import iclevr
-from gan_jax.data.folder import ListedSource
+from gan_jax.data.folder import ListedSource, released_folder
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
 from gan_jax.utils.errors import ConfigError
 
@@ -41,11 +41,7 @@ CLASS_NAMES = tuple(f"{c} hair" for c in HAIR) + tuple(f"{c} eyes" for c in EYES
 
 
 def _folder(cfg_or_folder) -> str:
-  folder = cfg_or_folder if isinstance(cfg_or_folder, str) else cfg_or_folder.folder
-  if not folder:
-    raise ConfigError("data.name='anime_faces' needs --config.data.folder=<the folder with "
-                      f"{TAGS} and {FACES}/>.")
-  return os.path.abspath(folder)
+  return released_folder(cfg_or_folder, "anime_faces", f"the folder with {TAGS} and {FACES}/")
 
 
 def label_of(hair: str, eyes: str) -> np.ndarray:

@@ -303,6 +303,15 @@ def condition_list(folder: str, names: tuple[str, ...], name: str) -> np.ndarray
   return out
 
 
+def released_folder(cfg_or_folder, name: str, holds: str) -> str:
+  """``data.folder`` (a data block, or the folder itself) of a dataset read from its released
+  layout, as an absolute path; none given is one line saying what the folder holds."""
+  folder = cfg_or_folder if isinstance(cfg_or_folder, str) else cfg_or_folder.folder
+  if not folder:
+    raise ConfigError(f"data.name={name!r} needs --config.data.folder=<{holds}>.")
+  return os.path.abspath(folder)
+
+
 class ListedSource(Source):
   """Images named by a list (relative to ``root``) with their labels, each decoded (as RGB or
   grey) when read: the released layouts whose labels come from a file of their own."""

@@ -28,7 +28,7 @@ import os
 
 import numpy as np
 
-from gan_jax.data.folder import ListedSource
+from gan_jax.data.folder import ListedSource, released_folder
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
 from gan_jax.utils.errors import ConfigError
 
@@ -134,11 +134,8 @@ def source(folder: str, split: str) -> ListedSource:
 
 
 def _folder(data_cfg_or_folder) -> str:
-  folder = data_cfg_or_folder if isinstance(data_cfg_or_folder, str) else data_cfg_or_folder.folder
-  if not folder:
-    raise ConfigError("data.name='iclevr' needs --config.data.folder=<the i-CLEVR folder: "
-                      f"{', '.join(FILES)}, {IMAGES}/>.")
-  return os.path.abspath(folder)
+  return released_folder(data_cfg_or_folder, "iclevr",
+                         f"the i-CLEVR folder: {', '.join(FILES)}, {IMAGES}/")
 
 
 def resolve(data_cfg) -> DatasetSpec:
