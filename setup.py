@@ -25,6 +25,7 @@ setup(
         "pillow>=10",
         "matplotlib>=3.8",           # evaluation figures (class histograms)
         "absl-py>=2",
+        "filelock>=3.12",            # JAX's compilation cache, shared by concurrent runs
     ],
     extras_require={
         # TensorFlow and TFDS prepare datasets (once, into the cache); training, evaluation

@@ -6,17 +6,45 @@ import os
 import socket
 import subprocess
 import threading
+import time
 
 
 def default_cache_dir() -> str:
   return os.environ.get("GAN_JAX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "gan_jax")
 
 
-def host_reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
+UNREACHABLE_RECHECK_S = 300  # a host found unreachable is probed again after this long
+
+
+def host_reachable(host: str, port: int = 443, timeout: float = 3.0,
+                   cache_dir: str | None = None) -> bool:
   """True when a TCP connection to ``host:port`` opens within ``timeout`` seconds.
 
-  Runs in a daemon thread, so a resolver that retries for minutes cannot hold us.
+  Runs in a daemon thread, so a resolver that retries for minutes cannot hold us. A host
+  found unreachable is remembered for ``UNREACHABLE_RECHECK_S`` (a marker file in the cache
+  folder), so the runs of a sweep on an offline machine do not each wait ``timeout``.
   """
+  marker = os.path.join(cache_dir or default_cache_dir(), "network",
+                        f"{host}_{port}.unreachable".replace(os.sep, "_"))
+  try:
+    if 0 <= time.time() - os.path.getmtime(marker) < UNREACHABLE_RECHECK_S:
+      return False
+  except OSError:
+    pass
+  ok = _probe(host, port, timeout)
+  try:
+    if ok:
+      os.remove(marker)
+    else:
+      os.makedirs(os.path.dirname(marker), exist_ok=True)
+      with open(marker, "w") as f:
+        f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
+  except OSError:  # a read-only cache or a missing marker: only the memory is lost
+    pass
+  return ok
+
+
+def _probe(host: str, port: int, timeout: float) -> bool:
   result = []
 
   def probe():

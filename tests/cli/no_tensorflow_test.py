@@ -91,3 +91,20 @@ def test_preparing_a_dataset_without_tensorflow_says_what_to_install(tmp_path):
   assert last.startswith("gan_jax: error: Preparing gan_jax_shapes/small needs TensorFlow and "
                          "TensorFlow Datasets")
   assert 'pip install -e ".[prepare]"' in last and "Traceback" not in r.stderr
+
+
+def test_event_files_are_written_without_importing_an_installed_tensorflow(tmp_path):
+  """TensorFlow is installed here; TensorBoard's file layer would import it (seconds of every
+  start) unless told to use its own stub, which writes the same files."""
+  code = ("import sys; from gan_jax.runs import events; w = events.EventWriter(sys.argv[1]); "
+          "w.write_scalars(1, {'loss': 0.5}); w.close(); "
+          "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'")
+  r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT,
+                     capture_output=True, text=True, timeout=120)
+  assert r.returncode == 0, r.stderr[-2000:]
+  import importlib.util
+  assert importlib.util.find_spec("tensorflow") is not None  # the case this test is about
+  from tensorboard.backend.event_processing import event_accumulator
+  acc = event_accumulator.EventAccumulator(str(tmp_path))
+  acc.Reload()
+  assert [e.step for e in acc.Tensors("loss")] == [1]
