@@ -3,9 +3,9 @@
 import ml_collections
 
 from gan_jax.evaluators.record import evaluate_and_record
-from gan_jax.inference.restore import restore_for_inference
+from gan_jax.generation.parts import Generation
+from gan_jax.generation.restore import restore_generator
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training.build import Experiment
 from gan_jax.utils.errors import GanJaxError
 
 
@@ -13,16 +13,16 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
   """Returns ``{"step": ..., <every metric>: ...}``; each result is recorded in the run
   (results.json, figures) like a final evaluation at the end of training."""
   run = RunFolder(workdir)
-  exp = Experiment(config, mesh)
-  evals = exp.evaluators()
+  gen = Generation(config, mesh)
+  evals = gen.evaluators()
   if not evals:
     raise GanJaxError("No evaluator is enabled: set --config.evals.<name>.final=True "
                       f"(evaluators: {sorted(config.evals.keys())}).")
   with run.writing():  # its results.json has one writer: not beside a run training there
-    state, step = restore_for_inference(exp, run.path)
+    state, step = restore_generator(gen, run.path)
     for ev in evals:
       ev.prepare()
     out = {"step": step}
     for ev in evals:
-      out.update(evaluate_and_record(ev, exp.sampling.samples(state), step, True, run).scalars)
+      out.update(evaluate_and_record(ev, gen.sampling.samples(state), step, True, run).scalars)
   return out

@@ -60,11 +60,11 @@ def path(a, b, steps: int, method: str):
   return {"linear": lerp, "slerp": slerp}[method](a, b, t)
 
 
-def endpoints(exp, pairs: int, seed: int):
+def endpoints(gen, pairs: int, seed: int):
   """``(z0, z1, y0, y1)``: pair i's endpoints are the indexed draws 2i and 2i + 1 of
   ``seed``; y0 the condition held along its latent row (None when unconditional), y1 the
   other end of its condition row."""
-  z, y = exp.sampling.draw_indexed(jax.random.PRNGKey(seed), 0, 2 * pairs)
+  z, y = gen.sampling.draw_indexed(jax.random.PRNGKey(seed), 0, 2 * pairs)
   z = np.asarray(z)
   if y is None:
     return z[0::2], z[1::2], None, None
@@ -72,64 +72,64 @@ def endpoints(exp, pairs: int, seed: int):
   return z[0::2], z[1::2], y[0::2], y[1::2]
 
 
-def _as_vectors(exp, y):
+def _as_vectors(gen, y):
   """Labels -> float vectors (B, K): class indices one-hot, multi-hot as given."""
   y = np.asarray(y)
-  if exp.condition.kind == "class" and y.ndim == 1:
-    return np.eye(exp.condition.num_classes, dtype=np.float32)[y]
+  if gen.condition.kind == "class" and y.ndim == 1:
+    return np.eye(gen.condition.num_classes, dtype=np.float32)[y]
   return y.astype(np.float32)
 
 
-def strips(exp, state, pairs: int = 5, steps: int = 10, seed: int = 0) -> dict:
+def strips(gen, state, pairs: int = 5, steps: int = 10, seed: int = 0) -> dict:
   """Every strip for ``state``'s generator: ``{name: (images in [-1, 1] (rows * cols, H, W,
   C), cols, inputs)}``, rows in pair order."""
-  z0, z1, y0, y1 = endpoints(exp, pairs, seed)
+  z0, z1, y0, y1 = endpoints(gen, pairs, seed)
   out = {}
   for method in METHODS:
     z = np.concatenate([path(z0[i], z1[i], steps, method) for i in range(pairs)])
     y = None if y0 is None else np.repeat(y0, steps, axis=0)
-    out[f"latent_{method}"] = (exp.sampling.sample(state, z, y), steps, {"z": z, "y": y})
-  ends = exp.sampling.sample(state, np.concatenate([z0, z1]),
+    out[f"latent_{method}"] = (gen.sampling.sample(state, z, y), steps, {"z": z, "y": y})
+  ends = gen.sampling.sample(state, np.concatenate([z0, z1]),
                     None if y0 is None else np.concatenate([y0, y0]))
   a, b = ends[:pairs], ends[pairs:]
   t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None, None, None]
   blend = (1.0 - t) * a[:, None] + t * b[:, None]
   out["pixel"] = (blend.reshape(-1, *a.shape[1:]), steps, {"z0": z0, "z1": z1})
   if y0 is not None:
-    v0, v1 = _as_vectors(exp, y0), _as_vectors(exp, y1)
+    v0, v1 = _as_vectors(gen, y0), _as_vectors(gen, y1)
     z = np.repeat(z0, steps, axis=0)
     y = np.concatenate([lerp(v0[i], v1[i], np.linspace(0.0, 1.0, steps)) for i in range(pairs)])
-    out["condition"] = (exp.sampling.sample(state, z, y), steps, {"z": z, "y": y})
-    choices = _switch_conditions(exp)
+    out["condition"] = (gen.sampling.sample(state, z, y), steps, {"z": z, "y": y})
+    choices = _switch_conditions(gen)
     z = np.repeat(z0, len(choices), axis=0)
     y = np.tile(choices, (pairs,) + (1,) * (choices.ndim - 1))
-    out["switch"] = (exp.sampling.sample(state, z, y), len(choices), {"z": z, "y": y})
+    out["switch"] = (gen.sampling.sample(state, z, y), len(choices), {"z": z, "y": y})
   return out
 
 
-def _switch_conditions(exp):
-  c = exp.condition
+def _switch_conditions(gen):
+  c = gen.condition
   if c.kind == "class":
     return np.arange(c.num_classes, dtype=np.int32)
-  if exp.spec.condition_lists is not None:
-    return np.asarray(exp.spec.condition_lists("test")[:10], np.float32)
+  if gen.spec.condition_lists is not None:
+    return np.asarray(gen.spec.condition_lists("test")[:10], np.float32)
   return np.eye(c.num_classes, dtype=np.float32)[:10]
 
 
 def interpolate(config, workdir: str, mesh=None) -> list[str]:
   """Restores the newest checkpoint of ``workdir`` and writes every strip (PNG + npz) under
   ``<workdir>/interpolations/``; returns the PNG paths."""
-  from gan_jax.inference.restore import restore_for_inference
-  from gan_jax.training.build import Experiment
+  from gan_jax.generation.parts import Generation
+  from gan_jax.generation.restore import restore_generator
   cfg = config.interpolation
   if cfg.pairs < 1 or cfg.steps < 2:
     raise ConfigError(f"interpolation needs pairs >= 1 and steps >= 2, got pairs={cfg.pairs}, "
                       f"steps={cfg.steps} (config.interpolation).")
   workdir = os.path.abspath(workdir)
-  exp = Experiment(config, mesh)
-  state, step = restore_for_inference(exp, workdir)
+  gen = Generation(config, mesh)
+  state, step = restore_generator(gen, workdir)
   written = []
-  for name, (imgs, cols, inputs) in strips(exp, state, cfg.pairs, cfg.steps, cfg.seed).items():
+  for name, (imgs, cols, inputs) in strips(gen, state, cfg.pairs, cfg.steps, cfg.seed).items():
     base = os.path.join(workdir, "interpolations", f"{name}_step{step:06d}_seed{cfg.seed}")
     if jax.process_index() == 0:
       images.save_png(images.make_grid(imgs, ncol=cols), base + ".png")

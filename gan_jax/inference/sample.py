@@ -6,22 +6,22 @@ import ml_collections
 import numpy as np
 from absl import logging
 
-from gan_jax.inference.restore import restore_for_inference
+from gan_jax.generation.parts import Generation
+from gan_jax.generation.restore import restore_generator
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training.build import Experiment
 from gan_jax.utils import images
 
 
 def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None, labels: str = "") -> str:
   """Restores the newest checkpoint and writes a grid of ``num_samples`` samples (and their
   arrays as .npz): one row per class (or per test condition) for conditional models, or per
-  label of ``labels`` (``Experiment.parse_labels``). Returns the grid's path."""
+  label of ``labels`` (``Sampling.parse_labels``). Returns the grid's path."""
   run = RunFolder(workdir)
-  exp = Experiment(config, mesh)
-  asked = exp.sampling.parse_labels(labels) if labels else None
-  state, step = restore_for_inference(exp, run.path)
-  z, y, cols = exp.sampling.grid_inputs(config.num_samples, config.sample_seed, asked)
-  samples = exp.sampling.sample(state, z, y)
+  gen = Generation(config, mesh)
+  asked = gen.sampling.parse_labels(labels) if labels else None
+  state, step = restore_generator(gen, run.path)
+  z, y, cols = gen.sampling.grid_inputs(config.num_samples, config.sample_seed, asked)
+  samples = gen.sampling.sample(state, z, y)
   base = run.file("samples", f"sample_step{step:06d}_seed{config.sample_seed}")
   if jax.process_index() == 0:
     images.save_png(images.make_grid(samples, ncol=cols), base + ".png")

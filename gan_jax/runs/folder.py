@@ -5,7 +5,7 @@
   <workdir>/results.json         every evaluation, a list of records, newest last
   <workdir>/evals/*.png          the evaluators' figures (``<evaluator>_<name>_step<N>.png``)
   <workdir>/samples/step_N.png   the fixed-noise sample grids
-  <workdir>/checkpoints/         orbax checkpoints (``training.checkpoints`` owns their format)
+  <workdir>/checkpoints/         orbax checkpoints (``runs.checkpoints`` owns their format)
   <workdir>/events.out.tfevents* TensorBoard scalars and images, read back by ``scalars()``
   <workdir>/.writer.lock         held by the process writing the run (``writing()``)
 

@@ -29,7 +29,8 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import checkpoints, loop, signals
+from gan_jax.runs import checkpoints
+from gan_jax.training import loop, signals
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 from gan_jax.utils.errors import ConfigError, GanJaxError
@@ -65,7 +66,7 @@ class Ensemble:
     if len(seeds) < 1 or len(set(seeds)) != len(seeds):
       raise ConfigError(f"--seeds needs distinct seeds, got {list(seeds)}.")
     self.exp = Experiment(config, mesh)
-    if self.exp.uses_threshold:
+    if self.exp.threshold is not None:
       raise ConfigError("an ensemble cannot use the real-image threshold "
                         "(data.real_threshold.enabled); train its members one by one.")
     self.seeds = [int(s) for s in seeds]

@@ -134,7 +134,7 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
 
   ``feed(step, state) -> (state, batch, scalars)`` gives each step's global batch (and may
   move the state on, as the real-image threshold does at an epoch's end). ``ckpt`` is a
-  ``training.checkpoints.Checkpointer``; the caller closes it and the writers.
+  ``runs.checkpoints.Checkpointer``; the caller closes it and the writers.
   """
   progress = terminal.Progress(start, total)
   seeds = [m.seed for m in members] if trainer.stacked else None

@@ -45,6 +45,19 @@ class DynamicSteps:
   max_g: int
 
 
+def dynamic_steps(loss_cfg) -> "DynamicSteps | None":
+  """The loss block's dynamic critic count, or None when it is off."""
+  dyn = loss_cfg.dynamic_steps
+  if not dyn.enabled:
+    return None
+  if dyn.max_d < 1 or dyn.max_g < 1:
+    raise ConfigError(f"loss.dynamic_steps.max_d and max_g must be >= 1, got {dyn.max_d} "
+                      f"and {dyn.max_g}.")
+  if loss_cfg.d_steps != 1:
+    raise ConfigError("loss.dynamic_steps repeats updates on one real batch: set "
+                      "loss.d_steps=1.")
+  return DynamicSteps(dyn.d_threshold, dyn.g_threshold, dyn.max_d, dyn.max_g)
+
 def _twin(y):
   """Example i + B // 2 gets example i's condition (an odd last example keeps its own)."""
   h = y.shape[0] // 2
@@ -279,9 +292,3 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
       loss_state=loss_state, g_ema_params=g_ema, data_state=data_state)
   return new_state, metrics
 
-
-def sample_step(state: GANState, z, y=None, *, generator, use_ema: bool):
-  """Generator in inference mode (running batch statistics) on given inputs."""
-  params = state.g_ema_params if use_ema else state.g_params
-  return generator.apply({"params": params, "batch_stats": state.g_batch_stats}, z, y,
-                         train=False)

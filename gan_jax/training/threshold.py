@@ -14,10 +14,12 @@ remainder of the permutation is not read), and images left out of one epoch are 
 it, so they come back the epoch after.
 """
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
+from gan_jax.utils import parallel
 from gan_jax.utils.errors import ConfigError
 
 
@@ -53,3 +55,33 @@ def record(data_state: dict, index, losses) -> dict:
   idx = index.reshape(-1)
   return dict(data_state, loss=data_state["loss"].at[idx].set(losses.reshape(-1)),
               seen=data_state["seen"].at[idx].set(True))
+
+
+class RealThreshold:
+  """The threshold of one run: ``num_std``, the images a step reads, and the mesh its
+  replicated state lives on; the state itself is the training state's ``data_state``."""
+
+  def __init__(self, num_std: float, samples_per_step: int, mesh):
+    self.num_std, self.samples_per_step = num_std, samples_per_step
+    self._repl = parallel.replicated(mesh)
+
+  def initial(self, num_train: int) -> dict:
+    """The first epoch's state for a training split of ``num_train`` images, on the mesh."""
+    return jax.device_put(initial(num_train), self._repl)
+
+  def abstract(self, num_train: int) -> dict:
+    """Its shapes and shardings (a restore target)."""
+    return jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=self._repl),
+                        jax.eval_shape(lambda: initial(num_train)))
+
+  def next_epoch(self, state, step: int):
+    """``state`` with the next epoch started at ``step``."""
+    new = next_epoch(jax.device_get(state.data_state), step, self.num_std)
+    return state.replace(data_state=jax.device_put(new, self._repl))
+
+  def epoch_range(self, state) -> tuple[int, int, np.ndarray, int]:
+    """``(epoch, first step, kept dataset indices, steps)`` of ``state``'s current epoch."""
+    ds = jax.device_get(state.data_state)
+    kept = np.flatnonzero(ds["kept"])
+    return (int(ds["epoch"]), int(ds["epoch_start"]), kept,
+            epoch_steps(len(kept), self.samples_per_step))

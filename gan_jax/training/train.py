@@ -9,7 +9,8 @@ from absl import logging
 from flax import traverse_util
 
 from gan_jax.runs.folder import RunFolder
-from gan_jax.training import checkpoints, loop, signals
+from gan_jax.runs import checkpoints
+from gan_jax.training import loop, signals
 from gan_jax.training.build import Experiment
 from gan_jax.utils import disk
 from gan_jax.utils.errors import GanJaxError
@@ -29,7 +30,7 @@ def _feed(exp: Experiment, source, start: int, total: int):
   """The loop's batches: one pipeline, or with the real-image threshold one per epoch (an
   epoch that is over, here or in the checkpoint resumed from, starts the next from its
   recorded losses)."""
-  if not exp.uses_threshold:
+  if exp.threshold is None:
     batches = exp.data.train_batches(source, start, total)
     return lambda step, state: (state, exp.put_batch(next(batches)), None)
   current = {"end": None, "batches": None}
@@ -37,10 +38,10 @@ def _feed(exp: Experiment, source, start: int, total: int):
   def feed(step, state):
     extra = None
     if current["end"] is None or step - 1 >= current["end"]:
-      epoch, epoch_start, kept, epoch_steps = exp.epoch_range(state)
+      epoch, epoch_start, kept, epoch_steps = exp.threshold.epoch_range(state)
       while step - 1 >= epoch_start + epoch_steps:
-        state = exp.next_epoch(state, step - 1)
-        epoch, epoch_start, kept, epoch_steps = exp.epoch_range(state)
+        state = exp.threshold.next_epoch(state, step - 1)
+        epoch, epoch_start, kept, epoch_steps = exp.threshold.epoch_range(state)
       current["end"] = epoch_start + epoch_steps
       current["batches"] = exp.data.train_batches(source, step - 1, min(current["end"], total),
                                              kept, epoch, epoch_start)

@@ -400,7 +400,7 @@ def test_a_save_that_fails_for_room_is_one_error_and_leaves_no_partial_folder(tm
 
   import jax.numpy as jnp
 
-  from gan_jax.training import checkpoints
+  from gan_jax.runs import checkpoints
   from gan_jax.utils.errors import DiskFullError
   ckpt = checkpoints.Checkpointer(str(tmp_path / "ckpt"), keep=3)
   ckpt.save(1, {"w": jnp.ones(4)}, {})

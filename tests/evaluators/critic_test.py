@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gan_jax.evaluators.critic import train_critic
-from gan_jax.inference.restore import restore_for_inference
+from gan_jax.generation.restore import restore_generator
 from gan_jax.runs.folder import RunFolder
 from gan_jax.training import train
 from gan_jax.training.build import Experiment
@@ -83,7 +83,7 @@ def test_a_run_with_an_ema_evaluates_its_raw_generator_beside_it(test_config, tm
   assert step == 2 and {"critic_wasserstein", "critic_wasserstein_raw"} <= set(finals)
   # the raw samples are G's own weights, not the EMA's
   exp = Experiment(c, mesh)
-  state, _ = restore_for_inference(exp, str(tmp_path))
+  state, _ = restore_generator(exp, str(tmp_path))
   z, y, _ = exp.sampling.grid_inputs(4, 0)
   want = exp.generator.apply({"params": state.g_params, "batch_stats": state.g_batch_stats},
                              z, y, train=False)

@@ -13,7 +13,7 @@ from helpers import ROOT
 from PIL import Image
 
 from gan_jax.inference.evaluate import evaluate
-from gan_jax.inference.restore import restore_for_inference
+from gan_jax.generation.restore import restore_generator
 from gan_jax.metrics import features
 from gan_jax.metrics import stats as fid_stats
 from gan_jax.metrics import weights as inception_weights
@@ -80,7 +80,7 @@ def test_evaluation_samples_do_not_depend_on_batch_size_or_device_count(eval_con
   drawn, fids = [], []
   for devices, batch in ((1, 8), (8, 8), (8, 16), (1, 24)):
     exp = Experiment(eval_config, parallel.make_mesh(devices))
-    state, _ = restore_for_inference(exp, str(tmp_path))
+    state, _ = restore_generator(exp, str(tmp_path))
     drawn.append(exp.sampling.generate(state, 20, 1234, batch))
     if (devices, batch) in ((1, 8), (8, 16)):  # the whole evaluator on the two extremes
       eval_config.evals.fid.batch_size = batch

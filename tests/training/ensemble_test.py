@@ -10,9 +10,8 @@ import sys
 import jax
 import numpy as np
 import pytest
-from helpers import ROOT, batch_for
+from helpers import ROOT, batch_for, restore_training_state
 
-from gan_jax.inference.restore import restore_for_inference
 from gan_jax.runs import collect
 from gan_jax.training import ensemble, train
 from gan_jax.training.build import Experiment
@@ -38,7 +37,7 @@ def test_each_member_equals_the_single_run_with_its_seed(test_config, tmp_path):
   for seed, wd in zip(SEEDS, members):
     config = ensemble.member_config(test_config, seed)
     single = train.train_and_evaluate(config, str(tmp_path / f"single{seed}"), mesh)
-    restored, step = restore_for_inference(Experiment(config, mesh), wd)
+    restored, step = restore_training_state(Experiment(config, mesh), wd)
     assert step == 6
     for field in ("g_params", "d_params", "g_batch_stats", "d_batch_stats", "g_opt_state"):
       # the same program vmapped: equal up to float32 rounding of reordered sums
@@ -159,8 +158,8 @@ def test_a_killed_ensemble_resumes_and_every_member_equals_the_unbroken_one(test
   for seed in SEEDS:
     config = ensemble.member_config(test_config, seed)
     exp = Experiment(config, mesh)
-    a, step_a = restore_for_inference(exp, str(tmp_path / "straight" / f"seed{seed}"))
-    b, step_b = restore_for_inference(exp, str(tmp_path / "killed" / f"seed{seed}"))
+    a, step_a = restore_training_state(exp, str(tmp_path / "straight" / f"seed{seed}"))
+    b, step_b = restore_training_state(exp, str(tmp_path / "killed" / f"seed{seed}"))
     assert step_a == step_b == 12
     for x, y in zip(jax.tree.leaves(jax.device_get(a)), jax.tree.leaves(jax.device_get(b))):
       np.testing.assert_array_equal(x, y)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
-from gan_jax.training import checkpoints, train
+from gan_jax.runs import checkpoints
+from gan_jax.training import train
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 

@@ -8,7 +8,8 @@ import pytest
 from helpers import batch_for, configured
 
 from gan_jax.inference.sample import sample
-from gan_jax.training import checkpoints, train
+from gan_jax.runs import checkpoints
+from gan_jax.training import train
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 from gan_jax.utils.errors import CheckpointError, ConfigError, NonFiniteLossError

@@ -1,8 +1,8 @@
-"""Config values that cannot be right, refused at start-up with one line naming the field."""
+"""Config values that cannot be right, refused at start-up with one line naming the field
+(training and inference alike; the training-only blocks are refused where they are built)."""
 
 from gan_jax import data
 from gan_jax.data.specs import FITS, RESIZE_METHODS
-from gan_jax.training import steps
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 
@@ -63,16 +63,3 @@ def check_resize(d, native: int | None) -> None:
                       + (f" cropped to {d.crop}px" if d.crop else "")
                       + f" to {d.image_size}px; use one of {list(RESIZE_METHODS[1:])}.")
 
-
-def dynamic_steps(loss_cfg):
-  """The dynamic critic count of the loss block, or None when it is off."""
-  dyn = loss_cfg.dynamic_steps
-  if not dyn.enabled:
-    return None
-  if dyn.max_d < 1 or dyn.max_g < 1:
-    raise ConfigError(f"loss.dynamic_steps.max_d and max_g must be >= 1, got {dyn.max_d} "
-                      f"and {dyn.max_g}.")
-  if loss_cfg.d_steps != 1:
-    raise ConfigError("loss.dynamic_steps repeats updates on one real batch: set "
-                      "loss.d_steps=1.")
-  return steps.DynamicSteps(dyn.d_threshold, dyn.g_threshold, dyn.max_d, dyn.max_g)

@@ -1,11 +1,13 @@
 """Drawing from a generator: the fixed grid's inputs, labels asked for on the command line, and
 sample sets whose sample i depends on (seed, i) alone, for grids, evaluators and ``--mode``s.
 Built from the parts it needs (the jitted sample step, the latent sampler, the condition and
-the dataset's spec), never from the config."""
+the dataset's spec), never from the config. ``sample_step`` takes any state with G's arrays:
+the training state, or the ``GeneratorState`` inference restores."""
 
 import dataclasses
 from typing import Any, Callable
 
+import flax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,6 +16,25 @@ from gan_jax.evaluators.base import Samples
 from gan_jax.utils.errors import ConfigError
 
 GRID_NOISE_SALT = 0x6772  # fixed-noise grid: fold_in(PRNGKey(seed), salt)
+
+
+@flax.struct.dataclass
+class GeneratorState:
+  """What generating needs of a run's state: G's parameters, its batch statistics and the
+  EMA of its parameters (``{}`` when the run keeps none), at ``step``."""
+  step: jax.Array
+  g_params: Any
+  g_batch_stats: Any
+  g_ema_params: Any
+
+  FIELDS = ("step", "g_params", "g_batch_stats", "g_ema_params")
+
+
+def sample_step(state, z, y=None, *, generator, use_ema: bool):
+  """Generator in inference mode (running batch statistics) on given inputs."""
+  params = state.g_ema_params if use_ema else state.g_params
+  return generator.apply({"params": params, "batch_stats": state.g_batch_stats}, z, y,
+                         train=False)
 
 
 @dataclasses.dataclass(frozen=True)

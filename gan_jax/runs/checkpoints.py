@@ -1,4 +1,4 @@
-"""Orbax checkpoints of the whole GANState, with a record of what made them.
+"""Orbax checkpoints of a run's whole training state, with a record of what made them.
 
 Each step directory holds ``state`` (every array of ``GANState``) and ``meta`` (JSON: the
 model and image configuration and the parameter shapes). Restoring compares ``meta`` with
@@ -41,10 +41,11 @@ class _OrbaxWorkerErrors(std_logging.Filter):
 _FILTER = _OrbaxWorkerErrors()
 
 
-def describe(model: dict, image_size: int, dataset: str, loss: str, state_shapes) -> dict:
-  """What must match for a checkpoint to load into a model (``model``: its defining fields)."""
+def describe(model: dict, image_size: int, dataset: str, loss: str, g_params, d_params) -> dict:
+  """What must match for a checkpoint to load into a model (``model``: its defining fields;
+  ``g_params``, ``d_params``: the networks' parameters or their shapes)."""
   flat = {jax.tree_util.keystr(p): list(x.shape) for p, x in
-          jax.tree_util.tree_leaves_with_path({"g": state_shapes.g_params, "d": state_shapes.d_params})}
+          jax.tree_util.tree_leaves_with_path({"g": g_params, "d": d_params})}
   return {"model": model, "image_size": image_size, "dataset": dataset, "loss": loss,
           "param_shapes": flat}
 
@@ -193,7 +194,7 @@ class Checkpointer:
     with self._writing("a checkpoint"):
       self.manager.wait_until_finished()
 
-  def _restore_step(self, step: int, abstract_state, meta: dict):
+  def _restore_step(self, step: int, abstract_state, meta: dict, partial: bool = False):
     where = os.path.join(self.directory, str(step))
     try:
       saved = self.manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))["meta"]
@@ -204,9 +205,14 @@ class Checkpointer:
       raise CheckpointError(
           f"Checkpoint {where} was made by a different architecture: " + "; ".join(diffs)
           + ". Use the config it was trained with (see config.json in the workdir) or a new --workdir.")
+    if partial:  # some of the saved fields, by name (a dict): the rest is never read
+      args = ocp.args.PyTreeRestore(
+          abstract_state, restore_args=ocp.checkpoint_utils.construct_restore_args(abstract_state),
+          partial_restore=True)
+    else:
+      args = ocp.args.StandardRestore(abstract_state)
     try:
-      return self.manager.restore(step, args=ocp.args.Composite(
-          state=ocp.args.StandardRestore(abstract_state)))["state"]
+      return self.manager.restore(step, args=ocp.args.Composite(state=args))["state"]
     except Exception as e:
       raise _Unreadable(_short(e)) from e
 
@@ -227,14 +233,16 @@ class Checkpointer:
     self.manager = self._open()
     return target
 
-  def restore(self, abstract_state, meta: dict, fall_back: bool = True):
+  def restore(self, abstract_state, meta: dict, fall_back: bool = True, partial: bool = False):
     """Restores the newest readable checkpoint into the shardings of ``abstract_state``;
     returns ``(state, step)``, or ``(None, None)`` when every checkpoint was unreadable and
-    moved aside. With ``fall_back=False`` an unreadable newest checkpoint is an error."""
+    moved aside. With ``fall_back=False`` an unreadable newest checkpoint is an error. With
+    ``partial``, ``abstract_state`` is a dict of some of the saved state's fields, and only
+    those are read (a checkpointer opened for this alone: orbax binds one reader per item)."""
     if self.latest_step() is None:
       raise CheckpointError(f"No checkpoint in {self.directory}; train first (--mode=train).")
     while (step := self.latest_step()) is not None:
-      state, why = _attempt(lambda: self._restore_step(step, abstract_state, meta))
+      state, why = _attempt(lambda: self._restore_step(step, abstract_state, meta, partial))
       if not _agree(why is not None):
         logging.info("Restored checkpoint %s", os.path.join(self.directory, str(step)))
         return state, step
