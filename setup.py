@@ -38,6 +38,6 @@ setup(
         "test": ["pytest>=8", "pytest-xdist>=3.5", "tensorflow-cpu>=2.21,<2.22",
                  "tensorflow-datasets>=4.9.9,<5", "importlib_resources"],
     },
-    entry_points={"console_scripts": ["gan_jax=gan_jax.cli.main:run",
-                                      "gan_jax_fid=gan_jax.cli.fid:run"]},
+    entry_points={"console_scripts": ["gan_jax=gan_jax.main:run",
+                                      "gan_jax_fid=gan_jax.fid:run"]},
 )

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
-from gan_jax.training import ensemble  # noqa: E402
+from gan_jax.training import seed_ensemble  # noqa: E402
 from gan_jax.utils import parallel  # noqa: E402
 
 config_flags.DEFINE_config_file("config", "configs/mlp_mnist.py", "Config file.", lock_config=True)
@@ -62,7 +62,7 @@ def _time(fn, steps, warmup):
 def main(_):
   config = FLAGS.config
   k = FLAGS.members
-  ens = ensemble.Ensemble(config, list(range(k)), parallel.make_mesh(), FLAGS.strategy)
+  ens = seed_ensemble.Ensemble(config, list(range(k)), parallel.make_mesh(), FLAGS.strategy)
   exp = ens.exp
   rng = np.random.default_rng(0)
   locals_ = [_batch(exp, config, rng) for _ in range(k)]

@@ -31,8 +31,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from gan_jax.runs import collect  # noqa: E402
-from gan_jax.runs.folder import RunFolder, describe_code  # noqa: E402
+from gan_jax.runs import tables  # noqa: E402
+from gan_jax.runs.run_folder import RunFolder, describe_code  # noqa: E402
 
 STUDY = "the DCGAN-vs-MLP MNIST study"
 ICLEVR = "the i-CLEVR conditional-DCGAN report"
@@ -316,7 +316,7 @@ def selected(only):
 
 
 def _load(root, scalars=()):
-  return collect.load_runs([root], scalars) if os.path.isdir(root) else []
+  return tables.load_runs([root], scalars) if os.path.isdir(root) else []
 
 
 def shared_runs(exp, preset, scalars=()):
@@ -413,7 +413,7 @@ def experiment_section(exp, preset, out_dir, kept=None):
               f"({', '.join(f'{k}={v}' for k, v in shared['where'].items())}), not trained twice.",
               ""]
     runs += shared_runs(exp, preset, exp.get("scalars", ()))
-  result = collect.collect(runs) if runs else None
+  result = tables.collect(runs) if runs else None
   if (not result or not result["groups"]) and kept and exp["key"] in kept:
     return lines + _kept_body(exp, kept[exp["key"]])
   if not result or not result["groups"]:
@@ -440,7 +440,7 @@ def experiment_section(exp, preset, out_dir, kept=None):
   lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
   for g in result["groups"]:
     members = [r for r in result["runs"]
-               if all(collect.group_key(r[a]) == collect.group_key(g[a]) for a in result["axes"])]
+               if all(tables.group_key(r[a]) == tables.group_key(g[a]) for a in result["axes"])]
     values, _ = _axis_values(exp, configs[members[0]["workdir"]])
     cells = [str(v) for v in values] + [exp["reported"].get(values, "")]
     cells += [_fmt(g[f"{m}_mean"], g[f"{m}_std"], g["n"]) for m in metrics]

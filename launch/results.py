@@ -34,7 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from gan_jax.runs.folder import RunFolder, describe_code  # noqa: E402
+from gan_jax.runs.run_folder import RunFolder, describe_code  # noqa: E402
 
 LUCIC = "Lucic et al. 2018, best after a large search (same protocol)"
 SHAPES = ["score_test", "score_new_test", "diversity_ratio", "near_duplicates"]

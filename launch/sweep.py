@@ -64,7 +64,7 @@ def stopped_by(returncode: int) -> str | None:
 
 def running_elsewhere(workdir: str) -> dict | None:
   """The live process writing ``workdir`` (its run folder's lock), or None."""
-  from gan_jax.runs.folder import RunFolder
+  from gan_jax.runs.run_folder import RunFolder
   return RunFolder(workdir).writer_alive()
 
 
@@ -84,7 +84,7 @@ def finished(workdir: str) -> bool:
   """Whether the run in ``workdir`` is done: a checkpoint at its config's num_train_steps and
   a final result of every evaluator whose final evaluation the config enables.  Reads the
   config.json the trainer writes (overrides applied), so no config is loaded."""
-  from gan_jax.runs.folder import RunFolder, raw_suffix
+  from gan_jax.runs.run_folder import RunFolder, raw_suffix
   from gan_jax.utils.errors import ConfigError
   run = RunFolder(workdir)
   try:

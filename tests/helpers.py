@@ -81,7 +81,7 @@ def restore_training_state(exp, workdir: str):
   """``(state, step)``: the whole training state of ``workdir``'s newest checkpoint (inference
   reads only the generator's arrays)."""
   from gan_jax.runs import checkpoints
-  from gan_jax.runs.folder import RunFolder
+  from gan_jax.runs.run_folder import RunFolder
   ckpt = checkpoints.Checkpointer(RunFolder(workdir).checkpoints, keep=1)
   try:
     return ckpt.restore(exp.abstract_state, exp.meta(), fall_back=False)

@@ -23,4 +23,4 @@ shapes random horizontal flips (a mirror keeps every label: triangles point up e
 
 from gan_jax.classifiers.cache import get  # noqa: F401
 from gan_jax.classifiers.net import RECIPES, Classifier, Net, Recipe, parse_widths  # noqa: F401
-from gan_jax.classifiers.train import evaluate_on, train_classifier  # noqa: F401
+from gan_jax.classifiers.fit import evaluate_on, train_classifier  # noqa: F401

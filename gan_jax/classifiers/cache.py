@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
+from gan_jax.classifiers import fit as classifier_fit
 from gan_jax.classifiers.net import RECIPES, Classifier, Net, Recipe
-from gan_jax.classifiers import train as training
 from gan_jax.utils import once
 from gan_jax.utils.errors import GanJaxError
 
@@ -59,7 +59,7 @@ def get(dataset: str, *, image_size: int, resize: str, crop: int = 0, cache_dir:
         logging.info("Training the %s classifier (%d steps, once; cached in %s)", dataset,
                      recipe.steps, path)
         t0 = time.time()
-        variables, score = training.train_classifier(train_src, test_src, num_classes,
+        variables, score = classifier_fit.train_classifier(train_src, test_src, num_classes,
                                                      image_size, resize, crop, recipe, threads,
                                                      fit)
         info = {"dataset": dataset, "image_size": image_size, "resize": resize, "crop": crop,

@@ -26,7 +26,7 @@ import numpy as np
 from absl import logging
 
 from gan_jax.data import iclevr
-from gan_jax.data.folder import ListedSource, released_folder
+from gan_jax.data.image_folder import ListedSource, released_folder
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
 from gan_jax.utils.errors import ConfigError
 

@@ -28,7 +28,7 @@ import os
 
 import numpy as np
 
-from gan_jax.data.folder import ListedSource, released_folder
+from gan_jax.data.image_folder import ListedSource, released_folder
 from gan_jax.data.specs import DATASETS, DatasetSpec, DatasetUnavailableError
 from gan_jax.utils.errors import ConfigError
 

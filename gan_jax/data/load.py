@@ -10,7 +10,7 @@ found on disk first, with no TFDS or TensorFlow import; otherwise TFDS prepares 
      reason logged, or is an error naming it (``tfds``);
   3. the dataset's offline source (see ``offline.py``), written once to array_record in the
      cache.
-``image_folder`` reads a folder of image files by index (``folder.py``); ``synthetic`` is
+``image_folder`` reads a folder of image files by index (``image_folder.py``); ``synthetic`` is
 drawn in memory.
 """
 

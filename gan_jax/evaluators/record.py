@@ -6,7 +6,7 @@ import dataclasses
 
 from absl import logging
 
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 
 
 def evaluate_and_record(evaluator, samples, step: int, final: bool, run: RunFolder,

@@ -5,7 +5,7 @@ building an optimizer or reading the discriminator's and the optimizers' arrays.
 from gan_jax.generation.parts import Generation
 from gan_jax.generation.sampling import GeneratorState
 from gan_jax.runs import checkpoints
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 
 
 def restore_generator(gen: Generation, workdir: str) -> tuple[GeneratorState, int]:

@@ -5,7 +5,7 @@ import ml_collections
 from gan_jax.evaluators.record import evaluate_and_record
 from gan_jax.generation.parts import Generation
 from gan_jax.generation.restore import restore_generator
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 from gan_jax.utils.errors import GanJaxError
 
 

@@ -19,8 +19,8 @@ import os
 
 import numpy as np
 
-from gan_jax.runs import folder
-from gan_jax.runs.folder import record_metrics
+from gan_jax.runs import run_folder
+from gan_jax.runs.run_folder import record_metrics
 
 SIGMOID_LOSSES = ("non_saturating", "minimax")
 
@@ -63,7 +63,7 @@ def _evaluator_series(records) -> dict:
 
 def write(workdir: str) -> str:
   """Writes the figures and ``report.md`` under ``<workdir>/report``; returns report.md's path."""
-  run = folder.RunFolder(workdir)
+  run = run_folder.RunFolder(workdir)
   workdir = run.path
   config = run.config()
   out = run.file("report")

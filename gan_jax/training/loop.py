@@ -24,7 +24,7 @@ import numpy as np
 from absl import logging
 
 from gan_jax.evaluators.record import evaluate_and_record
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 from gan_jax.training.signals import Interrupted, StopRequest
 from gan_jax.utils import images, terminal
 from gan_jax.utils.errors import NonFiniteLossError

@@ -8,7 +8,7 @@ import ml_collections
 from absl import logging
 from flax import traverse_util
 
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 from gan_jax.runs import checkpoints
 from gan_jax.training import loop, signals
 from gan_jax.training.build import Experiment

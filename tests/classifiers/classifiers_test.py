@@ -80,7 +80,7 @@ def test_a_cached_classifier_is_loaded_not_retrained_and_a_damaged_one_says_what
     digit_classifier, offline_cache, monkeypatch, tmp_path):
   def no_training(*a, **k):
     raise AssertionError("retrained a cached classifier")
-  monkeypatch.setattr(classifiers.train, "train_classifier", no_training)  # where the cache calls it
+  monkeypatch.setattr(classifiers.fit, "train_classifier", no_training)  # where the cache calls it
   again = _get("mnist", offline_cache)
   assert again.info["test_score"] == digit_classifier.info["test_score"]
   images = np.zeros((3, 32, 32, 1), np.uint8)
@@ -258,13 +258,13 @@ def test_an_uncached_judge_is_trained_at_its_first_use_not_before_training(
   """``prepare`` (before the GAN's first step) checks and loads a cached judge but trains none;
   the first evaluation trains it, once; the next run's ``prepare`` loads it."""
   calls = []
-  real = classifiers.train.train_classifier
+  real = classifiers.fit.train_classifier
 
   def counting(*a, **k):
     calls.append(a[6])  # the recipe
     return real(*a, **k)
 
-  monkeypatch.setattr(classifiers.train, "train_classifier", counting)
+  monkeypatch.setattr(classifiers.fit, "train_classifier", counting)
   ctx = _ctx("mnist", offline_cache)
   ctx = EvalContext(**{**ctx.__dict__, "cache_dir": str(tmp_path)})  # a fresh classifier cache
   cfg = _cfg(final_num_samples=1, classifier_steps=3, classifier_widths="4")

@@ -9,7 +9,7 @@ import pytest
 
 from gan_jax.evaluators.critic import train_critic
 from gan_jax.generation.restore import restore_generator
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 from gan_jax.training import train
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel

@@ -38,8 +38,8 @@ def test_sampling_a_run_loads_no_training_code_and_no_optimizer(tmp_path):
   code = (
       "import sys\n"
       "from configs import test\n"
-      "from gan_jax.inference import sample\n"
-      "path = sample.sample(test.get_config(), sys.argv[1])\n"
+      "from gan_jax.inference import grid\n"
+      "path = grid.sample(test.get_config(), sys.argv[1])\n"
       "loaded = sorted(m for m in sys.modules if m.startswith(('gan_jax.training', 'optax')))\n"
       "print(path, loaded)\n")
   r = subprocess.run([sys.executable, "-c", code, workdir], cwd=ROOT, capture_output=True,

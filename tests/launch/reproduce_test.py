@@ -13,7 +13,7 @@ from PIL import Image
 
 from helpers import ROOT
 from gan_jax.evaluators.base import EvalResult
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 
 sys.path.insert(0, os.path.join(ROOT, "launch"))
 import reproduce  # noqa: E402

@@ -12,7 +12,7 @@ from helpers import ROOT
 from PIL import Image
 
 from gan_jax.evaluators.base import EvalResult
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 
 sys.path.insert(0, os.path.join(ROOT, "launch"))
 import results  # noqa: E402

@@ -11,7 +11,7 @@ import pytest
 
 from helpers import ROOT
 from gan_jax.evaluators.base import EvalResult
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 
 sys.path.insert(0, os.path.join(ROOT, "launch"))
 import sweep  # noqa: E402

@@ -7,10 +7,10 @@ import os
 import numpy as np
 import pytest
 
-from gan_jax.cli import collect as collect_cli
-from gan_jax.runs import collect
+from gan_jax import collect as collect_cli
+from gan_jax.runs import tables
 from gan_jax.evaluators.base import EvalResult
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 
 
 def _fid(latent, hidden, seed):
@@ -47,7 +47,7 @@ def test_collector_groups_two_axes_over_seeds(test_config, tmp_path):
   out = str(tmp_path / "tables")
   assert collect_cli.main([root, f"--out={out}", "--plot=model.latent_dim:fid:model.g_hidden"]) == 0
 
-  result = collect.collect(collect.load_runs([root]))
+  result = tables.collect(tables.load_runs([root]))
   # latent_dim, g_hidden and d_hidden vary; the seed is averaged over
   assert result["axes"] == ["model.d_hidden", "model.g_hidden", "model.latent_dim"]
   assert result["over"] == "seed" and result["unfinished"] == [unfinished]
@@ -81,7 +81,7 @@ def test_collector_with_one_seed_and_bad_requests(test_config, tmp_path, capsys)
   root = str(tmp_path / "runs")
   _run(root, test_config, 16, 16, 1)
   _run(root, test_config, 64, 16, 1)
-  result = collect.collect(collect.load_runs([root]), metrics=["fid"])
+  result = tables.collect(tables.load_runs([root]), metrics=["fid"])
   assert result["axes"] == ["model.latent_dim"] and result["over"] is None
   assert [g["fid_std"] for g in result["groups"]] == [0.0, 0.0]
   assert collect_cli.main([root, "--plot=model.latent_dim:fjd"]) == 1
@@ -93,7 +93,7 @@ def test_collector_with_one_seed_and_bad_requests(test_config, tmp_path, capsys)
 def test_last_logged_training_scalars_become_columns(test_config, tmp_path):
   """--scalars=M,wasserstein: the last value the trainer's writer logged, read from the real
   event files; a tag a run never logged is left out of that run."""
-  from gan_jax.runs.folder import RunFolder
+  from gan_jax.runs.run_folder import RunFolder
   root = str(tmp_path / "runs")
   wd = _run(root, test_config, 16, 16, 1)
   writer = RunFolder(wd).writer()  # the trainer's writer
@@ -101,7 +101,7 @@ def test_last_logged_training_scalars_become_columns(test_config, tmp_path):
     writer.write_scalars(step, {"M": m, "k_t": step / 1000})
   writer.flush()
   writer.close()
-  runs = collect.load_runs([root], scalars=["M", "wasserstein"])
+  runs = tables.load_runs([root], scalars=["M", "wasserstein"])
   assert runs[0]["metrics"]["last_M"] == pytest.approx(0.25)
   assert "last_wasserstein" not in runs[0]["metrics"]
   out = str(tmp_path / "t")

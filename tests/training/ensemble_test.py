@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from helpers import ROOT, batch_for, restore_training_state
 
-from gan_jax.runs import collect
-from gan_jax.training import ensemble, train
+from gan_jax.runs import tables
+from gan_jax.training import seed_ensemble as ensemble, train
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
 from gan_jax.utils.errors import CheckpointError, ConfigError
@@ -49,7 +49,7 @@ def test_each_member_equals_the_single_run_with_its_seed(test_config, tmp_path):
   # different seeds really are different members
   assert _max_diff(finals[0].g_params, finals[1].g_params) > 1e-3
   # a member is an ordinary run: the collector sees both and averages over the seed
-  runs = collect.load_runs([str(tmp_path / "ens")])
+  runs = tables.load_runs([str(tmp_path / "ens")])
   assert [r["config"]["seed"] for r in runs] == SEEDS
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from gan_jax.evaluators.base import EvalResult
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 from gan_jax.training import signals, train
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel

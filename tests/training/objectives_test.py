@@ -29,7 +29,7 @@ def test_every_objective_is_registered_and_the_loop_names_none_of_them():
   names = set(losses.OBJECTIVES.names())
   assert {"non_saturating", "minimax", "hinge", "least_squares", "wgan", "wgan_gp",
           "began"} <= names
-  for module in ("steps.py", "train.py", "build.py", "loop.py", "ensemble.py"):
+  for module in ("steps.py", "train.py", "build.py", "loop.py", "seed_ensemble.py"):
     source = open(os.path.join(ROOT, "gan_jax", "training", module)).read()
     for name in names:
       assert f'"{name}"' not in source and f"'{name}'" not in source, (module, name)

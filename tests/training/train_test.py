@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import batch_for, configured
 
-from gan_jax.inference.sample import sample
+from gan_jax.inference.grid import sample
 from gan_jax.runs import checkpoints
 from gan_jax.training import train
 from gan_jax.training.build import Experiment

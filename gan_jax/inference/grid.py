@@ -8,7 +8,7 @@ from absl import logging
 
 from gan_jax.generation.parts import Generation
 from gan_jax.generation.restore import restore_generator
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 from gan_jax.utils import images
 
 

@@ -28,7 +28,7 @@ from flax import traverse_util
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from gan_jax.runs.folder import RunFolder
+from gan_jax.runs.run_folder import RunFolder
 from gan_jax.runs import checkpoints
 from gan_jax.training import loop, signals
 from gan_jax.training.build import Experiment

@@ -28,7 +28,7 @@ import json
 
 import numpy as np
 
-from gan_jax.runs import folder
+from gan_jax.runs import run_folder
 
 def flatten(d: dict, prefix: str = "") -> dict:
   out = {}
@@ -45,7 +45,7 @@ def load_runs(roots, scalars=()) -> list[dict]:
   """Every run under ``roots``: its folder, flattened config, final metrics (with the last
   logged value of each of ``scalars``) and the step they were measured at."""
   runs = []
-  for run in folder.find_runs(roots):
+  for run in run_folder.find_runs(roots):
     metrics, step = run.final_metrics()
     if metrics:
       metrics.update(run.last_scalars(scalars))
