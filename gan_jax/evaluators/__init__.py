@@ -1,6 +1,7 @@
 """Evaluators by name, declared in ``config.evals`` (see ``base.py`` for the protocol)."""
 
-from gan_jax.evaluators import critic, inception_metrics, judged  # noqa: F401  (register the evaluators)
+from gan_jax.evaluators import (classes, conditions, critic, diversity,  # noqa: F401  (registers)
+                                inception_metrics)
 from gan_jax.evaluators.base import (EVALUATORS, EvalContext, EvalResult, Evaluator,  # noqa: F401
                                      Samples)
 

@@ -11,7 +11,7 @@ from helpers import configured, exclusive
 from gan_jax import classifiers, data
 from gan_jax.data import shapes
 from gan_jax.data.provider import DataProvider
-from gan_jax.evaluators import EvalContext, Samples, judged
+from gan_jax.evaluators import EvalContext, Samples, classes, conditions, diversity
 from gan_jax.models import Condition
 from gan_jax.utils.errors import GanJaxError
 
@@ -122,7 +122,7 @@ def _cfg(**kw):
 def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
     shapes_classifier, shapes_tfds):
   tfds_dir, cache = shapes_tfds
-  ev = judged.ConditionalScore(
+  ev = conditions.ConditionalScore(
       _cfg(final_num_samples=2, lists="test,new_test", classifier_steps=STEPS["shapes_small"],
            classifier_widths=WIDTHS_TEXT),
       _ctx("shapes_small", cache, tfds_dir, "multi_hot", 32, "area"))
@@ -149,7 +149,7 @@ def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
 
   # diversity within a condition: fresh drawings vary as the data does; one drawing per
   # condition, whatever z, is collapse
-  div = judged.ConditionDiversity(
+  div = diversity.ConditionDiversity(
       _cfg(final_num_samples=4, lists="test", reference_split="train", reference_count=4000,
            reference_seed=0, duplicate_fraction=0.1, classifier_steps=STEPS["shapes_small"],
            classifier_widths=WIDTHS_TEXT),
@@ -185,7 +185,7 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
     return gen
 
   # the fixture's classifier (its budget), loaded from the cache
-  acc = judged.ClassAccuracy(_cfg(final_num_samples=500, classifier_steps=STEPS["mnist"],
+  acc = conditions.ClassAccuracy(_cfg(final_num_samples=500, classifier_steps=STEPS["mnist"],
                                                       classifier_widths=WIDTHS_TEXT),
                                  ctx)
   acc.prepare()
@@ -195,7 +195,7 @@ def test_class_accuracy_and_histogram_judge_real_digits_as_they_are(digit_classi
   assert set(right.details["per_class"]) == {str(c) for c in range(10)}
   assert right.scalars["worst_class_accuracy"] == min(right.details["per_class"].values())
 
-  hist = judged.ClassHistogram(_cfg(final_num_samples=300, classifier_steps=STEPS["mnist"],
+  hist = classes.ClassHistogram(_cfg(final_num_samples=300, classifier_steps=STEPS["mnist"],
                                                        classifier_widths=WIDTHS_TEXT),
                                   ctx)
   threes = np.concatenate([by_class[3]] * 3)  # the subset's 100 test threes, 3 times
@@ -224,7 +224,7 @@ def test_classifier_fid_is_zero_for_the_reference_itself_and_large_for_one_digit
   images, labels = test.read(np.arange(len(test)))
   images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # as resize=pad gives them
   ctx = _ctx("mnist", offline_cache)  # its reference: the test split padded to 32, as above
-  ev = judged.ClassifierFID(
+  ev = classes.ClassifierFID(
       _cfg(final_num_samples=1000, reference_split="test", reference_count=0,
            reference_seed=0, kid_subsets=10, kid_subset_size=200,
            classifier_steps=STEPS["mnist"], classifier_widths=WIDTHS_TEXT), ctx)
@@ -245,12 +245,12 @@ def test_classifier_fid_is_zero_for_the_reference_itself_and_large_for_one_digit
   assert one_digit.protocol["features"].endswith("(1024-d)")
 
 def test_kl_and_coverage_of_a_histogram():
-  np.testing.assert_allclose(judged.kl_to_uniform([5, 5, 5, 5]), 0.0)
-  np.testing.assert_allclose(judged.kl_to_uniform([8, 0, 0, 0]), np.log(4))
-  np.testing.assert_allclose(judged.kl_to_uniform([1, 3]),
+  np.testing.assert_allclose(classes.kl_to_uniform([5, 5, 5, 5]), 0.0)
+  np.testing.assert_allclose(classes.kl_to_uniform([8, 0, 0, 0]), np.log(4))
+  np.testing.assert_allclose(classes.kl_to_uniform([1, 3]),
                              0.25 * np.log(0.5) + 0.75 * np.log(1.5))
   # 10% of a uniform share (100 / 4 = 25 -> 2.5): 2 samples do not cover a class, 3 do
-  assert judged.classes_covered([95, 2, 3, 0]) == 2
+  assert classes.classes_covered([95, 2, 3, 0]) == 2
 
 
 def test_an_uncached_judge_is_trained_at_its_first_use_not_before_training(
@@ -268,12 +268,12 @@ def test_an_uncached_judge_is_trained_at_its_first_use_not_before_training(
   ctx = _ctx("mnist", offline_cache)
   ctx = EvalContext(**{**ctx.__dict__, "cache_dir": str(tmp_path)})  # a fresh classifier cache
   cfg = _cfg(final_num_samples=1, classifier_steps=3, classifier_widths="4")
-  ev = judged.ClassAccuracy(cfg, ctx)
+  ev = conditions.ClassAccuracy(cfg, ctx)
   ev.prepare()
   assert calls == [] and ev._classifier is None
   clf = ev.classifier
   assert [r.steps for r in calls] == [3] and clf.info["recipe"]["widths"] == [4]
-  again = judged.ClassAccuracy(cfg, ctx)
+  again = conditions.ClassAccuracy(cfg, ctx)
   again.prepare()
   assert len(calls) == 1 and again._classifier is not None
   assert again.classifier.info["path"] == clf.info["path"]
@@ -281,16 +281,16 @@ def test_an_uncached_judge_is_trained_at_its_first_use_not_before_training(
 
 def test_an_evaluator_on_the_wrong_kind_of_labels_is_a_clear_error(offline_cache):
   from gan_jax.utils.errors import ConfigError
-  ev = judged.ConditionalScore(_cfg(final_num_samples=1, lists="test"),
+  ev = conditions.ConditionalScore(_cfg(final_num_samples=1, lists="test"),
                                    _ctx("mnist", offline_cache))
   with pytest.raises(ConfigError, match="conditional_score needs a dataset with multi_hot"):
     ev.prepare()
   ctx = _ctx("mnist", offline_cache)
   ctx = EvalContext(**{**ctx.__dict__, "condition": Condition()})
   with pytest.raises(ConfigError, match="class_accuracy judges a conditional generator"):
-    judged.ClassAccuracy(_cfg(final_num_samples=1), ctx).prepare()
+    conditions.ClassAccuracy(_cfg(final_num_samples=1), ctx).prepare()
   with pytest.raises(ConfigError, match="classifier_widths must be positive integers.*'16,x'"):
-    judged.ClassAccuracy(_cfg(final_num_samples=1, classifier_widths="16,x"),
+    conditions.ClassAccuracy(_cfg(final_num_samples=1, classifier_widths="16,x"),
                              _ctx("mnist", offline_cache)).prepare()
 
 
@@ -325,12 +325,12 @@ def test_within_group_diversity_equals_a_direct_computation():
                      for j in range(i + 1, len(g))]) for g in groups]
   pairs = np.concatenate([[np.linalg.norm(g[i] - g[j]) for i in range(len(g))
                            for j in range(i + 1, len(g))] for g in groups])
-  out = judged.within_group_diversity(groups, threshold=2.5)
+  out = diversity.within_group_diversity(groups, threshold=2.5)
   np.testing.assert_allclose(out["per_group"], direct, rtol=1e-9)
   np.testing.assert_allclose(out["mean"], np.mean(direct), rtol=1e-9)
   assert out["near_duplicates"] == pytest.approx(np.mean(pairs < 2.5))
   with pytest.raises(GanJaxError, match="at least 2"):
-    judged.within_group_diversity([rng.normal(size=(1, 5))])
+    diversity.within_group_diversity([rng.normal(size=(1, 5))])
 
 
 def test_condition_diversity_is_one_for_real_digits_and_zero_for_a_collapsed_generator(
@@ -340,7 +340,7 @@ def test_condition_diversity_is_one_for_real_digits_and_zero_for_a_collapsed_gen
   images, labels = test.read(np.arange(len(test)))
   images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # as resize=pad gives them
   by_class = [images[labels == c] for c in range(10)]
-  ev = judged.ConditionDiversity(
+  ev = diversity.ConditionDiversity(
       _cfg(final_num_samples=20, reference_split="test", reference_count=0, reference_seed=0,
            duplicate_fraction=0.1, lists="", classifier_steps=STEPS["mnist"],
            classifier_widths=WIDTHS_TEXT), ctx)

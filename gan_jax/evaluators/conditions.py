@@ -1,0 +1,96 @@
+"""Judged on the asked condition: ``conditional_score`` (multi-hot conditions, the i-CLEVR
+conditional-DCGAN report's score) and ``class_accuracy`` (class-conditional); see
+``judge.py`` for what each reports."""
+
+import time
+
+import numpy as np
+
+from gan_jax.evaluators.base import EVALUATORS
+from gan_jax.evaluators.judge import ClassifierEvaluator
+from gan_jax.metrics.topk import topk_chance, topk_hits
+from gan_jax.utils.errors import ConfigError
+
+@EVALUATORS.register("conditional_score")
+class ConditionalScore(ClassifierEvaluator):
+  name = "conditional_score"
+  label_kinds = ("multi_hot",)
+  conditional = True
+
+  @property
+  def classifier(self):
+    """The course's evaluator when ``judge`` names its checkpoint, else the in-repo judge."""
+    if self.cfg.get("judge") and self._classifier is None:
+      from gan_jax.classifiers.course import CourseJudge
+      self._classifier = CourseJudge(self.cfg.judge)
+      if self._classifier.info["num_classes"] != self.ctx.spec.num_classes:
+        raise ConfigError(f"evals.conditional_score.judge={self.cfg.judge!r} judges "
+                          f"{self._classifier.info['num_classes']} objects, the dataset has "
+                          f"{self.ctx.spec.num_classes}.")
+    return super().classifier
+
+  def lists(self) -> list[str]:
+    names = [n.strip() for n in self.cfg.lists.split(",") if n.strip()]
+    if self.ctx.spec.condition_lists is None:
+      raise ConfigError(f"{self.ctx.dataset['name']!r} has no condition lists for "
+                        "evals.conditional_score (an image folder takes them from "
+                        "<folder>/conditions/<list>.json, docs/data.md); or turn it off: "
+                        "--config.evals.conditional_score.final=False "
+                        "--config.evals.conditional_score.every=0.")
+    for n in names:
+      self.ctx.spec.condition_lists(n)  # an unknown name fails here, at start-up
+    return names
+
+  def prepare(self):
+    self._check()
+    self.lists()
+    if self.cfg.get("judge"):
+      self.classifier  # noqa: B018  (a missing or wrong file fails here, at start-up)
+      return
+    super().prepare()
+
+  def evaluate(self, generate, step, final):
+    t0 = time.time()
+    per = self.cfg.final_num_samples if final else self.cfg.num_samples
+    scalars, details, total = {}, {}, 0
+    for name in self.lists():
+      conds = self.ctx.spec.condition_lists(name)
+      labels = np.repeat(conds, per, axis=0)  # each condition `per` times, in a row
+      images = generate.with_labels(labels, self.cfg.seed, self.cfg.batch_size)
+      logits = self.classifier.logits(images)
+      hits, k = (np.asarray(a, np.float64) for a in topk_hits(logits, labels))
+      per_sample = (hits / np.maximum(k, 1)).reshape(len(conds), per)
+      chance = topk_chance(conds, self.ctx.spec.num_classes)
+      scalars[f"score_{name}"] = float(hits.sum() / max(k.sum(), 1))
+      scalars[f"score_per_image_{name}"] = float(per_sample.mean())
+      scalars[f"chance_{name}"] = chance["objects"]
+      scalars[f"chance_per_image_{name}"] = chance["images"]
+      details[f"per_condition_{name}"] = [round(float(v), 4) for v in per_sample.mean(1)]
+      total += len(labels)
+    protocol = self.protocol(
+        lists=self.lists(), samples_per_condition=per,
+        score="top-k of the classifier, k = objects in the condition; score_<list>: all hits / "
+              "all objects (the i-CLEVR course's evaluator, comparable to the report's 0.70); "
+              "score_per_image_<list>: the mean of each sample's hits / k")
+    return self.result(step, final, scalars, protocol, t0, total, details)
+
+
+@EVALUATORS.register("class_accuracy")
+class ClassAccuracy(ClassifierEvaluator):
+  name = "class_accuracy"
+  conditional = True
+
+  def evaluate(self, generate, step, final):
+    t0 = time.time()
+    num = self.cfg.final_num_samples if final else self.cfg.num_samples
+    k = self.ctx.spec.num_classes
+    labels = np.arange(num, dtype=np.int32) % k
+    images = generate.with_labels(labels, self.cfg.seed, self.cfg.batch_size)
+    pred = np.argmax(self.classifier.logits(images), -1)
+    per_class = [float(np.mean(pred[labels == c] == c)) for c in range(k)]
+    scalars = {"accuracy": float(np.mean(pred == labels)),
+               "worst_class_accuracy": min(per_class)}
+    details = {"per_class": {self.ctx.spec.class_name(c): round(a, 4)
+                             for c, a in enumerate(per_class)}}
+    protocol = self.protocol(labels="sample i asks for class i mod K")
+    return self.result(step, final, scalars, protocol, t0, num, details)
