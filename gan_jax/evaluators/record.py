@@ -29,3 +29,17 @@ def evaluate_and_record(evaluator, samples, step: int, final: bool, run: RunFold
   logging.info("%sstep %d: %s on %d samples (%.0fs)%s", label, step, result.describe(),
                result.num_samples, result.seconds, " [final]" if final else "")
   return result
+
+
+def evaluate_all(evaluators, samples, step: int, final: bool, run: RunFolder, writer=None,
+                 label: str = "") -> dict:
+  """Prepares every one of ``evaluators`` (a missing piece fails before any evaluation
+  runs), then runs each on ``samples`` and records its result (as ``evaluate_and_record``);
+  returns all their scalars in one dict. The final pass of a training run that was stopped
+  during it and ``--mode=eval`` both go through here."""
+  for ev in evaluators:
+    ev.prepare()
+  scalars = {}
+  for ev in evaluators:
+    scalars.update(evaluate_and_record(ev, samples, step, final, run, writer, label).scalars)
+  return scalars

@@ -2,7 +2,7 @@
 
 import ml_collections
 
-from gan_jax.evaluators.record import evaluate_and_record
+from gan_jax.evaluators.record import evaluate_all
 from gan_jax.generation.parts import Generation
 from gan_jax.generation.restore import restore_generator
 from gan_jax.runs.run_folder import RunFolder
@@ -20,9 +20,4 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, mesh=None) -> dict
                       f"(evaluators: {sorted(config.evals.keys())}).")
   with run.writing():  # its results.json has one writer: not beside a run training there
     state, step = restore_generator(gen, run.path)
-    for ev in evals:
-      ev.prepare()
-    out = {"step": step}
-    for ev in evals:
-      out.update(evaluate_and_record(ev, gen.sampling.samples(state), step, True, run).scalars)
-  return out
+    return {"step": step, **evaluate_all(evals, gen.sampling.samples(state), step, True, run)}

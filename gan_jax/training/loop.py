@@ -23,7 +23,7 @@ import jax
 import numpy as np
 from absl import logging
 
-from gan_jax.evaluators.record import evaluate_and_record
+from gan_jax.evaluators.record import evaluate_all, evaluate_and_record
 from gan_jax.runs.run_folder import RunFolder
 from gan_jax.training.signals import Interrupted, StopRequest
 from gan_jax.utils import images, terminal
@@ -248,10 +248,8 @@ def evaluate_missing(trainer: Trainer, state, step: int, members: list[Member], 
                  step, member.run.path)
     try:
       with stop.at_once():
-        for ev in evals:
-          if ev.name in missing:
-            ev.prepare()
-            evaluate_and_record(ev, samples, step, True, member.run, member.writer)
+        evaluate_all([ev for ev in evals if ev.name in missing], samples, step, True,
+                     member.run, member.writer)
     except Interrupted as e:
       logging.warning("Received %s during the final evaluation: stopped. Run the same command "
                       "to finish it.", e)
