@@ -32,7 +32,8 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from gan_jax.runs import tables  # noqa: E402
-from gan_jax.runs.run_folder import RunFolder, describe_code  # noqa: E402
+from gan_jax.runs.provenance import describe_code  # noqa: E402
+from gan_jax.runs.run_folder import RunFolder  # noqa: E402
 
 STUDY = "the DCGAN-vs-MLP MNIST study"
 ICLEVR = "the i-CLEVR conditional-DCGAN report"
@@ -334,9 +335,7 @@ def _axis_values(exp, config):
 
 
 def _last_grid(workdir):
-  run = RunFolder(workdir)
-  grids = run.grids()
-  return run.file("samples", grids[-1]) if grids else None
+  return RunFolder(workdir).latest_grid()
 
 
 def _histogram(workdir):

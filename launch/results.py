@@ -34,7 +34,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from gan_jax.runs.run_folder import RunFolder, describe_code  # noqa: E402
+from gan_jax.runs.provenance import describe_code  # noqa: E402
+from gan_jax.runs.run_folder import RunFolder  # noqa: E402
 
 LUCIC = "Lucic et al. 2018, best after a large search (same protocol)"
 SHAPES = ["score_test", "score_new_test", "diversity_ratio", "near_duplicates"]
@@ -155,8 +156,7 @@ def measured(entry) -> dict | None:
   out["eval_seconds"] = sum(r.get("seconds", 0.0) for r in run.final_records().values())
   out["batch"] = config.get("data", {}).get("batch_size")
   out["code"] = describe_code(run.code_sessions())
-  grids = run.grids()
-  out["grid"] = run.file("samples", grids[-1]) if grids else None
+  out["grid"] = run.latest_grid()
   return out
 
 
@@ -261,7 +261,7 @@ def write_table(path="docs/RESULTS.md", keep=True):
       from gan_jax.runs import report
       report.write(workdir(e))
       for c in e["curves"]:
-        fig = os.path.join(workdir(e), "report", f"{c}.png")
+        fig = os.path.join(RunFolder(workdir(e)).report_dir, f"{c}.png")
         if os.path.exists(fig):
           shutil.copyfile(fig, os.path.join(out_dir, f"{e['key']}_{c}.png"))
           links.append(f"[{c}](results/{e['key']}_{c}.png)")

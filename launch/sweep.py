@@ -90,10 +90,10 @@ def finished(workdir: str) -> bool:
   try:
     config = run.config()
     total = int(config["num_train_steps"])
-    steps = [int(d) for d in os.listdir(run.checkpoints) if d.isdigit()]
   except (OSError, ValueError, KeyError, TypeError, ConfigError):
     return False
-  return (bool(steps) and max(steps) >= total
+  latest = run.latest_step()
+  return (latest is not None and latest >= total
           and not run.missing_finals(config.get("evals", {}), total, raw_suffix(config)))
 
 
@@ -133,7 +133,8 @@ def run_local(points, parallel: int, gpus: str) -> int:
       log = None
       if parallel > 1:
         os.makedirs(workdir, exist_ok=True)
-        log = open(os.path.join(workdir, "train.log"), "a")
+        from gan_jax.runs.run_folder import RunFolder
+        log = open(RunFolder(workdir).train_log, "a")
       print(f"[start] {shlex.join(cmd)}" + (f"  (log: {log.name})" if log else ""), flush=True)
       proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
       running[proc] = (slot, workdir, log)

@@ -22,7 +22,7 @@ def sample(config: ml_collections.ConfigDict, workdir: str, mesh=None, labels: s
   state, step = restore_generator(gen, run.path)
   z, y, cols = gen.sampling.grid_inputs(config.num_samples, config.sample_seed, asked)
   samples = gen.sampling.sample(state, z, y)
-  base = run.file("samples", f"sample_step{step:06d}_seed{config.sample_seed}")
+  base = run.sample_base(step, config.sample_seed)
   if jax.process_index() == 0:
     images.save_png(images.make_grid(samples, ncol=cols), base + ".png")
     extra = {} if y is None else {"labels": np.asarray(y)}

@@ -121,21 +121,22 @@ def interpolate(config, workdir: str, mesh=None) -> list[str]:
   ``<workdir>/interpolations/``; returns the PNG paths."""
   from gan_jax.generation.parts import Generation
   from gan_jax.generation.restore import restore_generator
+  from gan_jax.runs.run_folder import RunFolder
   cfg = config.interpolation
   if cfg.pairs < 1 or cfg.steps < 2:
     raise ConfigError(f"interpolation needs pairs >= 1 and steps >= 2, got pairs={cfg.pairs}, "
                       f"steps={cfg.steps} (config.interpolation).")
-  workdir = os.path.abspath(workdir)
+  run = RunFolder(workdir)
   gen = Generation(config, mesh)
-  state, step = restore_generator(gen, workdir)
+  state, step = restore_generator(gen, run.path)
   written = []
   for name, (imgs, cols, inputs) in strips(gen, state, cfg.pairs, cfg.steps, cfg.seed).items():
-    base = os.path.join(workdir, "interpolations", f"{name}_step{step:06d}_seed{cfg.seed}")
+    base = run.interpolation_base(name, step, cfg.seed)
     if jax.process_index() == 0:
       images.save_png(images.make_grid(imgs, ncol=cols), base + ".png")
       np.savez_compressed(base + ".npz", images=images.to_uint8(imgs),
                           **{k: v for k, v in inputs.items() if v is not None})
     written.append(base + ".png")
   logging.info("Wrote %d interpolation strips from step %d to %s", len(written), step,
-               os.path.join(workdir, "interpolations"))
+               os.path.dirname(written[0]))
   return written

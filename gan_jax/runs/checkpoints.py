@@ -131,6 +131,16 @@ def _agree(flag: bool) -> bool:
   return bool(np.any(multihost_utils.process_allgather(np.asarray(flag))))
 
 
+def latest_saved_step(directory: str) -> int | None:
+  """The newest complete checkpoint's step in ``directory`` without opening it: orbax names a
+  committed step's folder by its number (one being written carries a temporary suffix)."""
+  try:
+    steps = [int(d) for d in os.listdir(directory) if d.isdigit()]
+  except OSError:
+    return None
+  return max(steps) if steps else None
+
+
 def footprint(state, keep: int) -> int:
   """Bytes that ``keep`` checkpoints of ``state`` take on disk (about: orbax adds a little)."""
   return keep * sum(int(x.size) * x.dtype.itemsize for x in jax.tree.leaves(state))

@@ -111,3 +111,30 @@ class NullWriter:
 
   def close(self):
     pass
+
+
+def read_scalars(logdir: str) -> dict:
+  """``{tag: (steps, values)}`` of every scalar in ``logdir``'s event files (``tf.summary``'s
+  tensors and the older simple values alike); images and text are left out."""
+  from tensorboard.backend.event_processing import event_accumulator
+  from tensorboard.util import tensor_util
+  acc = event_accumulator.EventAccumulator(logdir,
+                                           size_guidance={"tensors": 0, "scalars": 0})
+  acc.Reload()
+  out = {}
+  tags = acc.Tags()
+  for tag in tags.get("tensors", []):
+    vals = []
+    for e in acc.Tensors(tag):
+      v = tensor_util.make_ndarray(e.tensor_proto)
+      if v.ndim or v.dtype.kind != "f":  # images and text are not curves
+        break
+      vals.append((e.step, float(v)))
+    else:
+      if vals:
+        steps, values = zip(*sorted(vals))
+        out[tag] = (np.asarray(steps), np.asarray(values, np.float64))
+  for tag in tags.get("scalars", []):
+    events = acc.Scalars(tag)
+    out[tag] = (np.asarray([e.step for e in events]), np.asarray([e.value for e in events]))
+  return out

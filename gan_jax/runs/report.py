@@ -66,7 +66,7 @@ def write(workdir: str) -> str:
   run = run_folder.RunFolder(workdir)
   workdir = run.path
   config = run.config()
-  out = run.file("report")
+  out = run.report_dir
   scalars = run.scalars()
   figures = []
 

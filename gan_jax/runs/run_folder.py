@@ -4,7 +4,10 @@
   <workdir>/code.json            the code each session of the run ran (version, git commit)
   <workdir>/results.json         every evaluation, a list of records, newest last
   <workdir>/evals/*.png          the evaluators' figures (``<evaluator>_<name>_step<N>.png``)
-  <workdir>/samples/step_N.png   the fixed-noise sample grids
+  <workdir>/samples/step_N.png   the fixed-noise sample grids (``--mode=sample``'s beside them)
+  <workdir>/interpolations/      ``--mode=interpolate``'s strips
+  <workdir>/report/              ``--mode=report``'s curves and summary
+  <workdir>/train.log            the terminal of a run a sweep started beside others
   <workdir>/checkpoints/         orbax checkpoints (``runs.checkpoints`` owns their format)
   <workdir>/events.out.tfevents* TensorBoard scalars and images, read back by ``scalars()``
   <workdir>/.writer.lock         held by the process writing the run (``writing()``)
@@ -15,13 +18,11 @@ Training, ensembles, ``--mode=eval``, the report, the collector and ``launch/`` 
 
 import contextlib
 import datetime
-import functools
 import json
 import os
-import subprocess
 
-import numpy as np
 
+from gan_jax.runs.provenance import code_version
 from gan_jax.utils import once
 from gan_jax.utils.errors import ConfigError, RunFolderBusyError
 
@@ -212,6 +213,34 @@ class RunFolder:
       from gan_jax.utils import images
       images.save_png(grid, self.grid_path(step))
 
+  def latest_grid(self) -> str | None:
+    """The newest sample grid's path, or None before the first."""
+    grids = self.grids()
+    return self.file("samples", grids[-1]) if grids else None
+
+  def sample_base(self, step: int, seed: int) -> str:
+    """``--mode=sample``'s grid of ``step`` and ``seed`` (``.png`` and ``.npz`` follow)."""
+    return self.file("samples", f"sample_step{step:06d}_seed{seed}")
+
+  def interpolation_base(self, kind: str, step: int, seed: int) -> str:
+    """``--mode=interpolate``'s strip of one kind (``.png`` and ``.npz`` follow)."""
+    return self.file("interpolations", f"{kind}_step{step:06d}_seed{seed}")
+
+  @property
+  def report_dir(self) -> str:
+    """``--mode=report``'s curves and summary."""
+    return self.file("report")
+
+  @property
+  def train_log(self) -> str:
+    """The terminal output of a run a sweep started beside others."""
+    return self.file("train.log")
+
+  def latest_step(self) -> int | None:
+    """The newest complete checkpoint's step (``runs.checkpoints``), or None."""
+    from gan_jax.runs import checkpoints
+    return checkpoints.latest_saved_step(self.checkpoints)
+
   def grids(self) -> list[str]:
     """The sample grids' file names, oldest first."""
     d = self.file("samples")
@@ -228,28 +257,8 @@ class RunFolder:
 
   def scalars(self) -> dict:
     """``{tag: (steps, values)}`` of every scalar in the run's event files."""
-    from tensorboard.backend.event_processing import event_accumulator
-    from tensorboard.util import tensor_util
-    acc = event_accumulator.EventAccumulator(self.path,
-                                             size_guidance={"tensors": 0, "scalars": 0})
-    acc.Reload()
-    out = {}
-    tags = acc.Tags()
-    for tag in tags.get("tensors", []):
-      vals = []
-      for e in acc.Tensors(tag):
-        v = tensor_util.make_ndarray(e.tensor_proto)
-        if v.ndim or v.dtype.kind != "f":  # images and text are not curves
-          break
-        vals.append((e.step, float(v)))
-      else:
-        if vals:
-          steps, values = zip(*sorted(vals))
-          out[tag] = (np.asarray(steps), np.asarray(values, np.float64))
-    for tag in tags.get("scalars", []):
-      events = acc.Scalars(tag)
-      out[tag] = (np.asarray([e.step for e in events]), np.asarray([e.value for e in events]))
-    return out
+    from gan_jax.runs import events
+    return events.read_scalars(self.path)
 
   def last_scalars(self, tags) -> dict:
     """``{"last_<tag>": value}``: the last logged value of each training scalar (BEGAN's M,
@@ -258,55 +267,6 @@ class RunFolder:
       return {}
     series = self.scalars()
     return {f"last_{t}": float(series[t][1][-1]) for t in tags if t in series}
-
-
-@functools.lru_cache(maxsize=None)
-def code_version() -> dict:
-  """The package's version and, when it runs from a git checkout, the commit and whether
-  tracked files differ from it (``dirty``); ``commit`` is None outside a checkout."""
-  from importlib import metadata
-  try:
-    version = metadata.version("gan_jax")
-  except metadata.PackageNotFoundError:
-    version = None
-  here = os.path.dirname(os.path.abspath(__file__))
-  commit, dirty = None, None
-  try:
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                            text=True, timeout=10).stdout.strip() or None
-    if commit:
-      status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                              capture_output=True, text=True, timeout=10).stdout
-      dirty = bool(status.strip())
-  except (OSError, subprocess.SubprocessError):
-    pass
-  return {"version": version, "commit": commit, "dirty": dirty, **machine()}
-
-
-def machine() -> dict:
-  """The CPU's model name and the cores this process may run on (a run pinned with
-  ``taskset`` says so), for the pages that state where a number was measured."""
-  cpu = None
-  try:
-    with open("/proc/cpuinfo") as f:
-      cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
-                 None)
-  except OSError:
-    pass
-  cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-  return {"cpu": cpu, "cores": cores, "cpus": os.cpu_count()}
-
-
-def describe_code(sessions: list[dict]) -> str:
-  """``commit 1a2b3c4 (2 of 2 cores, Intel Xeon ...)`` for a run's sessions, one entry per
-  distinct commit and machine; '' when none was recorded."""
-  seen = []
-  for s in sessions:
-    commit = (s.get("commit") or "unknown")[:7] + ("+changes" if s.get("dirty") else "")
-    text = f"commit {commit} ({s.get('cores')} of {s.get('cpus')} cores, {s.get('cpu')})"
-    if text not in seen:
-      seen.append(text)
-  return "; ".join(seen)
 
 
 def find_runs(roots) -> list[RunFolder]:
