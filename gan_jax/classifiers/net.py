@@ -77,10 +77,6 @@ class Classifier:
     self._features = jax.jit(lambda v, x: self.net.apply(
         v, x, train=False, mutable=["intermediates"])[1]["intermediates"]["features"][0])
 
-  @property
-  def multi_label(self) -> bool:
-    return self.info["label_kind"] == "multi_hot"
-
   def logits(self, images: np.ndarray) -> np.ndarray:
     """uint8 (N, H, W, C) images as the GAN sees them -> (N, K) float32 logits."""
     return self._batched(self._apply, images, self.info["num_classes"])

@@ -136,6 +136,7 @@ def resolve(data_cfg) -> DatasetSpec:
 
 
 DATASETS.register("anime_faces", DatasetSpec(
+    about='the anime faces with hair and eye colour tags of the conditional-BEGAN report (a folder)',
     channels=3, native_size=96, num_classes=len(CLASS_NAMES), label_kind="multi_hot",
     label_key=None, class_names=CLASS_NAMES, resolve=resolve,
     load=lambda split, spec, folder="", **_: source(_folder(folder), split),

@@ -152,5 +152,6 @@ def _load(split: str, spec, *, folder: str = "", **_) -> ListedSource:
 
 
 DATASETS.register("iclevr", DatasetSpec(
+    about="i-CLEVR, the course's released folder: images and multi-hot object conditions",
     channels=3, native_size=None, num_classes=24, label_kind="multi_hot", label_key=None,
     load=_load, resolve=resolve, judge_splits=("judge_train", "test")))

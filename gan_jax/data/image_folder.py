@@ -356,5 +356,6 @@ def _load(split: str, spec, *, folder: str = "", folder_channels: int = 3,
 
 
 DATASETS.register("image_folder", DatasetSpec(
+    about='any folder of PNG / JPG images, optionally labelled by subfolder or a list file',
     channels=3, native_size=None, num_classes=0, label_kind="none", label_key=None,
     load=_load, resolve=folder_spec))

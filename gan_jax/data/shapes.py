@@ -154,29 +154,15 @@ def encode(conditions: list[list[str]]) -> np.ndarray:
   return out
 
 
-
 def _register():
   from gan_jax.data.specs import DATASETS, DatasetSpec
   for name, config in (("shapes", "default"), ("shapes_small", "small")):
     DATASETS.register(name, DatasetSpec(
+        about=("colour shapes on grey, 64x64, multi-hot conditions (i-CLEVR's stand-in), drawn "
+               "here" + (": the test-sized copy" if config == "small" else "")),
         channels=3, native_size=IMAGE_SIZE, num_classes=NUM_CLASSES, label_kind="multi_hot",
         tfds_name=f"gan_jax_shapes/{config}", class_names=CLASS_NAMES,
         local_builder="gan_jax.data.shapes_builder", condition_lists=load_conditions))
 
 
-if __name__ != "__main__":  # (as a script, the package import has registered them)
-  _register()
-
-
-if __name__ == "__main__":  # prepares the TFDS dataset ahead of time (see shapes_builder.py)
-  from absl import app, flags
-  flags.DEFINE_string("data_dir", None, "TFDS data dir (default: TFDS's, ~/tensorflow_datasets).")
-  flags.DEFINE_enum("config", "default", ["default", "small"], "Which size.")
-
-  def _main(argv):
-    del argv
-    from gan_jax.data import shapes_builder
-    b = shapes_builder.prepare(flags.FLAGS.data_dir, flags.FLAGS.config)
-    print(f"{b.info.full_name} prepared in {b.data_dir}: "
-          + ", ".join(f"{k} {v.num_examples}" for k, v in b.info.splits.items()))
-  app.run(_main)
+_register()

@@ -9,7 +9,7 @@ Preparing needs no network (every image is drawn here): gan_jax prepares it on f
 the TFDS data dir (TFDS's default format, so ``tfds.load`` reads it; gan_jax reads by index
 from an array_record copy it writes once in its cache), or ahead of time:
 
-  python -m gan_jax.data.shapes [--data_dir=DIR] [--config=default|small]
+  python -m gan_jax.data.prepare_shapes [--data_dir=DIR] [--config=default|small]
 
 Configs: ``default`` (train 18,000 / test 2,000 images, about a minute on 2 CPU cores) and
 ``small`` (train 4,096 / test 512, for tests). Features: ``image`` (64, 64, 3) uint8,
@@ -79,4 +79,3 @@ def prepare(data_dir: str | None = None, config: str = "default"):
   if not builder.is_prepared():
     builder.download_and_prepare()
   return builder
-

@@ -47,6 +47,7 @@ class DatasetSpec:
   resolve: Callable[..., "DatasetSpec"] | None = None
   # the splits a judge (classifier) trains on and is held-out-scored on
   judge_splits: tuple[str, str] = ("train", "test")
+  about: str = ""  # one line for the parts catalogue (docs/parts.md)
 
   def class_name(self, i: int) -> str:
     return self.class_names[i] if i < len(self.class_names) else str(i)

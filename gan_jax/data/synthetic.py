@@ -43,9 +43,11 @@ def _loader(draw):
   return load
 
 
-DATASETS.register("synthetic", DatasetSpec(channels=1, native_size=28, num_classes=2,
-                                           class_names=("disc", "square"),
-                                           load=_loader(synthetic)))
+DATASETS.register("synthetic", DatasetSpec(
+    about="256 drawn grey shapes in two classes, made in memory (tests, smoke runs)",
+    channels=1, native_size=28, num_classes=2, class_names=("disc", "square"),
+    load=_loader(synthetic)))
 DATASETS.register("synthetic_tags", DatasetSpec(
+    about='drawn shapes with multi-hot tags, made in memory (tests of multi-hot conditioning)',
     channels=1, native_size=28, num_classes=3, label_kind="multi_hot",
     class_names=("square", "bright", "large"), load=_loader(synthetic_tags)))

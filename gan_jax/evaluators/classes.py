@@ -48,6 +48,7 @@ def histogram_png(counts, names, title: str) -> np.ndarray:
 
 @EVALUATORS.register("class_histogram")
 class ClassHistogram(ClassifierEvaluator):
+  """The judge's class histogram of samples, its KL to uniform and the classes covered."""
   name = "class_histogram"
 
   def evaluate(self, generate, step, final):
@@ -68,6 +69,7 @@ class ClassHistogram(ClassifierEvaluator):
 
 @EVALUATORS.register("classifier_fid")
 class ClassifierFID(ClassifierEvaluator):
+  """FID and KID in the judge classifier's feature space (for MNIST-like data)."""
   name = "classifier_fid"
   label_kinds = ("class", "multi_hot")
 

@@ -13,6 +13,7 @@ from gan_jax.utils.errors import ConfigError
 
 @EVALUATORS.register("conditional_score")
 class ConditionalScore(ClassifierEvaluator):
+  """The i-CLEVR report's top-k score of samples for fixed lists of multi-hot conditions."""
   name = "conditional_score"
   label_kinds = ("multi_hot",)
   conditional = True
@@ -77,6 +78,7 @@ class ConditionalScore(ClassifierEvaluator):
 
 @EVALUATORS.register("class_accuracy")
 class ClassAccuracy(ClassifierEvaluator):
+  """How often the judge's top-1 class is the class a class-conditional sample asked for."""
   name = "class_accuracy"
   conditional = True
 

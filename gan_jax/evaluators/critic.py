@@ -116,6 +116,7 @@ def train_critic(real, fake, *, steps: int, width: int, batch_size: int, lr: flo
 
 @EVALUATORS.register("wasserstein")
 class WassersteinCritic(Evaluator):
+  """A Wasserstein distance estimate from a fresh critic trained on real and generated images."""
   name = "wasserstein"
 
   def __init__(self, cfg, ctx, name=None):

@@ -32,7 +32,9 @@ def within_group_diversity(groups, threshold: float | None = None) -> dict:
 
 @EVALUATORS.register("condition_diversity")
 class ConditionDiversity(ClassifierEvaluator):
-  """Diversity within a condition (collapse in z of a conditional model): for each condition
+  """How varied a conditional model's samples are within a condition, beside the real images.
+
+  Diversity within a condition (collapse in z of a conditional model): for each condition
   (every class; the multi-hot dataset's condition ``lists``), ``num_samples`` /
   ``final_num_samples`` samples with their own z; the mean pairwise distance of their
   classifier features, averaged over the conditions (``diversity``), beside the same for

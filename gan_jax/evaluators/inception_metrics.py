@@ -18,6 +18,7 @@ from gan_jax.metrics import stats as fid_stats
 
 @EVALUATORS.register("fid")
 class FIDEvaluator(Evaluator):
+  """FID, KID, precision / recall / density / coverage and IS on Inception-v3 features."""
   name = "fid"
   inherits = "fid"  # another block of type fid, or intra_fid, shares the Inception settings
 
@@ -86,7 +87,9 @@ class FIDEvaluator(Evaluator):
 
 @EVALUATORS.register("intra_fid")
 class IntraFIDEvaluator(FIDEvaluator):
-  """Intra-class FID (Miyato & Koyama 2018) of a class-conditional generator: for each class,
+  """Intra-class FID (Miyato & Koyama 2018): the mean over classes of each class's FID.
+
+  Intra-class FID of a class-conditional generator: for each class,
   the FID of samples generated for it against the reference split's images of that class;
   reported: the mean over classes (``intra_fid``), the worst class, and each class in
   ``details``. ``num_samples`` / ``final_num_samples`` are samples per class; the reference

@@ -69,6 +69,7 @@ def mismatch_loss(inputs):
 @OBJECTIVES.register("began")
 def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0,
           mismatch_weight: float = 0.0, mismatch_cap: float = 1.5) -> Objective:
+  """BEGAN's objective: reconstruction losses balanced by k_t (gamma, lambda_k), with M."""
   if not 0 < gamma <= 1:
     raise ConfigError(f"loss.began.gamma must be in (0, 1], got {gamma}.")
   if not lambda_k > 0:

@@ -50,12 +50,14 @@ def _bce_example_loss(out, images):
 
 @OBJECTIVES.register("non_saturating")
 def non_saturating(real_label: float = 1.0) -> Objective:
+  """Goodfellow et al. 2014's non-saturating loss: BCE for D, -log D(G(z)) for G."""
   return Objective(d_loss=bce_d_loss(real_label), g_loss=_ns_g_loss,
                    example_loss=_bce_example_loss)
 
 
 @OBJECTIVES.register("minimax")
 def minimax(real_label: float = 1.0) -> Objective:
+  """Goodfellow et al. 2014's minimax loss: BCE for D, log(1 - D(G(z))) for G."""
   return Objective(d_loss=bce_d_loss(real_label), g_loss=_minimax_g_loss,
                    example_loss=_bce_example_loss)
 

@@ -17,6 +17,8 @@ from gan_jax.utils.errors import ConfigError
 
 @OBJECTIVES.register("wgan")
 def wgan(clip: float = 0.01) -> Objective:
+  """WGAN (Arjovsky et al. 2017): the critic's difference of means, weights clipped to
+  [-clip, clip] after each critic update."""
   if not clip > 0:
     raise ConfigError(f"loss.wgan.clip must be > 0, got {clip}.")
 

@@ -129,7 +129,9 @@ class BEGANDiscriminator(nn.Module):
 
 @MODELS.register("began")
 def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
-  """``cfg`` is ``config.model``; its own fields are under ``cfg.began`` (``g_hidden`` and
+  """BEGAN (Berthelot et al. 2017): an autoencoder D and a decoder G.
+
+  ``cfg`` is ``config.model``; its own fields are under ``cfg.began`` (``g_hidden`` and
   ``d_hidden`` are not used: both networks have ``began.filters``; conditional models embed
   the label in ``g_label_dim`` dimensions)."""
   own = cfg.began

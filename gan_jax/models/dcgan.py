@@ -158,7 +158,9 @@ class DCGANDiscriminator(nn.Module):
 
 @MODELS.register("dcgan")
 def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
-  """``cfg`` is ``config.model``; its own fields are under ``cfg.dcgan``."""
+  """DCGAN (Radford et al. 2016): transposed-convolution G, strided-convolution D.
+
+  ``cfg`` is ``config.model``; its own fields are under ``cfg.dcgan``."""
   own = cfg.dcgan
   check_choice("model.dcgan.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
   check_choice("model.dcgan.conv_impl", own.conv_impl, layers.IMPLS)

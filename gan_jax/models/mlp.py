@@ -71,7 +71,9 @@ class MLPDiscriminator(nn.Module):
 
 @MODELS.register("mlp")
 def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
-  """``cfg`` is ``config.model``; its own fields are under ``cfg.mlp``."""
+  """Fully connected G and D (the DCGAN-vs-MLP MNIST study's MLP GAN).
+
+  ``cfg`` is ``config.model``; its own fields are under ``cfg.mlp``."""
   own = cfg.mlp
   check_choice("model.mlp.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
   if not 0 <= own.d_dropout < 1:

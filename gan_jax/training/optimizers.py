@@ -17,17 +17,20 @@ OPTIMIZERS = Registry("optimizer name")
 
 @OPTIMIZERS.register("adam")
 def _adam(lr, cfg):
+  """Adam (b1, b2, eps)."""
   return optax.adam(lr, b1=cfg.b1, b2=cfg.b2, eps=cfg.eps)
 
 
 @OPTIMIZERS.register("rmsprop")
 def _rmsprop(lr, cfg):
+  """RMSProp as PyTorch's (decay, eps outside the root, centred, momentum)."""
   return optax.rmsprop(lr, decay=cfg.decay, eps=cfg.eps, eps_in_sqrt=False, initial_scale=0.0,
                        centered=cfg.centered, momentum=cfg.momentum or None)
 
 
 @OPTIMIZERS.register("sgd")
 def _sgd(lr, cfg):
+  """SGD (momentum, Nesterov)."""
   return optax.sgd(lr, momentum=cfg.momentum or None, nesterov=cfg.nesterov)
 
 
