@@ -59,7 +59,7 @@ class Member:
 
 
 @dataclasses.dataclass(frozen=True)
-class Trainer:
+class StepFunctions:
   """What the loop needs of the built experiment, as functions."""
   step: Callable          # (state, batch) -> (state, metrics); metrics stacked if stacked
   member_state: Callable  # (state, i) -> member i's state
@@ -128,7 +128,7 @@ class StepMetrics:
     return [{k: float(v[i]) for k, v in stacked.items()} for i in range(len(self.seeds))]
 
 
-def train(trainer: Trainer, state, start: int, total: int, *, feed, members: list[Member],
+def train(fns: StepFunctions, state, start: int, total: int, *, feed, members: list[Member],
           ckpt, meta: dict, evals: list, schedule: Schedule, stop: StopRequest):
   """Trains from ``state`` at step ``start`` to ``total``; returns ``(state, step, stopped)``.
 
@@ -137,7 +137,7 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
   ``runs.checkpoints.Checkpointer``; the caller closes it and the writers.
   """
   progress = terminal.Progress(start, total)
-  seeds = [m.seed for m in members] if trainer.stacked else None
+  seeds = [m.seed for m in members] if fns.stacked else None
   metrics = StepMetrics(schedule.log_scalars, seeds, ckpt.latest_step, ckpt.directory)
   saved_at = None
 
@@ -161,7 +161,7 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
   def sample_grid(step, final):
     for i, member in enumerate(members):
       z, y, cols = member.grid
-      grid = images.make_grid(trainer.sample(trainer.member_state(state, i), z, y), ncol=cols)
+      grid = images.make_grid(fns.sample(fns.member_state(state, i), z, y), ncol=cols)
       member.run.save_grid(step, grid)
       member.writer.write_images(step, {"samples": grid[None]})
 
@@ -176,9 +176,9 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
         ckpt.wait()  # the trained model is safe on disk before the long evaluation
       with stop.at_once():
         for i, member in enumerate(members):
-          evaluate_and_record(ev, trainer.samples(trainer.member_state(state, i)), step,
+          evaluate_and_record(ev, fns.samples(fns.member_state(state, i)), step,
                               final, member.run, member.writer,
-                              label=f"seed {member.seed}, " if trainer.stacked else "")
+                              label=f"seed {member.seed}, " if fns.stacked else "")
     return run
 
   actions = [
@@ -196,7 +196,7 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
       for member in members:
         if extra:
           member.writer.write_scalars(step, extra)
-      state, step_metrics = trainer.step(state, batch)
+      state, step_metrics = fns.step(state, batch)
       metrics.add(step, step_metrics)
       if step == start + 1:
         jax.block_until_ready(step_metrics)
@@ -235,12 +235,12 @@ def train(trainer: Trainer, state, start: int, total: int, *, feed, members: lis
   return state, total, False
 
 
-def evaluate_missing(trainer: Trainer, state, step: int, members: list[Member], evals: list,
+def evaluate_missing(fns: StepFunctions, state, step: int, members: list[Member], evals: list,
                      evals_config: dict, stop: StopRequest) -> bool:
   """Runs each member's final evaluations that its results.json lacks at ``step`` (a run
   stopped during its final evaluation); returns False when a stop signal cut it short."""
   for i, member in enumerate(members):
-    samples = trainer.samples(trainer.member_state(state, i))
+    samples = fns.samples(fns.member_state(state, i))
     missing = member.run.missing_finals(evals_config, step, samples.suffix)
     if not missing:
       continue

@@ -24,16 +24,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from absl import logging
-from flax import traverse_util
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from gan_jax.runs.run_folder import RunFolder
 from gan_jax.runs import checkpoints
-from gan_jax.training import loop, signals
+from gan_jax.training import loop, session, signals
 from gan_jax.training.build import Experiment
 from gan_jax.utils import parallel
-from gan_jax.utils.errors import ConfigError, GanJaxError
+from gan_jax.utils.errors import ConfigError
 
 
 def member(tree, i: int):
@@ -112,8 +111,8 @@ class Ensemble:
   def put(self, local: dict) -> dict:
     return parallel.host_local_to_global(local, self.exp.mesh, batch_axis=2)
 
-  def trainer(self) -> loop.Trainer:
-    return loop.Trainer(step=self.train_step, member_state=member, sample=self.exp.sampling.sample,
+  def step_functions(self) -> loop.StepFunctions:
+    return loop.StepFunctions(step=self.train_step, member_state=member, sample=self.exp.sampling.sample,
                         samples=self.exp.sampling.samples, stacked=True)
 
 
@@ -153,50 +152,27 @@ def train(config, workdir: str, seeds, mesh=None, strategy: str = "auto") -> lis
 def _train(config, root: RunFolder, seeds, mesh, strategy: str, stop) -> list[str]:
   ens = Ensemble(config, seeds, mesh, strategy)
   exp = ens.exp
-  ckpt = checkpoints.Checkpointer(root.checkpoints, config.keep_checkpoints)
-  try:
-    source = exp.data.train_source()
-    states, start = ckpt.resume(ens.abstract_states, ens.meta(), ens.init_states,
-                                what="the ensemble ")
-  except GanJaxError:
-    ckpt.close()
-    raise
-  members = []
-  for seed in ens.seeds:
-    run = RunFolder(os.path.join(root.path, f"seed{seed}"))
-    run.write_config(member_config(config, seed))
-    run.record_code(start)
-    members.append(loop.Member(run, seed, run.writer(),
-                               exp.sampling.grid_inputs(config.num_grid_samples, seed)))
-  total, trainer = config.num_train_steps, ens.trainer()
+  source = exp.data.train_source()
+  runs = [(RunFolder(os.path.join(root.path, f"seed{seed}")), seed, member_config(config, seed))
+          for seed in ens.seeds]
+  plan = session.Plan(
+      checkpoints=root.checkpoints, abstract=lambda: ens.abstract_states, meta=ens.meta(),
+      init=ens.init_states, members=runs, fns=ens.step_functions(),
+      grid_inputs=lambda seed: exp.sampling.grid_inputs(config.num_grid_samples, seed),
+      evals=exp.evaluators(), what="the ensemble ")
+  total = config.num_train_steps
   logging.info("Ensemble of %d members (seeds %s), %d steps, members %s", len(ens.seeds), ens.seeds,
                total, "vmapped" if ens.strategy == "vmap" else "unrolled in the step")
-  with stop:  # the handlers stay until every save is on disk
-    try:
-      evals = exp.evaluators()
-      if start < total:
-        if not loop.prepare(evals, stop):
-          return []
-        if start == 0:
-          for m in members:
-            m.writer.write_hparams(traverse_util.flatten_dict(
-                member_config(config, m.seed).to_dict(), sep="."))
-        batches = ens.batches(source, start, total)
-        states, _, stopped = loop.train(
-            trainer, states, start, total, feed=lambda step, s: (s, next(batches), None),
-            members=members, ckpt=ckpt, meta=ens.meta(), evals=evals,
-            schedule=loop.Schedule.of(config), stop=stop)
-        if stopped:
-          return []
-      ckpt.wait()
-      _write_members(ens, states, members, total, config.keep_checkpoints)
-      if not loop.evaluate_missing(trainer, states, total, members, evals,
-                                   config.evals.to_dict(), stop):
-        return []
-    finally:
-      ckpt.close()
-      for m in members:
-        m.writer.close()
-  logging.info("Wrote %d members under %s (python -m gan_jax.collect %s)", len(members),
+
+  def feed_from(start, total):
+    batches = ens.batches(source, start, total)
+    return lambda step, s: (s, next(batches), None)
+
+  def write_members(states, members):
+    _write_members(ens, states, members, total, config.keep_checkpoints)
+
+  if session.run(config, plan, stop, feed_from, before_finals=write_members) is None:
+    return []
+  logging.info("Wrote %d members under %s (python -m gan_jax.collect %s)", len(runs),
                root.path, root.path)
-  return [m.run.path for m in members]
+  return [r.path for r, _, _ in runs]
