@@ -37,75 +37,8 @@ import numpy as np  # noqa: E402
 from gan_jax.runs.provenance import describe_code  # noqa: E402
 from gan_jax.runs.run_folder import RunFolder  # noqa: E402
 
-LUCIC = "Lucic et al. 2018, best after a large search (same protocol)"
-SHAPES = ["score_test", "score_new_test", "diversity_ratio", "near_duplicates"]
-FID = ["fid", "fid_raw", "kid", "precision", "recall"]
+from catalogue import ENTRIES  # noqa: E402
 
-# key, what, config (with its preset), args (flags after it), budget (hours of the 2-core CPU),
-# target (the bar the entry is held to), metrics (results or last_<scalar> columns), scalars
-# (training scalars shown at their last value), curves (the --mode=report figures copied),
-# raw (evaluate the raw G beside the EMA), beside (the numbers it stands beside), changes
-# (what the preset changes from the report's setting), run (read a run of reproduce.py's,
-# relative to the root), note (how the time was measured, where the run shared the CPU).
-ENTRIES = [
-    dict(key="wgan_fashion_mnist_hour", what="WGAN, weight clipping (Fashion-MNIST)",
-         config="configs/wgan_fashion_mnist.py:hour", args=[], budget=1, target="FID <= 30",
-         metrics=FID + ["last_wasserstein"], scalars=["wasserstein"], curves=["wasserstein"],
-         raw=True, beside=f"{LUCIC}: 21.5",
-         note="measured on one core of the two (pinned, beside other work, which the logged "
-              "rates include); the step alone runs at 2.6 steps/s on one core of the 2-core "
-              "Xeon (2026-12-07), 58 min for the 9,000 steps; the run trained to 8,000 (FID 30.71) and was resumed to 9,000 (a constant learning rate: the same steps as one 9,000-step run)",
-         changes="latent 64, widths 48, RMSProp 1e-4 (the paper's 5e-5), EMA of G, 9,000 "
-                 "generator steps; clipping 0.01, 5 critic updates, the batch-norm critic kept"),
-    dict(key="began_fashion_mnist_hour", what="BEGAN (Fashion-MNIST)",
-         config="configs/began_fashion_mnist.py:hour", args=[], budget=1,
-         target="FID <= 35, recall >= 0.3",
-         superseded="k_t and M now come from one pass, the D update's (commit 299346a)",
-         metrics=FID + ["last_M", "last_k"], scalars=["M", "k"], curves=["began"], raw=True,
-         beside=f"{LUCIC}: 22.9",
-         note="measured on one core of the two (pinned, beside the WGAN run); the step alone on "
-              "both cores runs at 4.5 steps/s, 30 min for the 8,000 steps",
-         changes="gamma 0.7 (the report's 0.4: on Fashion-MNIST's black backgrounds a black G "
-                 "meets gamma 0.4's equilibrium), base filters 32 (128), Adam 1e-4 (5e-5), EMA "
-                 "of G; lambda_k 0.001, batch 16 kept"),
-    dict(key="best_fashion_mnist", what="best unconditional (Fashion-MNIST)",
-         config="configs/best_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
-         metrics=FID, raw=True,
-         beside=f"{LUCIC}: NS GAN 26.5, WGAN 21.5, BEGAN 22.9, WGAN-GP 24.5",
-         changes="not a report's model: the study's DCGAN G against a spectral-norm D, hinge "
-                 "loss, EMA of G"),
-    dict(key="best_cdcgan_fashion_mnist", what="best class-conditional (Fashion-MNIST)",
-         config="configs/best_cdcgan_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
-         metrics=FID + ["intra_fid", "accuracy", "diversity_ratio"], raw=True,
-         beside="no report trains one; the unconditional entry above",
-         changes="best_fashion_mnist's recipe, the class beside z and a projection D"),
-    dict(key="cgan_shapes_mode_seeking", what="cGAN + mode seeking (shapes)",
-         config="configs/cgan_shapes.py:cpu", args=["--config.loss.mode_seeking.weight=0.2"],
-         budget=2, target="score 0.70 on test and new_test", metrics=SHAPES,
-         beside="the i-CLEVR conditional-DCGAN report: 0.70 (test) / 0.71 (new_test), 64x64, "
-                "56,250 steps",
-         changes="the cpu preset (32x32, widths / 4, projection D with spectral norm, hinge, "
-                 "DiffAugment, EMA) and Mao et al.'s mode-seeking term at weight 0.2 (the paper's 1 "
-                 "over-shoots: diversity ratio 1.40, noisy textures, docs/conditional.md)"),
-    dict(key="shapes_cgan", what="cGAN (shapes)", run="reproduce_cpu/shapes_cgan/base",
-         config="configs/cgan_shapes.py:cpu", args=[], budget=2,
-         target="score 0.70 on test and new_test", metrics=SHAPES,
-         beside="the report: 0.70 / 0.71", changes="the cpu preset, no diversity term"),
-    dict(key="shapes_acgan", what="ACGAN (shapes)", run="reproduce_cpu/shapes_acgan/base",
-         config="configs/acgan_shapes.py:cpu", args=[], budget=2,
-         target="score 0.70 on test and new_test", metrics=SHAPES,
-         beside="the report: 0.70 / 0.71 (its cGAN)", changes="the cpu preset"),
-    dict(key="shapes_wgan", what="conditional WGAN-GP (shapes)",
-         run="reproduce_cpu/shapes_wgan/base", config="configs/wgan_shapes.py:cpu",
-         args=[], budget=2, target="score 0.70 on test and new_test", metrics=SHAPES,
-         beside="the report: 0.65-0.70", changes="the cpu preset"),
-    dict(key="shapes_cbegan", what="conditional BEGAN (shapes)",
-         run="reproduce_cpu/shapes_cbegan/base", config="configs/cbegan_shapes.py:cpu",
-         args=[], budget=2, target="score 0.50 on test and new_test",
-         superseded="k_t and M now come from one pass, the D update's (commit 299346a)",
-         metrics=SHAPES + ["last_M"], scalars=["M"],
-         beside="the conditional-BEGAN report: M only (faces)", changes="the cpu preset"),
-]
 BY_KEY = {e["key"]: e for e in ENTRIES}
 
 

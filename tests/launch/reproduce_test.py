@@ -30,8 +30,7 @@ def _lookup(config, dotted):
 @pytest.mark.parametrize("exp", reproduce.EXPERIMENTS, ids=lambda e: e["key"])
 def test_every_experiment_names_a_config_preset_and_fields_that_exist(exp, preset):
   module = importlib.import_module("configs." + os.path.basename(exp["config"])[:-3])
-  cpu = preset == "cpu" and not exp.get("no_preset")
-  config = module.get_config("cpu") if cpu else module.get_config()
+  config = module.get_config("cpu") if preset == "cpu" else module.get_config()
   for spec in exp["params"]:
     keys, _, values = spec.rpartition("=")
     for key in keys.split(","):
@@ -39,7 +38,7 @@ def test_every_experiment_names_a_config_preset_and_fields_that_exist(exp, prese
   for arg in exp.get("extra", []):
     _lookup(config, arg.split("=", 1)[0][len("--config."):])
   cmd = reproduce.sweep_command(exp, preset)
-  assert cmd[2] == "--config=" + exp["config"] + (":cpu" if cpu else "")
+  assert cmd[2] == "--config=" + exp["config"] + (":cpu" if preset == "cpu" else "")
 
 
 def _finished_run(workdir, config, fid, png_value):
@@ -106,8 +105,7 @@ def _point_config(exp, preset, where):
   """The experiment's config at the point ``where`` (dotted field -> value), as its sweep would
   build it: the preset, then the extra overrides, then the point's values."""
   module = importlib.import_module("configs." + os.path.basename(exp["config"])[:-3])
-  cpu = preset == "cpu" and not exp.get("no_preset")
-  config = module.get_config("cpu") if cpu else module.get_config()
+  config = module.get_config("cpu") if preset == "cpu" else module.get_config()
   for arg in exp.get("extra", []):
     key, _, text = arg[len("--config."):].partition("=")
     *path, last = key.split(".")
