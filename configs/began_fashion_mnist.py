@@ -5,7 +5,7 @@ hyper-parameters on the BEGAN paper's networks.
 
 Networks (gan_jax/models/began.py): an autoencoder discriminator and a generator with its
 decoder's architecture; 3x3 convolutions with ELU, no batch norm, a linear bottleneck, nearest
-up-sampling, base filters 128, z 64 ~ U(-1, 1), code 64. Objective (gan_jax/losses/began.py):
+up-sampling, base filters 128, z 64 ~ U(-1, 1), code 64. Objective (gan_jax/losses/equilibrium.py):
 gamma 0.4, lambda_k 0.001, k_0 = 0. Adam lr 5e-5, betas (0.5, 0.999) as the paper's public
 ports; batch 16. The report cut its learning rate "when training stalled" without saying on
 what: here it halves when the convergence measure M, averaged over 1000-step windows, has not

@@ -7,7 +7,7 @@
   python -m gan_jax.main --config=configs/cbegan_shapes.py --config.data.name=image_folder \\
       --config.data.folder=DIR --config.data.resize=bilinear
 
-BEGAN (gan_jax/models/began.py, gan_jax/losses/began.py) with the report's settings: batch 16,
+BEGAN (gan_jax/models/began.py, gan_jax/losses/equilibrium.py) with the report's settings: batch 16,
 base filters 128, z 64 ~ U(-1, 1), condition embedding 16 (beside z in G, beside the code in
 D's bottleneck, each followed by a fully connected layer), gamma 0.4, lambda_k 0.001, Adam 5e-5
 halved when the convergence measure M stalls, bilinear up- and down-sampling. The tricks: D is

@@ -2,8 +2,8 @@
 the regularisers any objective can carry (``regularisers.REGULARIZERS``) are applied by
 ``build``."""
 
-from gan_jax.losses import acgan, began, standard, wgan  # noqa: F401  (register the objectives)
-from gan_jax.losses.base import OBJECTIVES, GANInputs, Objective  # noqa: F401
+from gan_jax.losses import acgan, equilibrium, standard, wgan  # noqa: F401  (register the objectives)
+from gan_jax.losses.objective import OBJECTIVES, GANInputs, Objective  # noqa: F401
 from gan_jax.losses.regularisers import REGULARIZERS, regulariser  # noqa: F401
 
 

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from gan_jax.losses.base import Objective
+from gan_jax.losses.objective import Objective
 from gan_jax.metrics import topk
 from gan_jax.utils.errors import ConfigError
 

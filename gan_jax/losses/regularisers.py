@@ -8,7 +8,7 @@ its own field or block of ``config.loss`` and leaving the objective as it is whe
 import dataclasses
 
 from gan_jax.losses import acgan, penalties
-from gan_jax.losses.base import Objective
+from gan_jax.losses.objective import Objective
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import Registry
 

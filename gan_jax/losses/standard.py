@@ -4,7 +4,7 @@ cross-entropy on the discriminator's logits; and the hinge and least-squares obj
 import jax
 import jax.numpy as jnp
 
-from gan_jax.losses.base import OBJECTIVES, Objective
+from gan_jax.losses.objective import OBJECTIVES, Objective
 from gan_jax.utils.errors import ConfigError
 
 

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from gan_jax.losses import penalties
-from gan_jax.losses.base import OBJECTIVES, Objective
+from gan_jax.losses.objective import OBJECTIVES, Objective
 from gan_jax.utils.errors import ConfigError
 
 

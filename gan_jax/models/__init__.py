@@ -4,7 +4,7 @@ contract of ``conditioning.py``."""
 from gan_jax.models import began, dcgan, mlp  # noqa: F401  (register the models)
 from gan_jax.models.conditioning import (D_LABEL_INPUTS, Condition, DOutput,  # noqa: F401
                                          LatentSampler)
-from gan_jax.models.registry import MODELS
+from gan_jax.models.common import MODELS
 from gan_jax.utils.registry import check_choice
 
 

@@ -30,7 +30,7 @@ import jax.numpy as jnp
 from gan_jax.models import layers
 from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding
 from gan_jax.models.dcgan import downsample2x, upsample2x
-from gan_jax.models.registry import MODELS
+from gan_jax.models.common import MODELS
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 

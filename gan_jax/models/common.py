@@ -1,4 +1,7 @@
-"""Pieces the backbones share: PyTorch-initialised linear layers and batch norm."""
+"""Pieces the backbones share: their registry (``MODELS``: model name -> ``build(model_cfg, *,
+channels, image_size, condition, aux_classes)`` returning ``(generator, discriminator)``; a
+model file registers itself, ``models/__init__`` imports it), PyTorch-initialised linear
+layers and batch norm."""
 
 import math
 
@@ -6,7 +9,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_jax.utils.registry import check_choice
+from gan_jax.utils.registry import Registry, check_choice
+
+MODELS = Registry("model.name")
 
 BN_MOMENTUM = 0.9  # PyTorch momentum 0.1
 BN_EPS = 1e-5

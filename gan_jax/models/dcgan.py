@@ -38,7 +38,7 @@ import jax.numpy as jnp
 from gan_jax.models import layers
 from gan_jax.models.common import BN_SCALE_INITS, batch_norm
 from gan_jax.models.conditioning import Condition, DHead, LabelEmbedding, LabelPlanes
-from gan_jax.models.registry import MODELS
+from gan_jax.models.common import MODELS
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 

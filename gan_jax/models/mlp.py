@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from gan_jax.models.common import BN_SCALE_INITS, TorchDense, batch_norm
 from gan_jax.models.conditioning import Condition, DHead, LabelEmbedding
-from gan_jax.models.registry import MODELS
+from gan_jax.models.common import MODELS
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 

@@ -47,3 +47,26 @@ def test_sampling_a_run_loads_no_training_code_and_no_optimizer(tmp_path):
   assert r.returncode == 0, r.stderr[-2000:]
   assert "sample_step000002_seed0.png" in r.stdout
   assert "gan_jax.training" not in r.stdout, r.stdout
+
+
+def test_no_module_of_the_package_or_the_launch_tools_is_over_300_lines():
+  long = []
+  for top in ("gan_jax", "launch"):
+    for dirpath, _, names in os.walk(os.path.join(ROOT, top)):
+      for name in names:
+        if name.endswith(".py"):
+          path = os.path.join(dirpath, name)
+          with open(path) as f:
+            n = sum(1 for _ in f)
+          if n > 300:
+            long.append((os.path.relpath(path, ROOT), n))
+  assert not long, f"split these by what they do: {long}"
+
+
+def test_no_two_modules_of_the_package_share_a_name():
+  seen = {}
+  for dirpath, _, names in os.walk(PACKAGE):
+    for name in names:
+      if name.endswith(".py") and name != "__init__.py":
+        seen.setdefault(name, []).append(os.path.relpath(os.path.join(dirpath, name), ROOT))
+  assert not {k: v for k, v in seen.items() if len(v) > 1}

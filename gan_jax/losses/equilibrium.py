@@ -35,7 +35,7 @@ sg = stop-gradient, so the cap never pays D for reconstructing real images worse
 import jax
 import jax.numpy as jnp
 
-from gan_jax.losses.base import OBJECTIVES, Objective
+from gan_jax.losses.objective import OBJECTIVES, Objective
 from gan_jax.utils.errors import ConfigError
 
 
