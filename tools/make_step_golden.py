@@ -1,5 +1,5 @@
 """Dev-only: golden values of one full training step (D update, then G update) computed by
-PyTorch, for ``tests/step_reference_test.py``.
+PyTorch, for ``tests/training/step_reference_test.py``.
 
   # 1. gan_jax's environment: the inputs (parameters, the step's noise, a real batch)
   python tools/make_step_golden.py export /tmp/step_case.npz

@@ -19,7 +19,7 @@ and for conditional models (the pair's condition is held along each latent row):
   ``test`` list for multi-hot models).
 
 The first and last column of every latent and pixel row are exactly the generator's samples
-at the endpoints (``tests/interpolate_test.py``). Each strip is written as PNG and as ``.npz``
+at the endpoints (``tests/inference/interpolate_test.py``). Each strip is written as PNG and as ``.npz``
 (images in uint8 and the inputs) under ``<workdir>/interpolations/``.
 """
 

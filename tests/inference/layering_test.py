@@ -14,10 +14,32 @@ PACKAGE = os.path.join(ROOT, "gan_jax")
 def _imports(path):
   tree = ast.parse(open(path).read())
   for node in ast.walk(tree):
-    if isinstance(node, ast.ImportFrom) and node.module:
+    if isinstance(node, ast.ImportFrom) and node.module == "gan_jax":
+      yield from (f"gan_jax.{a.name}" for a in node.names)  # from gan_jax import data
+    elif isinstance(node, ast.ImportFrom) and node.module:
       yield node.module
     elif isinstance(node, ast.Import):
       yield from (a.name for a in node.names)
+
+
+# Each package imports only from its own floor or below (docs/development.md, "Floors").
+FLOORS = {"utils": 0, "data": 1, "models": 1, "losses": 1, "metrics": 1, "runs": 1,
+          "classifiers": 2, "evaluators": 3, "generation": 4, "training": 5, "inference": 5,
+          "cli": 6}
+
+
+def test_nothing_in_the_package_imports_from_a_floor_above_its_own():
+  upward = []
+  for dirpath, _, names in os.walk(PACKAGE):
+    here = os.path.relpath(dirpath, PACKAGE).split(os.sep)[0]
+    if here not in FLOORS:
+      continue
+    for name in (n for n in names if n.endswith(".py")):
+      for module in _imports(os.path.join(dirpath, name)):
+        parts = module.split(".")
+        if parts[0] == "gan_jax" and len(parts) > 1 and FLOORS.get(parts[1], -1) > FLOORS[here]:
+          upward.append(f"gan_jax/{here}/{name} imports {module}")
+  assert not upward, upward
 
 
 def test_generation_and_inference_import_nothing_of_training():
