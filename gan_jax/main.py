@@ -21,12 +21,16 @@ FLAGS = flags.FLAGS
 boot.define_config_flag()
 flags.DEFINE_string("workdir", None, "Where checkpoints, logs and samples go "
                     "(default: runs/<config file name>[_<preset>]).")
-flags.DEFINE_enum("mode", "train", ["train", "sample", "eval", "interpolate", "report"],
+flags.DEFINE_enum("mode", "train", ["train", "sample", "eval", "interpolate", "report", "export"],
                   "train (resumes when the workdir has checkpoints), sample (a grid from the newest "
                   "checkpoint), eval (every enabled evaluator's final protocol on the newest "
                   "checkpoint; prints every metric as JSON), or interpolate (latent, pixel and "
                   "condition strips from the newest checkpoint; config.interpolation), or report "
-                  "(curves and a markdown summary of the run so far, in <workdir>/report).")
+                  "(curves and a markdown summary of the run so far, in <workdir>/report), or "
+                  "export (one file with the config and G's weights only, which "
+                  "gan_jax.load_run opens; --out names it).")
+flags.DEFINE_string("out", "", "--mode=export: the file to write (default: "
+                    "<workdir>/generator_step<N>.msgpack).")
 flags.DEFINE_string("labels", "", "--mode=sample: one grid row per label: class indices or "
                     "names (3,7 or Trouser,Bag); multi-hot conditions separated by ';', their "
                     "labels by ',' ('red circle,blue square;gray triangle').")
@@ -46,6 +50,10 @@ def _mode(mode: str, config, workdir: str):
   elif mode == "report":
     from gan_jax.runs import report
     print(report.write(workdir))
+  elif mode == "export":
+    from gan_jax import trained
+    run = trained.load_run(workdir)
+    print(run.export(FLAGS.out or run.default_export_path()))
   elif mode == "interpolate":
     from gan_jax.inference.interpolate import interpolate
     print("\n".join(interpolate(config, workdir)))

@@ -268,6 +268,18 @@ class Checkpointer:
                     self.directory, self.directory)
     return None, None
 
+  def restore_step(self, step: int, abstract_state, meta: dict, partial: bool = False):
+    """The checkpoint of ``step`` (not the newest); a missing or unreadable one is an error."""
+    steps = sorted(self.manager.all_steps())
+    if step not in steps:
+      raise CheckpointError(f"No checkpoint of step {step} in {self.directory}; its steps: "
+                            f"{steps or 'none'}.")
+    state, why = _attempt(lambda: self._restore_step(step, abstract_state, meta, partial))
+    if why is not None:
+      raise CheckpointError(f"Checkpoint {os.path.join(self.directory, str(step))} is "
+                            f"unreadable ({why}).")
+    return state
+
   def resume(self, abstract_state, meta: dict, init, what: str = ""):
     """``(state, step)``: the newest readable checkpoint, or ``init()`` at step 0 when there
     is none (or none is readable). ``what`` names the resumed thing in the log."""

@@ -8,6 +8,7 @@
   <workdir>/interpolations/      ``--mode=interpolate``'s strips
   <workdir>/report/              ``--mode=report``'s curves and summary
   <workdir>/train.log            the terminal of a run a sweep started beside others
+  <workdir>/generator_step<N>.msgpack  ``--mode=export``'s generator (``gan_jax.trained``)
   <workdir>/checkpoints/         orbax checkpoints (``runs.checkpoints`` owns their format)
   <workdir>/events.out.tfevents* TensorBoard scalars and images, read back by ``scalars()``
   <workdir>/.writer.lock         held by the process writing the run (``writing()``)
@@ -225,6 +226,10 @@ class RunFolder:
   def interpolation_base(self, kind: str, step: int, seed: int) -> str:
     """``--mode=interpolate``'s strip of one kind (``.png`` and ``.npz`` follow)."""
     return self.file("interpolations", f"{kind}_step{step:06d}_seed{seed}")
+
+  def export_path(self, step: int) -> str:
+    """``--mode=export``'s file: the config and G's weights of ``step``."""
+    return self.file(f"generator_step{step:06d}.msgpack")
 
   @property
   def report_dir(self) -> str:
