@@ -26,6 +26,7 @@ setup(
         "matplotlib>=3.8",           # evaluation figures (class histograms)
         "absl-py>=2",
         "filelock>=3.12",            # JAX's compilation cache, shared by concurrent runs
+        "clu>=0.0.12",               # parameter tables (clu.parameter_overview)
     ],
     extras_require={
         # TensorFlow and TFDS prepare datasets (once, into the cache); training, evaluation
@@ -36,7 +37,8 @@ setup(
         "cuda12": ["jax[cuda12]>=0.10.2,<0.11"],
         "cuda13": ["jax[cuda13]>=0.10.2,<0.11"],
         "test": ["pytest>=8", "pytest-xdist>=3.5", "tensorflow-cpu>=2.21,<2.22",
-                 "tensorflow-datasets>=4.9.9,<5", "importlib_resources"],
+                 "tensorflow-datasets>=4.9.9,<5", "importlib_resources",
+                 "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29"],  # the example notebook
     },
     entry_points={"console_scripts": ["gan_jax=gan_jax.main:run",
                                       "gan_jax_fid=gan_jax.fid:run"]},

@@ -118,6 +118,10 @@ def write(workdir: str) -> str:
                 json.dumps(r.get("protocol", {}), indent=2), "```", "</details>", ""]
   else:
     lines += ["No final evaluation yet.", ""]
+  tables = run.parameters()
+  if tables:
+    lines += ["<details><summary>parameters</summary>", "", "```", tables.rstrip(), "```",
+              "</details>", ""]
   if figures:
     lines += ["## Curves", ""] + [f"![{t}]({p})" for t, p in figures] + [""]
   pngs = run.eval_images()

@@ -2,6 +2,7 @@
 
   <workdir>/config.json          the config the run was trained with (overrides applied)
   <workdir>/code.json            the code each session of the run ran (version, git commit)
+  <workdir>/parameters.txt       G's and D's parameter tables (clu's parameter overview)
   <workdir>/results.json         every evaluation, a list of records, newest last
   <workdir>/evals/*.png          the evaluators' figures (``<evaluator>_<name>_step<N>.png``)
   <workdir>/samples/step_N.png   the fixed-noise sample grids (``--mode=sample``'s beside them)
@@ -127,6 +128,20 @@ class RunFolder:
       raise ConfigError(f"{self.path} holds no run (no config.json): train there first.")
     with open(self.file("config.json")) as f:
       return json.load(f)
+
+  # ---- parameters.txt -------------------------------------------------------------------
+
+  def write_parameters(self, text: str) -> None:
+    """The networks' parameter tables (``parameters.txt``), written at the start."""
+    if _is_writer():
+      _write_text(self.file("parameters.txt"), text)
+
+  def parameters(self) -> str | None:
+    path = self.file("parameters.txt")
+    if not os.path.exists(path):
+      return None
+    with open(path) as f:
+      return f.read()
 
   # ---- code.json ------------------------------------------------------------------------
 

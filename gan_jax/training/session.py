@@ -34,6 +34,19 @@ class Plan:
   what: str = ""                   # names the state in the log ("the ensemble ")
 
 
+def parameter_tables(state) -> str:
+  """G's and D's parameters as clu's overview tables (name, shape, dtype, size; a total line),
+  and one line of both totals in the log."""
+  import jax
+  from clu import parameter_overview
+  g, d = jax.device_get(state.g_params), jax.device_get(state.d_params)
+  logging.info("Parameters: G %s, D %s (the tables: parameters.txt in the run folder)",
+               f"{parameter_overview.count_parameters(g):,}",
+               f"{parameter_overview.count_parameters(d):,}")
+  return (f"Generator\n{parameter_overview.get_parameter_overview(g, include_stats=False)}\n\n"
+          f"Discriminator\n{parameter_overview.get_parameter_overview(d, include_stats=False)}\n")
+
+
 def run(config, plan: Plan, stop: signals.StopRequest, make_feed,
         before_finals: Callable[[Any, list], None] | None = None):
   """Trains ``plan`` to ``config.num_train_steps``; returns the final state, or None when a
@@ -52,6 +65,9 @@ def run(config, plan: Plan, stop: signals.StopRequest, make_feed,
   disk.check_space(os.path.dirname(os.path.abspath(plan.checkpoints)),
                    checkpoints.footprint(state, config.keep_checkpoints),
                    f"{config.keep_checkpoints} checkpoints")
+  tables = parameter_tables(plan.fns.member_state(state, 0))
+  for folder, _, _ in plan.members:
+    folder.write_parameters(tables)
   members = [loop.Member(folder, seed, folder.writer(), plan.grid_inputs(seed))
              for folder, seed, _ in plan.members]
   total = config.num_train_steps
