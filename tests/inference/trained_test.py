@@ -13,13 +13,19 @@ import gan_jax
 from gan_jax.utils.errors import CheckpointError, ConfigError, GanJaxError
 
 
+SMALL_CRITIC = ["--config.evals.wasserstein.critic_steps=4",
+                "--config.evals.wasserstein.final_num_samples=32",
+                "--config.evals.wasserstein.reference_count=32",
+                "--config.evals.wasserstein.batch_size=8"]
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
   """A conditional test run with an EMA of G, checkpoints at steps 2 and 4."""
   workdir = str(tmp_path_factory.mktemp("trained") / "run")
   r = run_main(["--config=configs/test.py", f"--workdir={workdir}",
                 "--config.num_train_steps=4", "--config.checkpoint_every=2",
-                "--config.ema_decay=0.9", "--config.model.conditional=True"])
+                "--config.ema_decay=0.9", "--config.model.conditional=True", *SMALL_CRITIC])
   assert r.returncode == 0, r.stderr[-2000:]
   return workdir
 
@@ -82,11 +88,25 @@ def test_an_exported_generator_is_one_small_file_that_samples_the_same(trained, 
 
 def test_export_mode_writes_the_file_load_run_opens(trained):
   r = run_main(["--config=configs/test.py", f"--workdir={trained}", "--mode=export",
-                "--config.model.conditional=True", "--config.ema_decay=0.9"])
+                "--config.model.conditional=True", "--config.ema_decay=0.9", *SMALL_CRITIC])
   assert r.returncode == 0, r.stderr[-2000:]
   path = r.stdout.strip().splitlines()[-1]
   assert path == os.path.join(trained, "generator_step000004.msgpack")
   np.testing.assert_array_equal(gan_jax.load_run(path).sample(4), gan_jax.load_run(trained).sample(4))
+
+
+def test_evaluate_records_in_the_run_as_eval_mode_does(trained, tmp_path):
+  run = gan_jax.load_run(trained)
+  scalars = run.evaluate("wasserstein")
+  assert "critic_wasserstein" in scalars
+  from gan_jax.runs.run_folder import RunFolder
+  finals = RunFolder(trained).final_records()
+  assert finals["wasserstein"]["step"] == 4
+  assert finals["wasserstein"]["critic_wasserstein"] == scalars["critic_wasserstein"]
+  exported = gan_jax.load_run(run.export(str(tmp_path / "g.msgpack")))
+  assert exported.evaluate("wasserstein") == scalars  # same samples, nothing recorded
+  with pytest.raises(ConfigError, match="no evaluator 'fjd'"):
+    run.evaluate("fjd")
 
 
 def test_what_is_not_a_run_is_refused_in_one_line(trained, tmp_path):
