@@ -10,7 +10,8 @@ the error a config gives for an unknown preset), ``python -m gan_jax.main`` runs
 steps in a fresh folder with every evaluation off and a checkpoint at the last step; the line
 is the config, the sha256 of every array of that checkpoint's training state (in the order of
 their paths) and the losses the terminal logged. A config whose data this machine lacks
-(CelebA) prints its one-line error instead, in both checkouts alike.
+(CelebA) prints its one-line error instead, in both checkouts alike; ``--extra`` flags run it
+on data this machine has (``launch/catalogue.py``'s ``FASHION64`` for the CelebA study).
 """
 
 import argparse
@@ -60,13 +61,14 @@ def digest(checkpoint: str) -> str:
   return h.hexdigest()[:16]
 
 
-def first_steps(repo: str, config: str, steps: int) -> dict:
+def first_steps(repo: str, config: str, steps: int, extra=()) -> dict:
   with tempfile.TemporaryDirectory() as workdir:
     cmd = [sys.executable, "-m", "gan_jax.main", f"--config={config}", f"--workdir={workdir}",
            f"--config.num_train_steps={steps}", "--config.log_every=1",
            f"--config.checkpoint_every={steps}", f"--config.sample_every={steps}"]
     cmd += [f"--config.evals.{e}.{f}={v}" for e in EVALS_OFF for f, v in (("final", False),
                                                                           ("every", 0))]
+    cmd += list(extra)
     env = dict(os.environ, PYTHONPATH=repo, XLA_FLAGS="--xla_force_host_platform_device_count=1")
     r = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
     if r.returncode:
@@ -83,6 +85,9 @@ def main():
   p.add_argument("configs", nargs="*", help="config files (default: every one of configs/)")
   p.add_argument("--repo", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
   p.add_argument("--steps", type=int, default=3)
+  p.add_argument("--extra", action="append", default=[],
+                 help="a flag added to every command, e.g. --extra=--config.data.name=fashion_mnist "
+                      "to run the CelebA configs where CelebA is not prepared")
   a = p.parse_args()
   repo = os.path.abspath(a.repo)
   files = a.configs or sorted(os.path.relpath(f, repo) for f in
@@ -91,7 +96,7 @@ def main():
   for path in files:
     for preset in presets(repo, path):
       config = f"{path}:{preset}" if preset else path
-      print(json.dumps(first_steps(repo, config, a.steps)), flush=True)
+      print(json.dumps(first_steps(repo, config, a.steps, a.extra)), flush=True)
 
 
 if __name__ == "__main__":

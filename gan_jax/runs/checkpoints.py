@@ -10,35 +10,17 @@ file costs steps, never the run.
 """
 
 import contextlib
-import gc
-import logging as std_logging
 import os
 import shutil
-import sys
-import tempfile
-import time
-import warnings
 
 import jax
 import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
 
+from gan_jax.runs import orbax_output
 from gan_jax.utils import disk
 from gan_jax.utils.errors import CheckpointError, DiskFullError
-
-
-class _OrbaxWorkerErrors(std_logging.Filter):
-  """Drops orbax's log of a failed write from each of its worker threads (a traceback per
-  thread, 3-80 of them for one full disk): the save raises the same error in the calling
-  thread, where ``Checkpointer.save`` turns it into one line."""
-
-  def filter(self, record):
-    return not (record.levelno >= std_logging.ERROR and "orbax" in record.pathname
-                and record.threadName != "MainThread")
-
-
-_FILTER = _OrbaxWorkerErrors()
 
 
 def describe(model: dict, image_size: int, dataset: str, loss: str, g_params, d_params) -> dict:
@@ -75,49 +57,11 @@ def _short(e: Exception) -> str:
   return f"{type(e).__name__}: {first[:160]}"
 
 
-@contextlib.contextmanager
-def _held_stderr():
-  """Runs the body with the process's stderr held back. A save or restore that fails on a
-  full disk or a damaged file leaves orbax/tensorstore writes or reads in flight whose
-  callbacks print tracebacks ("Event loop is closed") from their own threads and at garbage
-  collection. On failure those are let finish, collected and dropped (the caller says in one
-  line what happened); on success the held-back output is written out as it was."""
-  sys.stderr.flush()
-  saved = os.dup(2)
-  failed = False
-  with tempfile.TemporaryFile() as held:
-    os.dup2(held.fileno(), 2)
-    try:
-      yield
-    except BaseException:
-      failed = True
-      previous = sys.unraisablehook
-      sys.unraisablehook = lambda unraisable: None
-      try:
-        with warnings.catch_warnings():  # "coroutine ... was never awaited"
-          warnings.simplefilter("ignore", RuntimeWarning)
-          for _ in range(3):  # the aborted work finishes on its threads, then is collected
-            gc.collect()
-            time.sleep(0.3)
-      finally:
-        sys.unraisablehook = previous
-      raise
-    finally:
-      sys.stderr.flush()
-      os.dup2(saved, 2)
-      os.close(saved)
-      if not failed:
-        held.seek(0)
-        text = held.read()
-        if text:
-          sys.stderr.write(text.decode(errors="replace"))
-
-
 def _attempt(restore_fn):
   """``(restore_fn(), None)``, or ``(None, why)`` when the checkpoint is unreadable (its
-  threads' aftermath held back and dropped: ``_held_stderr``)."""
+  threads' aftermath held back and dropped: ``orbax_output.held_stderr``)."""
   try:
-    with _held_stderr():
+    with orbax_output.held_stderr():
       return restore_fn(), None
   except _Unreadable as e:
     return None, str(e)
@@ -154,8 +98,8 @@ class Checkpointer:
     self.directory = os.path.abspath(directory)
     self.keep = keep
     self._failed = False  # a write failed for lack of room (said once, by that call)
-    if _FILTER not in logging.get_absl_logger().filters:
-      logging.get_absl_logger().addFilter(_FILTER)
+    if orbax_output.WORKER_ERRORS not in logging.get_absl_logger().filters:
+      logging.get_absl_logger().addFilter(orbax_output.WORKER_ERRORS)
     self.manager = self._open()
 
   def _open(self):
@@ -169,11 +113,11 @@ class Checkpointer:
 
   @contextlib.contextmanager
   def _writing(self, what: str):
-    """A write of orbax's: its aftermath held back (``_held_stderr``), and a failure for lack
+    """A write of orbax's: its aftermath held back (``orbax_output.held_stderr``), and a failure for lack
     of room, whichever call it surfaces in (the save, or a wait for its finalisation), one
     ``DiskFullError`` naming the folder, with the failed save's partial folders removed."""
     try:
-      with _held_stderr():
+      with orbax_output.held_stderr():
         yield
     except Exception as e:
       if disk.explain(e) is None:

@@ -289,19 +289,6 @@ class RunFolder:
     return {f"last_{t}": float(series[t][1][-1]) for t in tags if t in series}
 
 
-def find_runs(roots) -> list[RunFolder]:
-  """Every run folder (a folder holding config.json) under ``roots``."""
-  found = []
-  for root in roots:
-    if not os.path.isdir(root):
-      raise FileNotFoundError(f"no such folder: {root}")
-    for dirpath, dirnames, filenames in os.walk(root):
-      dirnames[:] = sorted(d for d in dirnames if d not in ("checkpoints", "samples", "evals"))
-      if "config.json" in filenames:
-        found.append(RunFolder(dirpath))
-  return sorted(found, key=lambda r: r.path)
-
-
 def _write_text(path: str, text: str) -> None:
   """Writes ``path`` whole or not at all (a reader never sees half a file)."""
   with open(path + ".tmp", "w") as f:

@@ -25,10 +25,25 @@ Runs without a final result are listed as unfinished and left out of the tables.
 
 import csv
 import json
+import os
 
 import numpy as np
 
 from gan_jax.runs import run_folder
+
+
+def find_runs(roots) -> list[run_folder.RunFolder]:
+  """Every run folder (a folder holding config.json) under ``roots``."""
+  found = []
+  for root in roots:
+    if not os.path.isdir(root):
+      raise FileNotFoundError(f"no such folder: {root}")
+    for dirpath, dirnames, filenames in os.walk(root):
+      dirnames[:] = sorted(d for d in dirnames if d not in ("checkpoints", "samples", "evals"))
+      if "config.json" in filenames:
+        found.append(run_folder.RunFolder(dirpath))
+  return sorted(found, key=lambda r: r.path)
+
 
 def flatten(d: dict, prefix: str = "") -> dict:
   out = {}
@@ -45,7 +60,7 @@ def load_runs(roots, scalars=()) -> list[dict]:
   """Every run under ``roots``: its folder, flattened config, final metrics (with the last
   logged value of each of ``scalars``) and the step they were measured at."""
   runs = []
-  for run in run_folder.find_runs(roots):
+  for run in find_runs(roots):
     metrics, step = run.final_metrics()
     if metrics:
       metrics.update(run.last_scalars(scalars))
