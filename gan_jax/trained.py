@@ -58,6 +58,11 @@ class TrainedRun:
   def image_shape(self) -> tuple:
     return tuple(self._gen.image_shape)
 
+  @property
+  def class_names(self) -> list[str]:
+    """The names ``labels`` accepts (class names, or the tags of multi-hot conditions)."""
+    return list(self._gen.spec.class_names)
+
   def _images(self, z, y) -> np.ndarray:
     from gan_jax.metrics.preprocess import quantize
     return quantize(np.asarray(self._sample(self.variables, z, y)))

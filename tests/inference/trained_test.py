@@ -125,3 +125,17 @@ def test_what_is_not_a_run_is_refused_in_one_line(trained, tmp_path):
   (other / "config.json").write_text(json.dumps(config))
   with pytest.raises(CheckpointError, match="latent_dim"):
     gan_jax.load_run(str(other))
+
+
+def test_multi_hot_conditions_by_tag_names_or_indices(tmp_path):
+  workdir = str(tmp_path / "tags")
+  r = run_main(["--config=configs/test.py", f"--workdir={workdir}", "--config.num_train_steps=2",
+                "--config.data.name=synthetic_tags", "--config.model.conditional=True"])
+  assert r.returncode == 0, r.stderr[-2000:]
+  run = gan_jax.load_run(workdir)
+  names = run.class_names
+  assert names == ["square", "bright", "large"]
+  y = run.labels([[names[0], names[2]], [1]])
+  np.testing.assert_array_equal(y, [[1, 0, 1], [0, 1, 0]])
+  np.testing.assert_array_equal(run.sample(4, labels=[[names[0], names[2]]], seed=0),
+                                run.sample(4, labels=[[0, 2]], seed=0))
