@@ -49,6 +49,38 @@ def workdir(entry, root=None) -> str:
   return os.path.join(root or RUNS, entry.get("run") or os.path.join("results", entry["key"]))
 
 
+def entry_steps(entry) -> int:
+  """The entry's training steps as its config file, preset and flags set them now (a preset
+  whose steps were raised makes a finished run of the old budget unfinished)."""
+  import importlib
+  path, _, preset = entry["config"].partition(":")
+  module = importlib.import_module("configs." + os.path.basename(path)[:-3])
+  config = module.get_config(preset) if preset else module.get_config()
+  steps = int(config.num_train_steps)
+  for arg in entry["args"]:
+    if arg.startswith("--config.num_train_steps="):
+      steps = int(arg.split("=", 1)[1])
+  return steps
+
+
+def needs_training(entry, root=None) -> bool:
+  """Whether ``run`` must train the entry: its run is not finished (``sweep.finished``), or
+  stopped short of the entry's steps."""
+  import sweep
+  where = workdir(entry, root)
+  latest = RunFolder(where).latest_step()
+  return not sweep.finished(where) or latest is None or latest < entry_steps(entry)
+
+
+def needs_raw(entry, root=None) -> bool:
+  """Whether the raw G's final evaluation at the run's newest checkpoint is missing."""
+  run = RunFolder(workdir(entry, root))
+  latest = run.latest_step()
+  return bool(entry.get("raw")) and not any(
+      r.get("final") and r.get("step") == latest and r.get("evaluator", "").endswith("_raw")
+      for r in run.results())
+
+
 def train_command(entry, python="python", root="runs") -> list[str]:
   """The entry's command; by default as the page shows it (run folders under ``runs/``)."""
   return [python, "-m", "gan_jax.main", f"--config={entry['config']}",
@@ -230,14 +262,11 @@ def main():
       print(f"{e['key']}: {e['what']}, {e['budget']} h, {e['target']}\n  "
             f"{shlex.join(train_command(e))}")
   elif a.action == "run":
-    import sweep
     for e in chosen:
-      if not sweep.finished(workdir(e)):
+      if needs_training(e):
         subprocess.run(train_command(e, sys.executable, RUNS), check=True)
-      if e.get("raw"):
-        names = {r.get("evaluator") for r in RunFolder(workdir(e)).results() if r.get("final")}
-        if not any(n.endswith("_raw") for n in names):
-          subprocess.run(raw_command(e, sys.executable, RUNS), check=True)
+      if needs_raw(e):
+        subprocess.run(raw_command(e, sys.executable, RUNS), check=True)
   else:
     print(write_table(a.out, keep=not a.fresh))
 

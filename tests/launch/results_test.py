@@ -119,3 +119,20 @@ def test_an_entry_without_a_run_here_keeps_the_pages_row_marked(tmp_path, monkey
   m = {"fid": 30.0, "fid_raw": 33.0, "recall": 0.2, "train_seconds": 100.0}
   assert results.met(began, m) == "no"  # FID met, recall not
   assert results.met(began, dict(m, recall_raw=0.35)) == "yes"
+
+
+def test_a_run_of_a_smaller_budget_is_trained_on_and_its_raw_g_evaluated_again(test_config, tmp_path):
+  entry = dict(key="grown", config="configs/test.py", args=["--config.num_train_steps=6"],
+               raw=True)
+  where = results.workdir(entry, str(tmp_path))
+  test_config.num_train_steps = 4
+  _finished_run(where, test_config, [(2, 5.0), (4, 5.0)], 30.0, fid_raw=31.0)
+  os.makedirs(os.path.join(where, "checkpoints", "4"))
+  assert results.entry_steps(entry) == 6
+  assert results.needs_training(entry, str(tmp_path))  # finished at 4, the entry asks 6
+  assert not results.needs_raw(entry, str(tmp_path))   # step 4's raw result is there
+  os.makedirs(os.path.join(where, "checkpoints", "6"))
+  test_config.num_train_steps = 6
+  RunFolder(where).write_config(test_config)
+  assert not results.needs_training(entry, str(tmp_path))
+  assert results.needs_raw(entry, str(tmp_path))       # none at step 6 yet
