@@ -70,28 +70,7 @@ class TrainedRun:
   def labels(self, labels) -> np.ndarray | None:
     """Conditions as the generator takes them: class indices or names, or for multi-hot
     models lists of tag names or indices (one list per sample)."""
-    c = self._gen.condition
-    if labels is None:
-      return None
-    if not c.active:
-      raise ConfigError("labels need a conditional model; this run's is unconditional.")
-    names = list(self._gen.spec.class_names)
-
-    def index(item):
-      if isinstance(item, str):
-        if item not in names:
-          raise ConfigError(f"unknown label {item!r}; labels: {names}.")
-        return names.index(item)
-      if not 0 <= int(item) < c.num_classes:
-        raise ConfigError(f"label {item} is outside 0..{c.num_classes - 1}.")
-      return int(item)
-
-    if c.kind == "class":
-      return np.asarray([index(x) for x in labels], np.int32)
-    out = np.zeros((len(labels), c.num_classes), np.float32)
-    for i, row in enumerate(labels):
-      out[i, [index(x) for x in ([row] if isinstance(row, (str, int)) else row)]] = 1.0
-    return out
+    return None if labels is None else self._gen.sampling.label_array(labels)
 
   def sample(self, n: int, labels=None, seed: int = 0) -> np.ndarray:
     """``n`` samples as uint8 (n, H, W, C), as the grids show them: sample i's z (and, without

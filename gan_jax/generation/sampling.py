@@ -71,28 +71,36 @@ class Sampling:
     """Labels asked for on the command line, one grid row each: class indices or names
     separated by commas (``3,7`` or ``Trouser,Bag``); multi-hot conditions separated by
     semicolons, their labels by commas (``red circle,blue square;gray triangle``)."""
+    if self.condition.kind == "class":
+      rows = [t for t in text.replace(";", ",").split(",") if t.strip()]
+    else:
+      rows = [[t for t in r.split(",") if t.strip()] for r in text.split(";") if r.strip()]
+    out = self.label_array(rows, "--labels")
+    if not len(out):
+      raise ConfigError("--labels is empty.")
+    return out
+
+  def label_array(self, rows, what: str = "labels") -> np.ndarray:
+    """Conditions as the generator takes them, one per row: a class index or name (int32),
+    or for multi-hot models a list of tag names or indices (float32 multi-hot)."""
     c, names = self.condition, list(self.spec.class_names)
     if not c.active:
-      raise ConfigError("--labels needs a conditional model (model.conditional=True).")
+      raise ConfigError(f"{what} needs a conditional model (model.conditional=True).")
 
-    def index(item: str) -> int:
-      item = item.strip()
-      if item in names:
+    def index(item) -> int:
+      item = item.strip() if isinstance(item, str) else item
+      if isinstance(item, str) and item in names:
         return names.index(item)
-      if item.isdigit() and int(item) < c.num_classes:
+      if str(item).isdigit() and int(item) < c.num_classes:
         return int(item)
-      raise ConfigError(f"--labels: unknown label {item!r}; labels are 0..{c.num_classes - 1}"
+      raise ConfigError(f"{what}: unknown label {item!r}; labels are 0..{c.num_classes - 1}"
                         + (f" or one of {names}" if names else "") + ".")
 
     if c.kind == "class":
-      return np.asarray([index(t) for t in text.replace(";", ",").split(",") if t.strip()],
-                        np.int32)
-    rows = [r for r in text.split(";") if r.strip()]
+      return np.asarray([index(t) for t in rows], np.int32)
     out = np.zeros((len(rows), c.num_classes), np.float32)
     for i, row in enumerate(rows):
-      out[i, [index(t) for t in row.split(",") if t.strip()]] = 1.0
-    if not len(out):
-      raise ConfigError("--labels is empty.")
+      out[i, [index(t) for t in ([row] if isinstance(row, (str, int)) else row)]] = 1.0
     return out
 
   def generate(self, state, num: int, seed: int, batch_size: int):
