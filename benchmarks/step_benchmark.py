@@ -58,6 +58,7 @@ def main(_):
       "devices": jax.device_count(), "model": config.model.name, "loss": config.loss.name,
       "upsample": config.model.dcgan.upsample if config.model.name == "dcgan" else
       (config.model.began.upsample if config.model.name == "began" else ""),
+      "compute_dtype": config.model.compute_dtype, "joint_d_pass": config.joint_d_pass,
       "conv_impl": config.model.dcgan.conv_impl, "latent_dim": config.model.latent_dim,
       "hidden": config.model.g_hidden, "batch_size": config.data.batch_size,
       "image_size": config.data.image_size, "d_steps": config.loss.d_steps, "steps": FLAGS.steps,

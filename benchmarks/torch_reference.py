@@ -8,6 +8,7 @@ batch, then G on the same z), Adam 2e-4 / (0.5, 0.999).  Needs ``torch==2.13.0``
 """
 
 import argparse
+import contextlib
 import json
 import math
 import time
@@ -113,6 +114,9 @@ def main():
   p.add_argument("--warmup", type=int, default=3)
   p.add_argument("--threads", type=int, default=0, help="0 = torch's default")
   p.add_argument("--device", default="cpu", help="cpu or cuda")
+  p.add_argument("--amp", default="", choices=["", "bfloat16", "float16"],
+                 help="autocast G and D to this dtype (float16 with a GradScaler, CUDA only)")
+  p.add_argument("--channels_last", action="store_true", help="channels-last memory format")
   a = p.parse_args()
   if a.check:
     return check(a.check, a.latent_dim, a.hidden)
@@ -122,10 +126,16 @@ def main():
   g, d = (dcgan if a.model == "dcgan" else mlp)(a.latent_dim, a.hidden, a.channels, a.image_size)
   dev = torch.device(a.device)
   g, d = g.to(dev), d.to(dev)
+  fmt = torch.channels_last if a.channels_last else torch.contiguous_format
+  g, d = g.to(memory_format=fmt), d.to(memory_format=fmt)
+  autocast = (torch.autocast(dev.type, dtype=getattr(torch, a.amp)) if a.amp
+              else contextlib.nullcontext())
+  scaler = torch.amp.GradScaler(enabled=a.amp == "float16")
   g_opt = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
   d_opt = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
   bce = nn.BCEWithLogitsLoss()
   real = torch.rand(a.batch_size, a.channels, a.image_size, a.image_size, device=dev) * 2 - 1
+  real = real.contiguous(memory_format=fmt)
   ones = torch.ones(a.batch_size, device=dev)
   zeros = torch.zeros(a.batch_size, device=dev)
 
@@ -135,13 +145,18 @@ def main():
 
   def step():
     z = torch.randn(a.batch_size, a.latent_dim, device=dev)
-    fake = g(z)
+    with autocast:
+      fake = g(z)
+      d_loss = bce(d(real).float(), ones) + bce(d(fake.detach()).float(), zeros)
     d_opt.zero_grad()
-    (bce(d(real), ones) + bce(d(fake.detach()), zeros)).backward()
-    d_opt.step()
+    scaler.scale(d_loss).backward()
+    scaler.step(d_opt)
+    with autocast:
+      g_loss = bce(d(fake).float(), ones)
     g_opt.zero_grad()
-    bce(d(fake), ones).backward()
-    g_opt.step()
+    scaler.scale(g_loss).backward()
+    scaler.step(g_opt)
+    scaler.update()
 
   for _ in range(a.warmup):
     step()
@@ -153,7 +168,7 @@ def main():
   dt = time.perf_counter() - t0
   print(json.dumps({
       "impl": "torch_eager", "torch": torch.__version__, "threads": torch.get_num_threads(),
-      "device": str(dev),
+      "device": str(dev), "amp": a.amp or "float32", "channels_last": a.channels_last,
       "model": a.model, "latent_dim": a.latent_dim, "hidden": a.hidden,
       "batch_size": a.batch_size, "image_size": a.image_size, "steps": a.steps,
       "steps_per_sec": round(a.steps / dt, 3),

@@ -82,6 +82,9 @@ def get_config():
                                         # set's label vectors at their frequencies | random
                                         # (1..max_active labels on, uniformly)
   config.model.max_active = 3
+  config.model.compute_dtype = "float32"  # float32 | bfloat16: G and D compute in bfloat16;
+                                        # parameters, optimizer state, batch-norm statistics,
+                                        # outputs and losses stay float32 (mixed precision)
   config.model.dcgan = ml_collections.ConfigDict(dict(
       conv_impl="fast",                 # fast | reference (same math, gan_jax/models/layers.py)
       g_bias=False,                     # biases in G's transposed convolutions (PyTorch init)
@@ -120,7 +123,9 @@ def get_config():
       gamma=0.5, lambda_k=0.001, k_init=0.0,
       mismatch_weight=0.0,              # conditional: > 0 rewards D for reconstructing real
       mismatch_cap=1.5,                 # images badly under a wrong condition, up to
-  ))                                    # mismatch_cap x L(x)
+                                        # mismatch_cap x L(x)
+      code_consistency=0.0,             # > 0: BEGAN-CS, alpha x mean|Enc(G(z)) - z| on D
+  ))
   config.loss.acgan = ml_collections.ConfigDict(dict(
       weight=0.0,                       # > 0: ACGAN, D also predicts the condition, this
                                         # weight on the class losses of D and G
@@ -163,6 +168,8 @@ def get_config():
       cooldown=0,
   ))
   config.diff_augment = ""              # DiffAugment policies, e.g. "color,translation,cutout"
+  config.joint_d_pass = False           # D's update: real and generated batches in one call
+                                        # (batch norm then normalises the joint batch)
 
   config.evals = ml_collections.ConfigDict()
   # evals.<name>.type names the evaluator (default: <name>), so two of one type can coexist

@@ -30,6 +30,15 @@ would lose its autoencoding): with L_w the mean reconstruction error under wrong
   L_D += mismatch_weight * relu(mismatch_cap * sg(L(x)) - L_w),
 sg = stop-gradient, so the cap never pays D for reconstructing real images worse. Logged:
 ``L_wrong`` = L_w.
+
+BEGAN-CS (Chang et al. 2018, "Escaping from collapsing modes in a constrained space"),
+``code_consistency`` = alpha > 0: D's encoder is also asked to recover the latent code of
+each generated image,
+  L_D += alpha * mean |Enc(G(z)) - z|,
+(their public code: alpha 0.1, L1, on D's update only; G's loss is unchanged). A D whose code
+must tell G's samples apart by their z cannot reconstruct a collapsed G's images equally well,
+which is the pressure against collapse. D's code (``model.began.code_dim``) has z's width
+(``model.latent_dim``). Logged: ``L_code`` = mean |Enc(G(z)) - z|.
 """
 
 import jax
@@ -66,9 +75,22 @@ def mismatch_loss(inputs):
   return jnp.sum(w * err) / jnp.maximum(jnp.sum(w), 1.0), jnp.sum(w)
 
 
+def code_loss(fake_out, z):
+  """BEGAN-CS's mean |Enc(G(z)) - z| over the batch and the code's dimensions."""
+  if fake_out.code is None:
+    raise ConfigError("loss.began.code_consistency > 0 needs a discriminator with a code "
+                      "(model.name='began').")
+  if fake_out.code.shape != z.shape:
+    raise ConfigError(f"loss.began.code_consistency > 0 compares D's code with z: set "
+                      f"model.began.code_dim to model.latent_dim ({z.shape[-1]}), got "
+                      f"{fake_out.code.shape[-1]}.")
+  return jnp.mean(jnp.abs(fake_out.code - z))
+
+
 @OBJECTIVES.register("began")
 def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0,
-          mismatch_weight: float = 0.0, mismatch_cap: float = 1.5) -> Objective:
+          mismatch_weight: float = 0.0, mismatch_cap: float = 1.5,
+          code_consistency: float = 0.0) -> Objective:
   """BEGAN's objective: reconstruction losses balanced by k_t (gamma, lambda_k), with M."""
   if not 0 < gamma <= 1:
     raise ConfigError(f"loss.began.gamma must be in (0, 1], got {gamma}.")
@@ -79,6 +101,8 @@ def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0,
   if mismatch_weight < 0 or not mismatch_cap > 0:
     raise ConfigError(f"loss.began.mismatch_weight must be >= 0 and mismatch_cap > 0, got "
                       f"{mismatch_weight} and {mismatch_cap}.")
+  if code_consistency < 0:
+    raise ConfigError(f"loss.began.code_consistency must be >= 0, got {code_consistency}.")
 
   def d_loss(real_out, fake_out, inputs, state):
     l_real = reconstruction_loss(real_out)
@@ -91,6 +115,10 @@ def began(gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0,
       metrics["L_wrong"] = l_wrong
       value = value + mismatch_weight * (pairs > 0) * jax.nn.relu(
           mismatch_cap * jax.lax.stop_gradient(l_real) - l_wrong)
+    if code_consistency > 0:
+      l_code = code_loss(fake_out, inputs.z)
+      metrics["L_code"] = l_code
+      value = value + code_consistency * l_code
     return value, metrics
 
   def g_loss(fake_out, inputs, state):

@@ -23,6 +23,8 @@ beside the code at the bottleneck, followed by a fully connected layer back to `
 (``condition_fc``) before the decoder. G and D learn their own embeddings.
 """
 
+from typing import Any
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -30,7 +32,7 @@ import jax.numpy as jnp
 from gan_jax.models import layers
 from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding
 from gan_jax.models.dcgan import downsample2x, upsample2x
-from gan_jax.models.common import MODELS
+from gan_jax.models.common import MODELS, compute_dtype, to_float32
 from gan_jax.utils.errors import ConfigError
 from gan_jax.utils.registry import check_choice
 
@@ -47,10 +49,10 @@ def num_stages(image_size: int) -> int:
   return n + 1
 
 
-def _conv(features, stride=1, k=3):
+def _conv(features, stride=1, k=3, dtype=None):
   pad = (k - 1) // 2
   return layers.Conv(features, k, stride, pad, use_bias=True, kernel_init=_INIT,
-                     impl="reference")
+                     impl="reference", dtype=dtype)
 
 
 class Decoder(nn.Module):
@@ -58,18 +60,19 @@ class Decoder(nn.Module):
   channels: int
   image_size: int
   upsample: str = "nearest"
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, h):
     r = num_stages(self.image_size)
-    n = self.filters
-    x = nn.Dense(8 * 8 * n, kernel_init=_INIT)(h).reshape(h.shape[0], 8, 8, n)
+    n, dt = self.filters, self.dtype
+    x = nn.Dense(8 * 8 * n, kernel_init=_INIT, dtype=dt)(h).reshape(h.shape[0], 8, 8, n)
     for i in range(r):
-      x = nn.elu(_conv(n)(x))
-      x = nn.elu(_conv(n)(x))
+      x = nn.elu(_conv(n, dtype=dt)(x))
+      x = nn.elu(_conv(n, dtype=dt)(x))
       if i < r - 1:
         x = upsample2x(x, self.upsample)
-    return _conv(self.channels)(x)
+    return to_float32(_conv(self.channels, dtype=dt)(x), dt)
 
 
 class BEGANGenerator(nn.Module):
@@ -79,17 +82,20 @@ class BEGANGenerator(nn.Module):
   upsample: str = "nearest"
   condition: Condition = Condition()
   label_dim: int = 16
+  dtype: Any = None  # compute dtype (models.common.compute_dtype); the output is float32
 
   @nn.compact
   def __call__(self, z, y=None, train: bool = True):
     """Training: the decoder's linear output (the out-of-bound penalty sees it whole);
     inference (samples, grids, evaluation): clipped to the pixel range [-1, 1], as the
     paper's ports do when they save images."""
+    dt = self.dtype
+    z = layers.cast(dt, z)[0]
     if self.condition.active:
-      e = LabelEmbedding(self.condition, self.label_dim)(y)
-      z = nn.Dense(z.shape[-1], kernel_init=_INIT, name="condition_fc")(
+      e = LabelEmbedding(self.condition, self.label_dim, dtype=dt)(y)
+      z = nn.Dense(z.shape[-1], kernel_init=_INIT, name="condition_fc", dtype=dt)(
           jnp.concatenate([z, e], axis=-1))
-    x = Decoder(self.filters, self.channels, self.image_size, self.upsample)(z)
+    x = Decoder(self.filters, self.channels, self.image_size, self.upsample, dtype=dt)(z)
     return x if train else jnp.clip(x, -1.0, 1.0)
 
 
@@ -102,29 +108,32 @@ class BEGANDiscriminator(nn.Module):
   downsample: str = "conv"
   condition: Condition = Condition()
   label_dim: int = 16
+  dtype: Any = None  # compute dtype; the reconstruction and its error are float32
 
   @nn.compact
   def __call__(self, x, y=None, train: bool = True):
     del train
     r = num_stages(self.image_size)
-    n = self.filters
-    h = nn.elu(_conv(n)(x))
+    n, dt = self.filters, self.dtype
+    h = nn.elu(_conv(n, dtype=dt)(layers.cast(dt, x)[0]))
     for i in range(1, r + 1):
-      h = nn.elu(_conv(n * i)(h))
-      h = nn.elu(_conv(n * i)(h))
+      h = nn.elu(_conv(n * i, dtype=dt)(h))
+      h = nn.elu(_conv(n * i, dtype=dt)(h))
       if i < r:
         if self.downsample == "conv":
-          h = nn.elu(_conv(n * (i + 1), stride=2)(h))
+          h = nn.elu(_conv(n * (i + 1), stride=2, dtype=dt)(h))
         else:
-          h = nn.elu(_conv(n * (i + 1), k=1)(downsample2x(h, "bilinear")))
-    code = nn.Dense(self.code_dim, kernel_init=_INIT)(h.reshape(h.shape[0], -1))
+          h = nn.elu(_conv(n * (i + 1), k=1, dtype=dt)(downsample2x(h, "bilinear")))
+    code = nn.Dense(self.code_dim, kernel_init=_INIT, dtype=dt)(h.reshape(h.shape[0], -1))
+    encoded = to_float32(code, dt)
     if self.condition.active:
-      e = LabelEmbedding(self.condition, self.label_dim)(y)
-      code = nn.Dense(self.code_dim, kernel_init=_INIT, name="condition_fc")(
+      e = LabelEmbedding(self.condition, self.label_dim, dtype=dt)(y)
+      code = nn.Dense(self.code_dim, kernel_init=_INIT, name="condition_fc", dtype=dt)(
           jnp.concatenate([code, e], axis=-1))
-    rec = Decoder(n, self.channels, self.image_size, self.upsample)(code)
+    rec = Decoder(n, self.channels, self.image_size, self.upsample, dtype=dt)(code)
     err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
-    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec, target=x)
+    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec, target=x,
+                   code=encoded)
 
 
 @MODELS.register("began")
@@ -145,8 +154,9 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_clas
     raise ConfigError(f"model.began.filters and code_dim must be >= 1, got {own.filters} and "
                       f"{own.code_dim}.")
   num_stages(image_size)
+  dtype = compute_dtype(cfg.compute_dtype)
   g = BEGANGenerator(own.filters, channels, image_size, own.upsample, condition,
-                     cfg.g_label_dim)
+                     cfg.g_label_dim, dtype=dtype)
   d = BEGANDiscriminator(own.filters, own.code_dim, channels, image_size, own.upsample,
-                         own.downsample, condition, cfg.g_label_dim)
+                         own.downsample, condition, cfg.g_label_dim, dtype=dtype)
   return g, d

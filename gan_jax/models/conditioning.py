@@ -12,6 +12,7 @@
 
 import dataclasses
 import hashlib
+from typing import Any
 
 import flax
 import flax.linen as nn
@@ -32,6 +33,8 @@ class DOutput:
   reconstruction: jax.Array | None = None  # (B, H, W, C) autoencoder output (BEGAN)
   target: jax.Array | None = None          # (B, H, W, C) what the autoencoder was given (the
                                           # image after any DiffAugment): its reconstruction target
+  code: jax.Array | None = None            # (B, code_dim) the autoencoder's bottleneck code
+                                          # (BEGAN-CS's code-consistency term)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,16 +69,18 @@ class LabelEmbedding(nn.Module):
   condition: Condition
   features: int
   use_bias: bool = False
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, y):
     v = self.condition.vector(y)
     if self.features == 0:
-      return v
+      return v if self.dtype is None else v.astype(self.dtype)
     if self.use_bias:
       from gan_jax.models.common import TorchDense
-      return TorchDense(self.features)(v)
-    return nn.Dense(self.features, use_bias=False, kernel_init=nn.initializers.normal(1.0))(v)
+      return TorchDense(self.features, dtype=self.dtype)(v)
+    return nn.Dense(self.features, use_bias=False, kernel_init=nn.initializers.normal(1.0),
+                    dtype=self.dtype)(v)
 
 
 class LabelPlanes(nn.Module):
@@ -87,6 +92,7 @@ class LabelPlanes(nn.Module):
   ``none`` add nothing to the input (see ``DHead``)."""
   condition: Condition
   mode: str = "planes"
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, x, y):
@@ -98,7 +104,7 @@ class LabelPlanes(nn.Module):
       planes = jnp.broadcast_to(v[:, None, None, :], (b, h, w, v.shape[-1]))
     elif self.mode == "dense_plane":
       from gan_jax.models.common import TorchDense
-      planes = TorchDense(h * w)(v).reshape(b, h, w, 1)
+      planes = TorchDense(h * w, dtype=self.dtype)(v).reshape(b, h, w, 1)
     else:
       check_choice("model.d_label_input", self.mode, D_LABEL_INPUTS)
     return jnp.concatenate([x, planes.astype(x.dtype)], axis=-1)
@@ -115,7 +121,10 @@ class DHead(nn.Module):
     (``spectral_norm``). Its scale matters: at N(0, 1) on 4,096 flattened features the
     projection term dwarfs the rest of D and G learns nothing from it;
   * ``aux_classes`` > 0: an auxiliary classifier, ``class_logits = Dense(aux_classes)``
-    of the features (ACGAN, Odena et al. 2017)."""
+    of the features (ACGAN, Odena et al. 2017).
+
+  The head computes in float32 whatever the network's compute dtype: its inputs are cast
+  up, so the logits the losses see are float32 sums."""
   condition: Condition
   label_input: str = "planes"
   aux_classes: int = 0
@@ -123,6 +132,7 @@ class DHead(nn.Module):
 
   @nn.compact
   def __call__(self, features, logits, y, train: bool = False):
+    features, logits = features.astype(jnp.float32), logits.astype(jnp.float32)
     if self.condition.active and self.label_input == "projection":
       v = self.condition.vector(y)
       table = nn.Dense(features.shape[-1], use_bias=False, name="projection",

@@ -30,13 +30,14 @@ spectral normalisation (Miyato et al. 2018; one power iteration per step, its ve
 """
 
 import math
+from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from gan_jax.models import layers
-from gan_jax.models.common import BN_SCALE_INITS, batch_norm
+from gan_jax.models.common import BN_SCALE_INITS, batch_norm, compute_dtype, to_float32
 from gan_jax.models.conditioning import Condition, DHead, LabelEmbedding, LabelPlanes
 from gan_jax.models.common import MODELS
 from gan_jax.utils.errors import ConfigError
@@ -84,27 +85,31 @@ class DCGANGenerator(nn.Module):
   label_dim: int = 50
   upsample: str = "transposed"
   label_bias: bool = False
+  dtype: Any = None  # compute dtype (models.common.compute_dtype); the output is float32
 
   @nn.compact
   def __call__(self, z, y=None, train: bool = True):
     n = num_upsamplings(self.image_size)
+    dt = self.dtype
+    z = layers.cast(dt, z)[0]
     if self.condition.active:
-      e = LabelEmbedding(self.condition, self.label_dim, self.label_bias)(y)
+      e = LabelEmbedding(self.condition, self.label_dim, self.label_bias, dtype=dt)(y)
       z = jnp.concatenate([z, e], axis=-1)
     x = z.reshape(z.shape[0], 1, 1, z.shape[-1])
     def double(x, features):
       if self.upsample == "transposed":
-        return layers.ConvTranspose(features, 4, 2, 1, impl=self.impl, use_bias=self.use_bias)(x)
+        return layers.ConvTranspose(features, 4, 2, 1, impl=self.impl, use_bias=self.use_bias,
+                                    dtype=dt)(x)
       x = upsample2x(x, self.upsample)
-      return layers.Conv(features, 3, 1, 1, impl=self.impl, use_bias=self.use_bias)(x)
+      return layers.Conv(features, 3, 1, 1, impl=self.impl, use_bias=self.use_bias, dtype=dt)(x)
 
     x = layers.ConvTranspose(self.hidden * 2 ** (n - 1), 4, 1, 0, impl=self.impl,
-                             use_bias=self.use_bias)(x)
-    x = nn.relu(batch_norm(train, self.bn_scale_init)(x))
+                             use_bias=self.use_bias, dtype=dt)(x)
+    x = nn.relu(batch_norm(train, self.bn_scale_init, dtype=dt)(x))
     for i in range(n - 1, 0, -1):
       x = double(x, self.hidden * 2 ** (i - 1))
-      x = nn.relu(batch_norm(train, self.bn_scale_init)(x))
-    return jnp.tanh(double(x, self.channels))
+      x = nn.relu(batch_norm(train, self.bn_scale_init, dtype=dt)(x))
+    return to_float32(jnp.tanh(double(x, self.channels)), dt)
 
 
 class DCGANDiscriminator(nn.Module):
@@ -122,15 +127,18 @@ class DCGANDiscriminator(nn.Module):
   first_norm: bool = False  # normalise after the first convolution too
   last_bias: bool = False   # a bias in the last convolution (whatever use_bias says)
   aux_classes: int = 0
+  dtype: Any = None  # compute dtype; the head and its logits are float32
 
   @nn.compact
   def __call__(self, x, y=None, train: bool = True):
     n = num_upsamplings(self.image_size)
+    dt = self.dtype
+    x = layers.cast(dt, x)[0]
     if self.condition.active:
-      x = LabelPlanes(self.condition, self.label_input)(x, y)
+      x = LabelPlanes(self.condition, self.label_input, dtype=dt)(x, y)
 
     def conv(x, features, k, s, p, use_bias=self.use_bias):
-      layer = layers.Conv(features, k, s, p, impl=self.impl, use_bias=use_bias)
+      layer = layers.Conv(features, k, s, p, impl=self.impl, use_bias=use_bias, dtype=dt)
       if self.spectral_norm:
         return nn.SpectralNorm(layer)(x, update_stats=train)
       return layer(x)
@@ -142,9 +150,9 @@ class DCGANDiscriminator(nn.Module):
 
     def norm(x):
       if self.norm == "batch":
-        return batch_norm(train, self.bn_scale_init)(x)
+        return batch_norm(train, self.bn_scale_init, dtype=dt)(x)
       if self.norm == "layer":
-        return nn.LayerNorm(reduction_axes=(-3, -2, -1), feature_axes=-1)(x)
+        return nn.LayerNorm(reduction_axes=(-3, -2, -1), feature_axes=-1, dtype=dt)(x)
       return x
 
     x = halve(x, self.hidden)
@@ -170,13 +178,14 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_clas
   downsample = (MIRRORED_DOWNSAMPLE[own.upsample] if own.d_downsample == "mirror"
                 else own.d_downsample)
   num_upsamplings(image_size)
+  dtype = compute_dtype(cfg.compute_dtype)
   g = DCGANGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size, impl=own.conv_impl,
                      use_bias=own.g_bias, bn_scale_init=own.bn_scale_init, condition=condition,
                      label_dim=cfg.g_label_dim, upsample=own.upsample,
-                     label_bias=cfg.g_label_bias)
+                     label_bias=cfg.g_label_bias, dtype=dtype)
   d = DCGANDiscriminator(cfg.d_hidden, image_size, impl=own.conv_impl, use_bias=own.d_bias,
                          bn_scale_init=own.bn_scale_init, slope=own.d_slope, condition=condition,
                          label_input=cfg.d_label_input, downsample=downsample, norm=own.d_norm,
                          spectral_norm=own.d_spectral_norm, first_norm=own.d_first_norm,
-                         last_bias=own.d_last_bias, aux_classes=aux_classes)
+                         last_bias=own.d_last_bias, aux_classes=aux_classes, dtype=dtype)
   return g, d

@@ -12,7 +12,7 @@ gradient.  1x1 -> k x k projections and full-window convolutions are matmuls.
 No library offers these rewrites, and the generator spends most of its time in them.
 """
 
-from typing import Callable
+from typing import Any, Callable
 
 import flax.linen as nn
 import jax
@@ -26,6 +26,11 @@ def torch_bias_init(fan_in: int) -> Initializer:
   """PyTorch's default bias init of Conv2d / ConvTranspose2d / Linear: U(+-1/sqrt(fan_in))."""
   bound = 1.0 / fan_in ** 0.5
   return lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -bound, bound)
+
+
+def cast(dtype, *arrays):
+  """The arrays in the compute dtype ``dtype``; ``None`` leaves them as they are (float32)."""
+  return arrays if dtype is None else tuple(a.astype(dtype) for a in arrays)
 
 
 _DIMS = ("NHWC", "HWIO", "NHWC")
@@ -98,11 +103,13 @@ class ConvTranspose(nn.Module):
   use_bias: bool = False
   kernel_init: Initializer = nn.initializers.normal(0.02)
   impl: str = "fast"
+  dtype: Any = None  # None: the inputs' and parameters' float32; bfloat16: computed in it
 
   @nn.compact
   def __call__(self, x):
     k = self.kernel_size
     kernel = self.param("kernel", self.kernel_init, (k, k, x.shape[-1], self.features))
+    x, kernel = cast(self.dtype, x, kernel)
     if self.impl not in IMPLS:
       raise ValueError(f"impl must be one of {IMPLS}, got {self.impl!r}")
     fast = self.impl == "fast"
@@ -114,7 +121,8 @@ class ConvTranspose(nn.Module):
     else:
       y = conv_transpose_reference(x, kernel, self.stride, self.padding)
     if self.use_bias:  # torch computes fan_in of the (in, out, k, k) weight as out * k * k
-      y = y + self.param("bias", torch_bias_init(self.features * k * k), (self.features,))
+      y = y + cast(self.dtype, self.param("bias", torch_bias_init(self.features * k * k),
+                                          (self.features,)))[0]
     return y
 
 
@@ -127,11 +135,13 @@ class Conv(nn.Module):
   use_bias: bool = False
   kernel_init: Initializer = nn.initializers.normal(0.02)
   impl: str = "fast"
+  dtype: Any = None  # None: the inputs' and parameters' float32; bfloat16: computed in it
 
   @nn.compact
   def __call__(self, x):
     k = self.kernel_size
     kernel = self.param("kernel", self.kernel_init, (k, k, x.shape[-1], self.features))
+    x, kernel = cast(self.dtype, x, kernel)
     if self.impl not in IMPLS:
       raise ValueError(f"impl must be one of {IMPLS}, got {self.impl!r}")
     fast = self.impl == "fast"
@@ -143,5 +153,6 @@ class Conv(nn.Module):
     else:
       y = conv_reference(x, kernel, self.stride, self.padding)
     if self.use_bias:
-      y = y + self.param("bias", torch_bias_init(x.shape[-1] * k * k), (self.features,))
+      y = y + cast(self.dtype, self.param("bias", torch_bias_init(x.shape[-1] * k * k),
+                                          (self.features,)))[0]
     return y

@@ -49,7 +49,7 @@ class Experiment(Generation):
         steps.train_step, generator=self.generator, discriminator=self.discriminator,
         g_tx=self.g_tx, d_tx=self.d_tx, objective=self.objective, sampler=self.sampler,
         ema_decay=config.ema_decay, augment=self.augment, plateau_metric=plateau.metric,
-        dynamic=self.dynamic)
+        dynamic=self.dynamic, joint_d_pass=config.joint_d_pass)
     self.step_fn = step  # unjitted: the ensemble vmaps it
     self.train_step = jax.jit(
         step, in_shardings=(repl, parallel.batch_sharding(self.mesh)),

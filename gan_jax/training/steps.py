@@ -86,6 +86,7 @@ class _Nets:
   loss_state: Any
   augment: tuple
   plateau_metric: str
+  joint_d_pass: bool = False
 
   def generate(self, g_params, g_stats, z, y, key):
     """G in training mode; ``key`` is its ``noise`` stream (for noise inputs)."""
@@ -101,6 +102,15 @@ class _Nets:
                                              train=True, mutable=["batch_stats"],
                                              rngs={"dropout": key})
     return out, new_vars.get("batch_stats", d_stats)
+
+  def discriminate_jointly(self, d_params, d_stats, real, real_y, fake, fake_y, key):
+    """Real and generated batches through D in one call: one batch of 2B, so batch norm
+    normalises both with the statistics of the joint batch (and updates its running
+    statistics, and spectral norm its power iteration, once instead of twice)."""
+    b = real.shape[0]
+    y = None if real_y is None else jnp.concatenate([real_y, fake_y.astype(real_y.dtype)])
+    out, stats = self.discriminate(d_params, d_stats, jnp.concatenate([real, fake]), y, key)
+    return (jax.tree.map(lambda a: a[:b], out), jax.tree.map(lambda a: a[b:], out), stats)
 
   def draw_for_d(self, key, batch_size, real_y, conditional):
     """(z, y) of a generated batch for D: under the real batch's labels when the objective
@@ -132,8 +142,12 @@ class _Nets:
     k_critic, k_obj = jax.random.split(jax.random.fold_in(key, 2))
 
     def d_loss_fn(params):
-      real_out, stats = self.discriminate(params, d_stats, real, real_y, k_real)
-      fake_out, stats = self.discriminate(params, stats, fake, fake_y, k_fake)
+      if self.joint_d_pass:
+        real_out, fake_out, stats = self.discriminate_jointly(params, d_stats, real, real_y,
+                                                              fake, fake_y, k_real)
+      else:
+        real_out, stats = self.discriminate(params, d_stats, real, real_y, k_real)
+        fake_out, stats = self.discriminate(params, stats, fake, fake_y, k_fake)
       critic = lambda x, y: self.discriminate(params, d_stats, x, y, k_critic)[0]  # noqa: E731
       inputs = GANInputs(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y,
                          critic=critic, key=k_obj, z=z)
@@ -257,11 +271,13 @@ def _dynamic_updates(nets: _Nets, nets_state: tuple, real_all, labels_all, z_key
 
 def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, d_tx, objective,
                sampler, ema_decay: float = 0.0, augment: tuple[str, ...] = (),
-               plateau_metric: str = "", dynamic: DynamicSteps | None = None
-               ) -> tuple[GANState, dict]:
-  """``batch``: {'image': (d_steps, B, H, W, C), 'label': (d_steps, B, ...)}."""
+               plateau_metric: str = "", dynamic: DynamicSteps | None = None,
+               joint_d_pass: bool = False) -> tuple[GANState, dict]:
+  """``batch``: {'image': (d_steps, B, H, W, C), 'label': (d_steps, B, ...)}.
+  ``joint_d_pass``: D's update sees the real and the generated batch in one call
+  (``_Nets.discriminate_jointly``) instead of two."""
   nets = _Nets(generator, discriminator, g_tx, d_tx, objective, sampler, state.loss_state,
-               tuple(augment), plateau_metric)
+               tuple(augment), plateau_metric, joint_d_pass)
   z_key, drop_key = jax.random.split(jax.random.fold_in(state.rng, state.step))
   nets_state = (state.d_params, state.d_batch_stats, state.d_opt_state,
                 state.g_params, state.g_batch_stats, state.g_opt_state)

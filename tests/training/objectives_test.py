@@ -117,6 +117,45 @@ def test_began_two_steps_against_the_papers_equations(test_config):
     assert abs(float(m["L_fake_g"]) - l_fake) > 1e-4  # G's pass sees the updated D
 
 
+def test_began_cs_code_consistency_adds_alpha_times_the_code_error_to_d_only(test_config):
+  """BEGAN-CS: L_D += alpha * mean |Enc(G(z)) - z|; G's loss is unchanged. In a real step the
+  term is D's code of the step's own G(z) against the step's own z."""
+  obj = losses.OBJECTIVES.get("began")(gamma=0.5, code_consistency=0.1)
+  real = jnp.zeros((2, 4, 4, 1))
+  z = jnp.asarray([[0.5, -0.5], [0.25, 0.0]])
+  out = DOutput(jnp.zeros(2), reconstruction=real + 0.2, target=real, code=z + 0.4)
+  d, m = obj.d_loss(out, out, GANInputs(real=real, fake=real, z=z), {"k": jnp.asarray(0.5)})
+  np.testing.assert_allclose(m["L_code"], 0.4, rtol=1e-6)
+  np.testing.assert_allclose(d, 0.2 - 0.5 * 0.2 + 0.1 * 0.4, rtol=1e-6)
+  g, gm = obj.g_loss(out, GANInputs(real=None, fake=real, z=z), {"k": jnp.asarray(0.5)})
+  assert float(g) == pytest.approx(0.2) and "L_code" not in gm
+  with pytest.raises(ConfigError, match="code_dim to model.latent_dim"):
+    obj.d_loss(out, out, GANInputs(real=real, fake=real, z=jnp.zeros((2, 3))),
+               {"k": jnp.asarray(0.5)})
+
+  config = configured(test_config.copy_and_resolve_references(),
+                      dict(BEGAN, **{"loss.began.code_consistency": 0.1}))  # z and code: 8
+  exp = Experiment(config, parallel.make_mesh(1))
+  state = exp.init_state()
+  batch = batch_for(config)
+  z_key, _ = jax.random.split(jax.random.fold_in(state.rng, state.step))
+  z, _ = exp.sampler.draw(jax.random.fold_in(z_key, 0), config.data.batch_size)
+  fake = exp.generator.apply({"params": state.g_params, "batch_stats": state.g_batch_stats},
+                             z, None, train=True, mutable=["batch_stats"],
+                             rngs={"noise": jax.random.PRNGKey(0)})[0]
+  code = exp.discriminator.apply({"params": state.d_params}, fake, None).code
+  l_real, l_fake = _began_step_reference(exp, state, batch)
+  _, m = exp.train_step(state, exp.put_batch(batch))
+  expected = float(np.mean(np.abs(np.asarray(code) - np.asarray(z))))
+  np.testing.assert_allclose(m["L_code"], expected, rtol=1e-5)
+  np.testing.assert_allclose(m["d_loss"], l_real - 0.0 * l_fake + 0.1 * expected, rtol=1e-5)
+  with pytest.raises(ConfigError, match="code_dim"):
+    bad = configured(test_config, dict(BEGAN, **{"loss.began.code_consistency": 0.1,
+                                                 "model.began.code_dim": 4}))
+    e = Experiment(bad, parallel.make_mesh(1))
+    e.train_step(e.init_state(), e.put_batch(batch_for(bad)))
+
+
 def test_began_on_real_data_lowers_m_and_keeps_k_in_range(test_config):
   """60 steps of the BEGAN networks (8 filters) on the synthetic shapes dataset through the
   real input pipeline: the convergence measure falls and k_t stays in [0, 1]."""
