@@ -15,6 +15,8 @@ def optimizer(name="adam", lr=2e-4):
   return ml_collections.ConfigDict(dict(
       name=name,                                   # adam | rmsprop | sgd
       lr=lr,
+      schedule="constant",                         # constant | linear: lr -> final_scale x lr
+      final_scale=0.0,                             # over the run's num_train_steps
       adam=dict(b1=0.5, b2=0.999, eps=1e-8),
       rmsprop=dict(decay=0.99, eps=1e-8, momentum=0.0, centered=False),  # PyTorch's defaults
       sgd=dict(momentum=0.0, nesterov=False),

@@ -23,9 +23,11 @@ class Experiment(Generation):
     super().__init__(config, mesh)
     self.objective = losses.build(config.loss)
     plateau = config.lr_plateau
-    self.g_tx = optimizers.make(config.g_optimizer, "g_optimizer", plateau)
+    self.g_tx = optimizers.make(config.g_optimizer, "g_optimizer", plateau,
+                                num_steps=config.num_train_steps)
     self.d_tx = optimizers.make(config.d_optimizer, "d_optimizer", plateau,
-                                updates_per_step=config.loss.d_steps)
+                                updates_per_step=config.loss.d_steps,
+                                num_steps=config.num_train_steps)
     self.augment = augment.parse(config.diff_augment)
     self.dynamic = steps.dynamic_steps(config.loss)
     parallel.check_batch_size(config.data.batch_size, self.mesh)

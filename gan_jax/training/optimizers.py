@@ -4,13 +4,19 @@
 ``sgd.{momentum, nesterov}`` belong to their kind. RMSProp follows PyTorch's ``RMSprop``
 exactly (the WGAN papers' and their PyTorch ports' optimizer): v = a v + (1 - a) g^2,
 update = -lr g / (sqrt(v) + eps), eps OUTSIDE the square root, v starting at 0.
+
+``schedule``: ``constant`` (the default) or ``linear``, the learning rate decaying linearly
+from ``lr`` at the first update to ``final_scale`` x ``lr`` at the run's last step
+(``num_train_steps`` x this optimizer's updates per step), as the BigGAN / SNGAN ports and
+Lucic et al.'s study decay it; the count is this optimizer's own (in its state, so a resumed
+run continues the same schedule), and past the end it stays at ``final_scale`` x ``lr``.
 """
 
 import optax
 import optax.contrib
 
 from gan_jax.utils.errors import ConfigError
-from gan_jax.utils.registry import Registry
+from gan_jax.utils.registry import Registry, check_choice
 
 OPTIMIZERS = Registry("optimizer name")
 
@@ -34,8 +40,22 @@ def _sgd(lr, cfg):
   return optax.sgd(lr, momentum=cfg.momentum or None, nesterov=cfg.nesterov)
 
 
-def make(opt_cfg, field: str = "optimizer", plateau=None,
-         updates_per_step: int = 1) -> optax.GradientTransformation:
+SCHEDULES = ("constant", "linear")
+
+
+def learning_rate(opt_cfg, field: str, num_updates: int):
+  """The block's learning rate: a float, or an optax schedule of the update count."""
+  check_choice(f"{field}.schedule", opt_cfg.schedule, SCHEDULES)
+  if opt_cfg.schedule == "constant":
+    return opt_cfg.lr
+  if not 0 <= opt_cfg.final_scale <= 1:
+    raise ConfigError(f"{field}.final_scale must be in [0, 1], got {opt_cfg.final_scale}.")
+  return optax.linear_schedule(opt_cfg.lr, opt_cfg.lr * opt_cfg.final_scale,
+                               max(1, num_updates))
+
+
+def make(opt_cfg, field: str = "optimizer", plateau=None, updates_per_step: int = 1,
+         num_steps: int = 0) -> optax.GradientTransformation:
   """The optimizer of a ``<net>_optimizer`` block; ``field`` names it in errors.
 
   ``plateau`` (the ``lr_plateau`` block, when its ``metric`` is set) chains optax's
@@ -47,7 +67,8 @@ def make(opt_cfg, field: str = "optimizer", plateau=None,
   factory = OPTIMIZERS.get(opt_cfg.name, f"{field}.name")
   if not opt_cfg.lr > 0:
     raise ConfigError(f"{field}.lr must be > 0, got {opt_cfg.lr}.")
-  tx = factory(opt_cfg.lr, opt_cfg[opt_cfg.name])
+  tx = factory(learning_rate(opt_cfg, field, num_steps * updates_per_step),
+               opt_cfg[opt_cfg.name])
   if plateau is None or not plateau.metric:
     return tx
   if not (0 < plateau.factor < 1 and plateau.window > 0 and plateau.patience > 0

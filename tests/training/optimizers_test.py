@@ -64,3 +64,29 @@ def test_adam_and_sgd_take_their_own_blocks_fields():
 def test_non_positive_learning_rate_is_refused(lr):
   with pytest.raises(ConfigError, match="g_optimizer.lr must be > 0"):
     optimizers.make(default.optimizer(lr=lr), "g_optimizer")
+
+
+def test_linear_schedule_decays_from_lr_to_its_final_scale_over_the_run():
+  cfg = default.optimizer("sgd", lr=0.1)
+  cfg.schedule, cfg.final_scale = "linear", 0.2
+  # 4 steps of 2 updates each (a critic's d_steps): the decay spans the 8 updates
+  tx = optimizers.make(cfg, "d_optimizer", updates_per_step=2, num_steps=4)
+  p = jnp.zeros(())
+  state = tx.init(p)
+  steps = []
+  for _ in range(10):
+    u, state = tx.update(jnp.ones(()), state, p)
+    steps.append(-float(u))
+  want = [0.1 - (0.1 - 0.02) * min(i, 8) / 8 for i in range(10)]
+  np.testing.assert_allclose(steps, want, rtol=1e-6)
+
+
+def test_constant_is_the_default_and_an_unknown_schedule_is_refused():
+  cfg = default.optimizer("adam", lr=1e-3)
+  assert cfg.schedule == "constant"
+  cfg.schedule = "cosine"
+  with pytest.raises(ConfigError, match="g_optimizer.schedule"):
+    optimizers.make(cfg, "g_optimizer", num_steps=10)
+  cfg.schedule, cfg.final_scale = "linear", 1.5
+  with pytest.raises(ConfigError, match="final_scale must be in"):
+    optimizers.make(cfg, "g_optimizer", num_steps=10)
