@@ -26,6 +26,9 @@ class Samples:
   with_labels: Callable[[Any, int, int], Any]
   suffix: str = ""  # added to the evaluator's and metrics' names ("_raw": a run's raw G
                     # beside its EMA), so both sets of results stand side by side
+  # optional: the same samples as ``draw``, one (uint8 images, labels) batch at a time, made
+  # when asked for (an evaluator overlaps its work with the sampling)
+  stream: Callable[[int, int, int], Any] | None = None
 
   def __call__(self, num: int, seed: int, batch_size: int):
     return self.draw(num, seed, batch_size)

@@ -57,8 +57,12 @@ class FIDEvaluator(Evaluator):
     num = c.final_num_samples if final else c.num_samples
     t0 = time.time()
     ref = self.reference()
-    images, _ = generate(num, c.seed, self.extractor.batch_size)
-    feats = self.extractor(images, f"{num} generated samples")
+    bs, what = self.extractor.batch_size, f"{num} generated samples"
+    stream = getattr(generate, "stream", None)
+    if stream is not None:  # sampling overlaps the feature extraction
+      feats = self.extractor.of_batches((x for x, _ in stream(num, c.seed, bs)), num, what)
+    else:
+      feats = self.extractor(generate(num, c.seed, bs)[0], what)
     result = features.compare(feats, ref, c.kid_subsets, c.kid_subset_size)
     scalars = {"fid": result["fid"], "kid": result["kid"]}
     protocol = {

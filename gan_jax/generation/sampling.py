@@ -103,18 +103,21 @@ class Sampling:
       out[i, [index(t) for t in ([row] if isinstance(row, (str, int)) else row)]] = 1.0
     return out
 
+  def batches(self, state, num: int, seed: int, batch_size: int):
+    """``generate``'s samples one batch at a time, as ``(uint8 images, labels)``: the next
+    batch is made only when asked for, so a consumer can overlap its work with sampling."""
+    from gan_jax.metrics.preprocess import quantize
+    key = jax.random.PRNGKey(seed)
+    for start in range(0, num, batch_size):
+      z, y = self.draw_indexed(key, start, batch_size)
+      n = min(batch_size, num - start)
+      yield quantize(self.sample(state, z, y))[:n], (None if y is None else np.asarray(y)[:n])
+
   def generate(self, state, num: int, seed: int, batch_size: int):
     """``num`` samples as uint8, and their labels: sample i is drawn from ``(seed, i)`` alone,
     so the set is the same for any batch size and device count."""
-    from gan_jax.metrics.preprocess import quantize
-    key = jax.random.PRNGKey(seed)
-    images, labels = [], []
-    for start in range(0, num, batch_size):
-      z, y = self.draw_indexed(key, start, batch_size)
-      images.append(quantize(self.sample(state, z, y)))
-      labels.append(None if y is None else np.asarray(y))
-    images = np.concatenate(images)[:num]
-    return images, (None if labels[0] is None else np.concatenate(labels)[:num])
+    images, labels = zip(*self.batches(state, num, seed, batch_size))
+    return np.concatenate(images), (None if labels[0] is None else np.concatenate(labels))
 
   def generate_with_labels(self, state, labels, seed: int, batch_size: int) -> np.ndarray:
     """uint8 samples for given labels (class indices or multi-hot vectors), the noise of
@@ -137,4 +140,4 @@ class Sampling:
     return Samples(
         draw=lambda n, seed, bs: self.generate(state, n, seed, bs),
         with_labels=lambda y, seed, bs: self.generate_with_labels(state, y, seed, bs),
-        suffix=self.suffix)
+        suffix=self.suffix, stream=lambda n, seed, bs: self.batches(state, n, seed, bs))

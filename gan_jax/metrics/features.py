@@ -7,6 +7,7 @@ sample counts and where the reference came from. Reference features are computed
 protocol key and cached under ``<cache>/fid_refs/``.
 """
 
+import collections
 import concurrent.futures
 import contextlib
 import functools
@@ -95,30 +96,52 @@ class FeatureExtractor:
     Batches are the same fixed-size chunks whatever ``workers`` is, so the features do not
     depend on it; ``workers`` > 1 only keeps that many batches in flight at once."""
     images = np.asarray(images)
-    if images.dtype != np.uint8:
-      raise fid_stats.MetricInputError(f"expected uint8 images, got {images.dtype}")
-    starts = range(0, len(images), self.batch_size)
+    chunks = (images[i:i + self.batch_size] for i in range(0, len(images), self.batch_size))
+    return self.of_batches(chunks, len(images), what)
 
-    def run(i):
-      chunk = images[i:i + self.batch_size]
+  def of_batches(self, batches, total: int, what: str = "images") -> np.ndarray:
+    """Features of uint8 batches (each at most ``batch_size`` images) as they are produced:
+    while the network runs on the batches already given (``workers`` of them at once, in
+    threads), the caller's iterator makes the next one, so a generator's sampling overlaps
+    the feature extraction. The same chunks give the same features as ``__call__`` on their
+    concatenation. Several processes run it in order in the calling thread: their
+    collectives must run in the same order everywhere."""
+    def run(chunk):
       pad = self.batch_size - len(chunk)
       if pad:
         chunk = np.concatenate([chunk, np.zeros((pad,) + chunk.shape[1:], np.uint8)])
       feats = np.asarray(jax.device_get(self._forward(self.params, chunk)))
       return feats[:len(feats) - pad]
 
-    pool = concurrent.futures.ThreadPoolExecutor(self.workers) if self.workers > 1 else None
-    out, done, t0, last = [], 0, time.time(), time.time()
+    threads = self.workers if jax.process_count() == 1 else 0
+    pool = concurrent.futures.ThreadPoolExecutor(threads) if threads else None
+    out, pending, t0, last = [], collections.deque(), time.time(), time.time()
+
+    def collect(feats):
+      nonlocal last
+      out.append(feats)
+      done = sum(len(f) for f in out)
+      if time.time() - last > 15 or done == total:
+        rate = done / max(time.time() - t0, 1e-9)
+        logging.info("Inception features of %s: %d/%d images, %.1f images/s, ETA %.0fs",
+                     what, done, total, rate, (total - done) / max(rate, 1e-9))
+        last = time.time()
+
     try:
-      results = pool.map(run, starts) if pool else map(run, starts)
-      for feats in results:
-        out.append(feats)
-        done += len(feats)
-        if time.time() - last > 15 or done == len(images):
-          rate = done / max(time.time() - t0, 1e-9)
-          logging.info("Inception features of %s: %d/%d images, %.1f images/s, ETA %.0fs",
-                       what, done, len(images), rate, (len(images) - done) / max(rate, 1e-9))
-          last = time.time()
+      for chunk in batches:
+        chunk = np.asarray(chunk)
+        if chunk.dtype != np.uint8:
+          raise fid_stats.MetricInputError(f"expected uint8 images, got {chunk.dtype}")
+        if len(chunk) > self.batch_size:
+          raise ValueError(f"a batch of {len(chunk)} images, more than {self.batch_size}")
+        if pool is None:
+          collect(run(chunk))
+          continue
+        pending.append(pool.submit(run, chunk))
+        while len(pending) > threads:
+          collect(pending.popleft().result())
+      while pending:
+        collect(pending.popleft().result())
     finally:
       if pool:  # a stop signal raises here: drop the queued batches, do not wait for them
         pool.shutdown(wait=False, cancel_futures=True)

@@ -134,6 +134,20 @@ def test_batches_in_flight_do_not_change_the_features(fid_cache):
   got = three(images)
   assert got.shape == (11, features.FEATURE_DIM)
   np.testing.assert_array_equal(got, want)
+  # batches handed over as a producer makes them (a generator's sampling, overlapped with
+  # the network): the same features, and the producer runs ahead of the network by at
+  # most the batches in flight
+  made = []
+
+  def produce():
+    for i in range(0, 11, 8):
+      made.append(i)
+      yield images[i:i + 8]
+  np.testing.assert_array_equal(three.of_batches(produce(), 11), want)
+  np.testing.assert_array_equal(one.of_batches(produce(), 11), want)
+  assert made == [0, 8, 0, 8]
+  with pytest.raises(ValueError, match="more than 8"):
+    one.of_batches(iter([images]), 11)
 
 
 def test_runs_side_by_side_extract_a_shared_reference_once(tmp_path):
