@@ -8,7 +8,8 @@
 # - the Inception feature rate beside torchvision's network, and the 10,000-sample
 #   protocol's feature time (random weights: the same speed, nothing to carry);
 # - a K = 8 seed ensemble (vmap and unroll);
-# - the input pipeline's images/s per decoding core (1..16 cores) for each kind of source;
+# - the input pipeline's images/s per decoding core (1..16 cores, threads and processes) for
+#   each kind of source;
 # - with RUN_REPORT=1 and the prepared MNIST carried in $GAN_JAX_CACHE, the main command at
 #   its report settings (5,000 steps, its final 10k FID), timed.
 #
@@ -16,12 +17,17 @@
 # pure-Python wheels below, carried with the tree (no TensorFlow, TFDS or clu: the run path
 # imports none):
 #   pip download --no-deps -d benchmarks/wheels ml_collections==1.1.0 absl-py PyYAML  # here, once
+#   pip download --no-deps -d benchmarks/wheels array_record \
+#     --python-version=<the GPU machine's, e.g. 3.11> --only-binary=:all:  # the prepared splits
 #   bash benchmarks/gpu_benchmark.sh gpu.json                                   # there
+# (the wheels are installed there offline; the pure-Python ones also work from PYTHONPATH).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT_JSON=${1:-gpu.json}
 LINES=$(mktemp)
 for w in benchmarks/wheels/*.whl; do [ -e "$w" ] && PYTHONPATH="${PYTHONPATH:-}:$PWD/$w"; done
+ls benchmarks/wheels/*.whl >/dev/null 2>&1 && \
+  python -m pip install -q --no-deps --no-index benchmarks/wheels/*.whl 2>/dev/null
 export PYTHONPATH="$PWD:${PYTHONPATH:-}"
 export TF_CPP_MIN_LOG_LEVEL=2
 emit() { grep '^{' | tee -a "$LINES"; }
@@ -54,7 +60,7 @@ for strategy in vmap unroll; do
   python benchmarks/ensemble_benchmark.py --config=configs/dcgan_mnist.py --members=8 \
     --strategy=$strategy --steps=100 2>/dev/null | emit
 done
-python benchmarks/input_benchmark.py --cores=1,2,4,8,16 2>/dev/null | emit
+python benchmarks/input_benchmark.py --cores=1,2,4,8,16 --modes=threads,processes 2>/dev/null | emit
 if [ "${RUN_REPORT:-0}" = 1 ]; then
   start=$(date +%s)
   python -m gan_jax.main --config=configs/dcgan_mnist.py --workdir="${OUT:-/tmp}/dcgan_mnist" \

@@ -56,7 +56,9 @@ def get_config():
   config.data.folder = ""               # image_folder: the folder (nested, PNG/JPG)
   config.data.folder_channels = 3       # image_folder: 3 (RGB) or 1 (grey)
   config.data.skip_unreadable = False   # image_folder: leave out undecodable files (counted)
-  config.data.decode_threads = 2        # image_folder / mixed sizes: parallel decoding
+  config.data.decode_threads = 2        # threads that decode a batch's images
+  config.data.decode_processes = 0      # > 0: decode in this many processes instead (a GPU
+                                        # step outrunning the threads: docs/data.md)
   config.data.train_subset = 0          # > 0: train on a random subset of this many images
   config.data.train_subset_seed = 0     # (the same for every run seed; the CelebA study: 10,000)
   config.data.real_threshold = ml_collections.ConfigDict(dict(

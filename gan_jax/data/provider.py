@@ -69,7 +69,8 @@ class DataProvider:
         source, batch_size=d.batch_size, image_size=d.image_size, resize=d.resize,
         seed=self.seed if seed is None else seed, d_steps=self.d_steps, start_step=start_step,
         num_steps=num_steps, prefetch=d.prefetch, crop=d.crop, threads=d.decode_threads,
-        kept=kept, epoch=epoch, epoch_start=epoch_start, fit=d.fit)
+        processes=d.decode_processes, kept=kept, epoch=epoch, epoch_start=epoch_start,
+        fit=d.fit)
 
   def reference_images(self, split: str, count: int, seed: int):
     """A seeded random subset of ``count`` images of ``split`` (all when count <= 0 or more
@@ -81,7 +82,8 @@ class DataProvider:
     what = (f"{s.description}; {len(idx)} of {len(s)} images"
             + (f", random subset seed {seed}" if len(idx) < len(s) else ""))
     return pipeline.images_for_metrics(s, idx, d.image_size, d.resize, d.crop,
-                                       d.decode_threads, fit=d.fit), what
+                                       d.decode_threads, fit=d.fit,
+                                       processes=d.decode_processes), what
 
   def labelled_reference(self, split: str, count: int, seed: int):
     """``reference_images`` with the images' labels: ``(images, labels, description)``."""

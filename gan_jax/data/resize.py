@@ -1,11 +1,18 @@
-"""TensorFlow 2's ``tf.image.resize`` (antialias off) for every method of ``data.resize``, as
-separable interpolation matrices built in float64 and applied in float32 by the pipeline
-(``tests/data/pipeline_test.py`` checks each against TensorFlow)."""
+"""Preprocessing of uint8 images for training (``preprocess``): a non-square image made
+square (``data.fit``), then padded or resized to ``data.image_size`` as TensorFlow 2's
+``tf.image.resize`` does (antialias off) for every method of ``data.resize``, by separable
+interpolation matrices built in float64 and applied in float32 (``tests/data/pipeline_test.py``
+checks each against TensorFlow). numpy only: the decoding processes (``decoding.py``) import
+it without JAX."""
 
 import functools
 import math
 
 import numpy as np
+
+from gan_jax.data.specs import FITS, RESIZE_METHODS
+from gan_jax.utils.errors import ConfigError
+from gan_jax.utils.registry import check_choice
 
 
 def _scale(n_in, n_out):
@@ -73,3 +80,54 @@ _MATRICES = {"bilinear": _bilinear, "nearest": _nearest, "area": _area, "bicubic
 def resize_matrix(n_in: int, n_out: int, method: str) -> np.ndarray:
   """(n_out, n_in) float32: ``tf.image.resize``'s ``method`` along one axis."""
   return _MATRICES[method](n_in, n_out).astype(np.float32)
+
+
+# ---- preprocessing ---------------------------------------------------------------------------
+
+def _centre_crop(x: np.ndarray, crop: int) -> np.ndarray:
+  """The centred crop x crop square (crop 0: the largest centred square) of (..., H, W, C)."""
+  h, w = x.shape[-3], x.shape[-2]
+  side = min(h, w) if crop == 0 else min(h, w, crop)
+  top, left = (h - side) // 2, (w - side) // 2
+  return x[..., top:top + side, left:left + side, :]
+
+
+def _pad_square(x: np.ndarray) -> np.ndarray:
+  """(..., H, W, C) padded with black (-1) on both sides of its shorter side to a square."""
+  h, w = x.shape[-3], x.shape[-2]
+  side = max(h, w)
+  top, left = (side - h) // 2, (side - w) // 2
+  pad = [(0, 0)] * (x.ndim - 3) + [(top, side - h - top), (left, side - w - left), (0, 0)]
+  return np.pad(x, pad, constant_values=-1.0)
+
+
+def preprocess(images: np.ndarray, image_size: int, method: str, crop: int = 0,
+               fit: str = "crop") -> np.ndarray:
+  """uint8 (B, H, W, C) or (H, W, C) -> float32 (..., S, S, C) in [-1, 1]: a non-square
+  image becomes square as ``fit`` says (``crop``: the centred square, ``crop`` px or 0 = the
+  largest; ``squash``: the whole frame, its aspect not kept; ``pad``: the whole frame padded
+  with black), then is padded (``method='pad'``) or resized to ``image_size``."""
+  images = np.asarray(images)
+  h, w = images.shape[-3], images.shape[-2]
+  x = images.astype(np.float32) / 127.5 - 1.0
+  if h == w == image_size and crop in (0, image_size):
+    return x
+  if method == "pad":
+    if h != w or image_size < h or (image_size - h) % 2 or crop:
+      raise ConfigError(f"data.resize='pad' cannot take {h}x{w}px images"
+                        + (f" cropped to {crop}" if crop else "") + f" to {image_size}px; "
+                        f"use one of {RESIZE_METHODS[1:]}.")
+    p = (image_size - h) // 2
+    pad = [(0, 0)] * (x.ndim - 3) + [(p, p), (p, p), (0, 0)]
+    return np.pad(x, pad, constant_values=-1.0)
+  check_choice("data.resize", method, RESIZE_METHODS)
+  check_choice("data.fit", fit, FITS)
+  if fit == "crop":
+    x = _centre_crop(x, crop)
+  elif fit == "pad":
+    x = _pad_square(x)
+  rh = resize_matrix(x.shape[-3], image_size, method)
+  rw = resize_matrix(x.shape[-2], image_size, method)
+  y = np.einsum("oh,...hwc->...owc", rh, x, optimize=True)
+  y = np.einsum("pw,...owc->...opc", rw, y, optimize=True)
+  return np.clip(y, -1.0, 1.0).astype(np.float32)
