@@ -26,7 +26,7 @@ from absl import logging
 from gan_jax.evaluators.record import evaluate_all, evaluate_and_record
 from gan_jax.runs.run_folder import RunFolder
 from gan_jax.training.signals import Interrupted, StopRequest
-from gan_jax.utils import images, terminal
+from gan_jax.utils import images, parallel, terminal
 from gan_jax.utils.errors import NonFiniteLossError
 
 
@@ -196,6 +196,8 @@ def train(fns: StepFunctions, state, start: int, total: int, *, feed, members: l
       for member in members:
         if extra:
           member.writer.write_scalars(step, extra)
+      if step == start + 1:
+        parallel.compile_together(fns.step, state, batch, name="the training step")
       state, step_metrics = fns.step(state, batch)
       metrics.add(step, step_metrics)
       if step == start + 1:

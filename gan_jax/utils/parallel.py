@@ -74,3 +74,17 @@ def host_local_to_global(local_batch: dict, mesh: Mesh, batch_axis: int = 1) -> 
     global_shape[batch_axis] *= jax.process_count()
     return jax.make_array_from_process_local_data(sharding, x, tuple(global_shape))
   return jax.tree.map(put, local_batch)
+
+
+def compile_together(fn, *args, name: str, timeout_s: int = 1800):
+  """With several processes: ``fn`` (a jitted function) compiled here for ``args``, then every
+  process waits for the others at the coordination service's barrier before its first call.
+  On CPUs the first collective sets up Gloo, which gives up when a peer is 30 s late; a
+  process that compiles slower (a busier host) would otherwise fail the run. jit reuses the
+  compiled executable, so the first call that follows runs at once. One process: nothing."""
+  if jax.process_count() == 1:
+    return
+  fn.lower(*args).compile()
+  from jax._src import distributed  # the coordination service's client (no public barrier)
+  logging.info("Compiled %s; waiting for the other processes", name)
+  distributed.global_state.client.wait_at_barrier(f"gan_jax:{name}", timeout_s * 1000)

@@ -43,6 +43,10 @@ def _job(job_id: str) -> dict:
   return dict(kv.split("=", 1) for kv in r.stdout.split() if "=" in kv)
 
 
+# SLURM's reasons for a pending job that no wait resolves
+NEVER = ("PartitionConfig", "BadConstraints", "PartitionNodeLimit", "Resources_Unavailable")
+
+
 def _wait(job_ids, timeout):
   """Waits until every job (array tasks included) has ended; returns their states."""
   t0 = time.time()
@@ -51,6 +55,12 @@ def _wait(job_ids, timeout):
                        text=True)
     if not r.stdout.strip():
       break
+    for job in job_ids:  # a request this cluster can never meet: say so now, not at the timeout
+      reason = _job(job).get("Reason", "")
+      assert reason not in NEVER, (
+          f"job {job} cannot start on this cluster ({reason}: {_job(job).get('TRES')}, "
+          f"`sinfo -o '%c %m'` gives {subprocess.getoutput('sinfo -h -o %c,%m')}); "
+          "run tools/slurm_local.sh again")
     time.sleep(2)
   else:
     raise AssertionError(f"jobs {job_ids} still queued after {timeout} s")

@@ -17,17 +17,23 @@ from helpers import ROOT
 from gan_jax.utils import once
 
 # One process asking for the cache entry: builds it (slowly, so the others arrive during the
-# build) unless it is there, through ``once.once``; prints what it found.
+# build) unless it is there, through ``once.once``; prints what it found. Each marks its
+# arrival in ``arrived/``; the builder starts only when ``together`` have arrived, so that
+# the others ask during the build however slowly a loaded machine starts them.
 ASK = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {root!r})
     from absl import logging
     logging.set_verbosity(logging.INFO)
     from gan_jax.utils import once
-    folder, seconds = sys.argv[1], float(sys.argv[2])
+    folder, seconds, together = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     final = os.path.join(folder, "entry")
+    arrived = os.path.join(folder, "arrived")
 
     def build():
+      deadline = time.time() + 120
+      while len(os.listdir(arrived)) < together and time.time() < deadline:
+        time.sleep(0.05)
       with open(os.path.join(folder, "builds.log"), "a") as f:
         f.write(f"{{os.getpid()}}\\n")
       tmp = f"{{final}}.{{os.getpid()}}.tmp"
@@ -38,25 +44,29 @@ ASK = textwrap.dedent("""
         time.sleep(seconds / 4)
       once.publish(tmp, final)
 
+    os.makedirs(arrived, exist_ok=True)
+    open(os.path.join(arrived, str(os.getpid())), "w").close()
     once.once(lambda: os.path.exists(final), build, os.path.join(folder, "entry.lock"), "the entry")
     print("parts", len(os.listdir(final)))
 """)
 
 
-def _ask(folder, seconds):
-  return subprocess.Popen([sys.executable, "-c", ASK.format(root=ROOT), str(folder), str(seconds)],
+def _ask(folder, seconds, together=1):
+  return subprocess.Popen([sys.executable, "-c", ASK.format(root=ROOT), str(folder), str(seconds),
+                           str(together)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_processes_started_together_build_once_and_all_use_it(tmp_path):
-  procs = [_ask(tmp_path, 2.0) for _ in range(4)]
+  procs = [_ask(tmp_path, 2.0, together=4) for _ in range(4)]
   outs = [p.communicate(timeout=120) for p in procs]
   for p, (out, err) in zip(procs, outs):
     assert p.returncode == 0, err[-2000:]
     assert out.strip() == "parts 4"
   assert len(open(tmp_path / "builds.log").read().split()) == 1
   assert sum("Waiting for host" in err and "to finish the entry" in err for _, err in outs) >= 1
-  assert sorted(os.listdir(tmp_path)) == ["builds.log", "entry"]  # no lock, no half entry
+  # no lock, no half entry
+  assert sorted(os.listdir(tmp_path)) == ["arrived", "builds.log", "entry"]
 
 
 def test_a_holder_killed_mid_work_is_taken_over(tmp_path):
