@@ -48,6 +48,16 @@ RECIPES = {  # per dataset; others get Recipe()
 }
 
 
+def max_pool2(x):
+  """2x2 max pooling, stride 2 ('SAME' padding for an odd side). Even sides pool by a reshape:
+  the same maxima, and a gradient XLA:CPU computes 7x faster than max_pool's
+  select-and-scatter (docs/speed.md), the same wherever the window's maximum is unique."""
+  b, h, w, c = x.shape
+  if h % 2 or w % 2:
+    return nn.max_pool(x, (2, 2), (2, 2), padding="SAME")
+  return x.reshape(b, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+
+
 class Net(nn.Module):
   num_classes: int
   widths: tuple[int, ...] = (32, 64, 128)
@@ -58,7 +68,7 @@ class Net(nn.Module):
     for w in self.widths:
       x = nn.relu(bn()(nn.Conv(w, (3, 3), padding=1)(x)))
       x = nn.relu(bn()(nn.Conv(w, (3, 3), padding=1)(x)))
-      x = nn.max_pool(x, (2, 2), (2, 2), padding="SAME")
+      x = max_pool2(x)
     features = x.reshape(x.shape[0], -1)
     self.sow("intermediates", "features", features)  # the classifier-feature FID's space
     return nn.Dense(self.num_classes)(features)

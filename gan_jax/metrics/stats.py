@@ -1,20 +1,23 @@
 """FID, KID and Inception Score from features, in float64 on the host.
 
 - ``RunningStats`` accumulates mean and covariance batch by batch in float64.
-- ``frechet_distance``: ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 sqrt(S1 S2)) with
-  ``scipy.linalg.sqrtm``; a non-finite root retries with eps*I added to both
-  covariances (the standard fix, logged); imaginary parts above 1e-3 are an error.
+- ``frechet_distance``: ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 sqrt(S1 S2)). Only the trace of the
+  root enters, and the eigenvalues of S1 S2 are those of the symmetric positive
+  semi-definite A S2 A, A = S1^(1/2): so Tr sqrt(S1 S2) is the sum of the square roots of
+  their eigenvalues, from two symmetric eigendecompositions (``trace_sqrt_product``). The
+  reference implementations (pytorch-fid, StyleGAN's metrics) take the whole root with
+  ``scipy.linalg.sqrtm`` instead: the same number (to 1e-12 relative at 2048 dimensions,
+  ``tests/metrics/metrics_stats_test.py``) at 3.6x the time, and on covariances of fewer
+  samples than dimensions, where the product is singular, an inaccurate root that they
+  repair by adding eps*I; here rounding's negative eigenvalues count as 0 and no repair is
+  needed.
 - ``kernel_inception_distance``: unbiased MMD^2 with the cubic polynomial kernel
   k(x, y) = (x.y / d + 1)^3, averaged over random subsets (StyleGAN2-ADA protocol:
   100 subsets of at most 1,000).
 - ``inception_score``: exp(E_x KL(p(y|x) || p(y))) per split, mean and std.
 """
 
-import warnings
-
 import numpy as np
-import scipy.linalg
-from absl import logging
 
 from gan_jax.utils.errors import GanJaxError
 
@@ -47,35 +50,30 @@ class RunningStats:
     return mu, cov
 
 
-def _sqrtm(m):
-  """scipy's sqrtm; singularity is handled by the caller (finite check + eps fix)."""
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-    return scipy.linalg.sqrtm(m)
+def _symmetric(m):
+  return (m + m.T) / 2
 
 
-def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> tuple[float, dict]:
-  """Returns (FID, info); info says whether the eps fix was needed."""
+def trace_sqrt_product(s1, s2) -> float:
+  """Tr sqrt(S1 S2) of two covariances (symmetric positive semi-definite), float64."""
+  w, v = np.linalg.eigh(_symmetric(s1))
+  root = (v * np.sqrt(np.clip(w, 0, None))) @ v.T  # S1^(1/2)
+  eig = np.linalg.eigvalsh(_symmetric(root @ s2 @ root))
+  return float(np.sum(np.sqrt(np.clip(eig, 0, None))))
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> tuple[float, dict]:
+  """Returns (FID, info). ``info['eps_fix']`` is False: the field the results keep from
+  the sqrtm route's repair of singular products, which this route does not need."""
   mu1, mu2 = np.atleast_1d(np.float64(mu1)), np.atleast_1d(np.float64(mu2))
   s1, s2 = np.atleast_2d(np.float64(sigma1)), np.atleast_2d(np.float64(sigma2))
   if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (mu1.size, mu1.size):
     raise MetricInputError(f"mismatched statistics: {mu1.shape}, {s1.shape} vs {mu2.shape}, {s2.shape}")
+  if not all(np.isfinite(a).all() for a in (mu1, mu2, s1, s2)):
+    raise MetricInputError("FID: the feature statistics are not finite (were the images?)")
   diff = mu1 - mu2
-  covmean = _sqrtm(s1 @ s2)
-  info = {"eps_fix": False}
-  if not np.isfinite(covmean).all():
-    logging.warning("FID: singular product of covariances; adding %g to their diagonals", eps)
-    offset = np.eye(s1.shape[0]) * eps
-    covmean = _sqrtm((s1 + offset) @ (s2 + offset))
-    info["eps_fix"] = True
-  if np.iscomplexobj(covmean):
-    imag = np.max(np.abs(covmean.imag))
-    if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
-      raise MetricInputError(f"FID: matrix square root has an imaginary component {imag:.3g}")
-    covmean = covmean.real
-    info["max_imag"] = float(imag)
-  fid = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
-  return fid, info
+  fid = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * trace_sqrt_product(s1, s2))
+  return fid, {"eps_fix": False}
 
 
 def kernel_inception_distance(feats1, feats2, num_subsets: int = 100, max_subset_size: int = 1000,

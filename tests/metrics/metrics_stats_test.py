@@ -7,13 +7,13 @@ import scipy.linalg
 from gan_jax.metrics import stats as fid_stats
 
 
-def fid_by_eigenvalues(f1, f2):
-  """Independent route: Tr sqrt(S1 S2) = sum sqrt(eig(sqrt(S1) S2 sqrt(S1)))."""
+def fid_by_sqrtm(f1, f2):
+  """Independent route, the reference implementations' (pytorch-fid, StyleGAN's metrics): the
+  whole square root of S1 S2 by scipy.linalg.sqrtm, its trace's real part."""
   mu1, mu2 = f1.mean(0), f2.mean(0)
   s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
-  r1 = scipy.linalg.sqrtm(s1).real
-  ev = np.linalg.eigvalsh(r1 @ s2 @ r1)
-  return ((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(ev, 0, None)).sum()
+  root = scipy.linalg.sqrtm(s1 @ s2)
+  return ((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(root).real
 
 
 def stats(f, batch=37):
@@ -32,16 +32,29 @@ def test_fid_matches_independent_computation():
   np.testing.assert_allclose(c1, np.cov(f1, rowvar=False), rtol=1e-8, atol=1e-10)
   fid, info = fid_stats.frechet_distance(m1, c1, m2, c2)
   assert not info["eps_fix"]
-  np.testing.assert_allclose(fid, fid_by_eigenvalues(f1, f2), rtol=1e-6)
+  np.testing.assert_allclose(fid, fid_by_sqrtm(f1, f2), rtol=1e-10)
   np.testing.assert_allclose(fid_stats.frechet_distance(m2, c2, m1, c1)[0], fid, rtol=1e-6)  # symmetric
   assert abs(fid_stats.frechet_distance(m1, c1, m1, c1)[0]) < 1e-6 * fid  # ~0 with itself
 
 
-def test_singular_covariances_use_the_eps_fix():
+def test_the_reference_route_agrees_on_full_rank_features_of_many_dimensions():
+  rng = np.random.default_rng(2)
+  f1 = rng.normal(size=(700, 256))
+  f2 = rng.normal(0.1, 1.1, size=(600, 256)) @ (np.eye(256) + 0.1 * rng.normal(size=(256, 256)))
+  np.testing.assert_allclose(fid_stats.frechet_distance(*stats(f1), *stats(f2))[0],
+                             fid_by_sqrtm(f1, f2), rtol=1e-10)
+
+
+def test_singular_covariances_need_no_repair():
+  """Fewer samples than dimensions (rank 9 < 64): a finite FID, the reference route's value."""
   rng = np.random.default_rng(1)
-  f1, f2 = rng.normal(size=(10, 64)), rng.normal(size=(10, 64))  # rank 9 < 64
+  f1, f2 = rng.normal(size=(10, 64)), rng.normal(size=(10, 64))
   fid, info = fid_stats.frechet_distance(*stats(f1), *stats(f2))
-  assert np.isfinite(fid) and fid > 0
+  assert np.isfinite(fid) and fid > 0 and not info["eps_fix"]
+  np.testing.assert_allclose(fid, fid_by_sqrtm(f1, f2), rtol=1e-6)
+  m, c = stats(f1)
+  with pytest.raises(fid_stats.MetricInputError, match="not finite"):
+    fid_stats.frechet_distance(m, c * np.nan, m, c)
 
 
 def test_too_few_samples_and_bad_shapes_are_clear_errors():
