@@ -154,17 +154,27 @@ def compilation_cache_dir(environ=os.environ) -> str | None:
                                                                   "xla")))
 
 
+def _jax_own_folder(environ) -> bool:
+  return (not environ.get(COMPILATION_CACHE_ENV, "").strip()
+          and bool(environ.get("JAX_COMPILATION_CACHE_DIR", "").strip()))
+
+
 def compilation_cache(environ=os.environ) -> str | None:
   """Turns on JAX's persistent compilation cache (``compilation_cache_dir``), so that a second
-  start of a config loads its compiled programs instead of compiling them again. Bounded
-  (the least recently used programs go first) and shared safely by concurrent runs: with a
-  size bound JAX takes a file lock around every read and write. Returns the folder."""
+  start of a config loads its compiled programs instead of compiling them again. gan_jax's
+  own folder is bounded (the least recently used programs go first) and shared safely by
+  concurrent runs: with a size bound JAX takes a file lock around every read and write and
+  keeps an access time beside each program. JAX's own ``JAX_COMPILATION_CACHE_DIR`` is left
+  as JAX keeps it, unbounded: other programs write there without access times, and a bounded
+  writer's eviction would fail on their entries (every write then warns and is lost).
+  Returns the folder."""
   path = compilation_cache_dir(environ)
   if path is None:
     return None
   import jax
   jax.config.update("jax_compilation_cache_dir", path)
-  jax.config.update("jax_compilation_cache_max_size", COMPILATION_CACHE_MAX_BYTES)
+  if not _jax_own_folder(environ):
+    jax.config.update("jax_compilation_cache_max_size", COMPILATION_CACHE_MAX_BYTES)
   if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in environ:
     # every program compiled for longer than this is kept: the steps, sampling, Inception
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)

@@ -45,3 +45,22 @@ def test_a_second_process_loads_what_the_first_compiled(tmp_path):
   assert run() == ["DIR", where, "MISS"]
   assert os.listdir(where)
   assert run() == ["DIR", where, "HIT"]
+
+
+def test_jax_own_folder_written_without_a_bound_is_shared_without_warnings(tmp_path):
+  """JAX_COMPILATION_CACHE_DIR is also written by JAX alone (no size bound, so no access
+  times beside its programs); a run there must not try to evict them."""
+  where = str(tmp_path / "jax_own")
+  env = dict(os.environ, JAX_COMPILATION_CACHE_DIR=where)
+  env.pop("GAN_JAX_COMPILATION_CACHE", None)
+  plain = ("import jax; jax.config.update('jax_persistent_cache_min_compile_time_secs', 0); "
+           "jax.jit(lambda x: (x @ x.T + 1).sum())(jax.numpy.ones((32, 32))).block_until_ready()")
+  r = subprocess.run([sys.executable, "-c", plain], env=env, capture_output=True, text=True,
+                     timeout=300)
+  assert r.returncode == 0 and os.listdir(where), r.stderr[-2000:]
+  program = PROGRAM.replace('{"GAN_JAX_COMPILATION_CACHE": sys.argv[1]}', "os.environ")
+  r = subprocess.run([sys.executable, "-c", "import os\n" + program, where], cwd=ROOT, env=env,
+                     capture_output=True, text=True, timeout=300)
+  assert r.returncode == 0, r.stderr[-2000:]
+  assert r.stdout.split()[:2] == ["DIR", where]
+  assert "Error writing persistent compilation cache" not in r.stderr, r.stderr[-2000:]
