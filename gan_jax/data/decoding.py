@@ -19,6 +19,7 @@ pure function of (seed, step, process) and these are the few lines that parallel
 import concurrent.futures
 import contextlib
 import multiprocessing
+import os
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -50,6 +51,34 @@ def _worker_part(idx: np.ndarray):
   return _part(_WORKER["source"], _WORKER["settings"], idx)
 
 
+# Each process is one decoder: its numpy runs one BLAS thread. Left to itself OpenBLAS starts
+# one thread per core in every process, and N processes resizing at once then oversubscribe
+# the cores many times over: 2 processes on 2 cores decoded 737 images/s instead of 2,535
+# (docs/speed.md). The bits do not change: BLAS splits a product's rows and columns over
+# its threads, never a sum.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _start_processes(count: int, source: Source, settings: tuple):
+  """A pool of ``count`` started processes, each holding ``source``; they are started here
+  (one per task submitted before any is idle) under the one-thread environment."""
+  pool = concurrent.futures.ProcessPoolExecutor(
+      count, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+      initargs=(source, settings))
+  saved = {k: os.environ.get(k) for k in ONE_THREAD}
+  os.environ.update(ONE_THREAD)
+  try:
+    started = [pool.submit(os.getpid) for _ in range(count)]
+  finally:
+    for k, v in saved.items():
+      if v is None:
+        os.environ.pop(k, None)
+      else:
+        os.environ[k] = v
+  concurrent.futures.wait(started)
+  return pool
+
+
 class Decoder:
   """``decoder(idx)`` -> float32 (n, S, S, C) in [-1, 1] and labels of dataset indices ``idx``;
   ``submit(idx)`` starts the work and ``result(handle)`` waits for it, so a caller can keep
@@ -64,9 +93,7 @@ class Decoder:
     self.processes = int(processes)
     self.workers = self.processes or max(1, int(threads))
     if self.processes:
-      self.pool = concurrent.futures.ProcessPoolExecutor(
-          self.processes, mp_context=multiprocessing.get_context("spawn"),
-          initializer=_start, initargs=(source, self.settings))
+      self.pool = _start_processes(self.processes, source, self.settings)
     else:
       self.pool = (concurrent.futures.ThreadPoolExecutor(self.workers)
                    if self.workers > 1 else None)
