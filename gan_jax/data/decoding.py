@@ -75,7 +75,8 @@ def _start_processes(count: int, source: Source, settings: tuple):
         os.environ.pop(k, None)
       else:
         os.environ[k] = v
-  concurrent.futures.wait(started)
+  for f in started:
+    f.result()  # a process that cannot start (a source that cannot be sent) fails here
   return pool
 
 
@@ -93,7 +94,8 @@ class Decoder:
     self.processes = int(processes)
     self.workers = self.processes or max(1, int(threads))
     if self.processes:
-      self.pool = _start_processes(self.processes, source, self.settings)
+      with self._died():
+        self.pool = _start_processes(self.processes, source, self.settings)
     else:
       self.pool = (concurrent.futures.ThreadPoolExecutor(self.workers)
                    if self.workers > 1 else None)
