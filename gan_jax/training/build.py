@@ -7,6 +7,7 @@ built by inference.
 import functools
 
 import jax
+from jax.sharding import SingleDeviceSharding
 
 from gan_jax import losses
 from gan_jax.generation.parts import Generation
@@ -43,7 +44,11 @@ class Experiment(Generation):
         g_tx=self.g_tx, d_tx=self.d_tx, objective=self.objective, sampler=self.sampler,
         image_shape=self.image_shape, use_ema=self.use_ema)
     self.init_fn = init  # unjitted: the ensemble vmaps it
-    self._init = jax.jit(init, out_shardings=repl)
+    # Initialised on one device, then copied to every device of the mesh: the values a
+    # mesh-wide init computes on each device, from one program whatever the mesh, so the
+    # persistent cache serves 1 and 8 devices and every process of a run from one entry
+    # (the initializers' random bits take seconds to compile on a CPU).
+    self._init = jax.jit(init, out_shardings=SingleDeviceSharding(jax.local_devices()[0]))
     self.abstract_state = jax.tree.map(
         lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=repl),
         jax.eval_shape(init, jax.random.PRNGKey(0)))
@@ -63,7 +68,7 @@ class Experiment(Generation):
   def init_state(self, num_train: int = 0):
     """A fresh state; ``num_train`` (the training split's size) sizes the real-image
     threshold's state when it is on."""
-    state = self._init(jax.random.PRNGKey(self.seed))
+    state = parallel.replicate(self._init(jax.random.PRNGKey(self.seed)), self.mesh)
     if self.threshold is not None:
       state = state.replace(data_state=self.threshold.initial(num_train))
     return state

@@ -47,6 +47,14 @@ def replicated(mesh: Mesh) -> NamedSharding:
   return NamedSharding(mesh, P())
 
 
+def replicate(tree, mesh: Mesh):
+  """Each leaf of ``tree`` (the same values in every process: e.g. computed alike from one
+  seed) on every device of ``mesh``, as one global array per leaf."""
+  sharding = replicated(mesh)
+  return jax.tree.map(lambda x: jax.make_array_from_callback(x.shape, sharding, lambda _: x),
+                      tree)
+
+
 def batch_sharding(mesh: Mesh) -> NamedSharding:
   """Batches are (d_steps, global_batch, ...): the batch axis is split over 'data'."""
   return NamedSharding(mesh, P(None, "data"))
