@@ -172,8 +172,9 @@ def get_config():
       cooldown=0,
   ))
   config.diff_augment = ""              # DiffAugment policies, e.g. "color,translation,cutout"
-  config.joint_d_pass = False           # D's update: real and generated batches in one call
-                                        # (batch norm then normalises the joint batch)
+  config.joint_d_pass = False           # real and generated batches through D in one call
+                                        # (D's update; G's pass beside the real batch): batch
+                                        # norm then normalises the joint batch
 
   config.evals = ml_collections.ConfigDict()
   # evals.<name>.type names the evaluator (default: <name>), so two of one type can coexist

@@ -111,10 +111,18 @@ class Nets:
     d_params = self.objective.constrain_d_params(optax.apply_updates(d_params, updates))
     return d_params, d_stats, d_opt_state, metrics, example
 
-  def g_loss_through_d(self, d_params, d_stats, fake, fake_y, z, key):
-    """G's objective on given generated images, through the current D."""
+  def g_loss_through_d(self, d_params, d_stats, fake, fake_y, z, key, real=None, real_y=None):
+    """G's objective on given generated images, through the current D. With the joint pass,
+    D sees them beside ``real`` (the step's last real batch) as in its own update, so batch
+    norm normalises G's images with the statistics D was trained under: alone, they were
+    normalised by their own, and a D that told them apart at once (D(G(z)) near 0 in its
+    update) called them real in G's pass (near 1), leaving G no gradient."""
     k_critic, k_obj = jax.random.split(jax.random.fold_in(key, 2))
-    fake_out, new_d_stats = self.discriminate(d_params, d_stats, fake, fake_y, key)
+    if self.joint_d_pass:
+      _, fake_out, new_d_stats = self.discriminate_jointly(
+          d_params, d_stats, lax.stop_gradient(real), real_y, fake, fake_y, key)
+    else:
+      fake_out, new_d_stats = self.discriminate(d_params, d_stats, fake, fake_y, key)
     critic = lambda x, y: self.discriminate(d_params, d_stats, x, y, k_critic)[0]  # noqa: E731
     inputs = GANInputs(real=None, fake=fake, real_labels=None, fake_labels=fake_y,
                        critic=critic, key=k_obj, z=z)

@@ -95,7 +95,8 @@ def _fixed_updates(nets: Nets, nets_state: tuple, real_all, labels_all, z_key, d
         g_params, has_aux=True)
   (g_loss, (d_stats, g_metrics)), d_fake = jax.value_and_grad(
       lambda f: nets.g_loss_through_d(d_params, d_stats, f, fake_y, z,
-                                      jax.random.fold_in(drop_key, d_steps)),
+                                      jax.random.fold_in(drop_key, d_steps), real_all[-1],
+                                      labels_all[-1] if conditional else None),
       has_aux=True)(fake)
   (grads,) = g_vjp(d_fake)
   updates, g_opt_state = nets.g_tx.update(grads, g_opt_state, g_params,
@@ -140,7 +141,8 @@ def _dynamic_updates(nets: Nets, nets_state: tuple, real_all, labels_all, z_key,
       fake, new_g_stats = nets.generate(p, g_stats, z, fake_y,
                                         jax.random.fold_in(noise_key, dynamic.max_d + j))
       value, (new_d_stats, metrics) = nets.g_loss_through_d(
-          d_params, d_stats, fake, fake_y, z, jax.random.fold_in(drop_key, dynamic.max_d + j))
+          d_params, d_stats, fake, fake_y, z, jax.random.fold_in(drop_key, dynamic.max_d + j),
+          real, real_y)
       return value, (new_g_stats, new_d_stats, metrics)
 
     (g_loss, (g_stats, d_stats, metrics)), grads = jax.value_and_grad(
@@ -167,7 +169,8 @@ def train_step(state: GANState, batch: dict, *, generator, discriminator, g_tx, 
                joint_d_pass: bool = False) -> tuple[GANState, dict]:
   """``batch``: {'image': (d_steps, B, H, W, C), 'label': (d_steps, B, ...)}.
   ``joint_d_pass``: D's update sees the real and the generated batch in one call
-  (``Nets.discriminate_jointly``) instead of two."""
+  (``Nets.discriminate_jointly``) instead of two, and G's pass through D sees its batch
+  beside the last real one."""
   nets = Nets(generator, discriminator, g_tx, d_tx, objective, sampler, state.loss_state,
                tuple(augment), plateau_metric, joint_d_pass)
   z_key, drop_key = jax.random.split(jax.random.fold_in(state.rng, state.step))
