@@ -108,6 +108,10 @@ def get_config():
       code_dim=64,                      # D's linear bottleneck
       upsample="nearest",               # nearest | bilinear (G and D's decoder)
       downsample="conv",                # conv: stride-2 3x3 conv (BEGAN paper) | bilinear
+      generator="decoder",              # decoder (the paper's) | dcgan (model.dcgan's G with
+                                        # batch norm, model.g_hidden; Lucic et al. 2018)
+      discriminator="paper",            # paper | strided: two k4 s2 convolutions, the code,
+                                        # their mirror, LReLU, model.d_hidden (Lucic et al.)
   ))
   config.model.mlp = ml_collections.ConfigDict(dict(
       bn_scale_init="ones",

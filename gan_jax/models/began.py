@@ -31,6 +31,7 @@ import jax.numpy as jnp
 
 from gan_jax.models import layers
 from gan_jax.models.conditioning import Condition, DOutput, LabelEmbedding
+from gan_jax.models import dcgan
 from gan_jax.models.dcgan import downsample2x, upsample2x
 from gan_jax.models.common import MODELS, compute_dtype, to_float32
 from gan_jax.utils.errors import ConfigError
@@ -38,7 +39,10 @@ from gan_jax.utils.registry import check_choice
 
 UPSAMPLES = ("nearest", "bilinear")
 DOWNSAMPLES = ("conv", "bilinear")
+GENERATORS = ("decoder", "dcgan")
+DISCRIMINATORS = ("paper", "strided")
 _INIT = nn.initializers.variance_scaling(1.0, "fan_avg", "uniform")  # TF's xavier (the port)
+_NORMAL = nn.initializers.normal(0.02)
 
 
 def num_stages(image_size: int) -> int:
@@ -136,13 +140,51 @@ class BEGANDiscriminator(nn.Module):
                    code=encoded)
 
 
+class StridedAutoencoder(nn.Module):
+  """Lucic et al. 2018's BEGAN discriminator (compare_gan's): x -> Conv(h, k4 s2) LReLU ->
+  Conv(2h, k4 s2) LReLU -> Dense(code_dim) -> LReLU -> Dense(2h * S/4 * S/4) LReLU ->
+  ConvT(h, k4 s2) LReLU -> ConvT(C, k4 s2) -> tanh (their sigmoid, for pixels in [-1, 1]);
+  biases everywhere, no normalisation (each image's error stays its own), N(0, 0.02) kernels."""
+  hidden: int
+  code_dim: int
+  channels: int
+  image_size: int
+  condition: Condition = Condition()
+  label_dim: int = 16
+  dtype: Any = None
+
+  @nn.compact
+  def __call__(self, x, y=None, train: bool = True):
+    del train
+    h2, s, dt = 2 * self.hidden, self.image_size // 4, self.dtype
+    lrelu = lambda v: nn.leaky_relu(v, 0.2)  # noqa: E731
+    h = lrelu(layers.Conv(self.hidden, 4, 2, 1, use_bias=True, dtype=dt)(layers.cast(dt, x)[0]))
+    h = lrelu(layers.Conv(h2, 4, 2, 1, use_bias=True, dtype=dt)(h))
+    code = nn.Dense(self.code_dim, kernel_init=_NORMAL, dtype=dt)(h.reshape(h.shape[0], -1))
+    encoded = to_float32(code, dt)
+    if self.condition.active:
+      e = LabelEmbedding(self.condition, self.label_dim, dtype=dt)(y)
+      code = nn.Dense(self.code_dim, kernel_init=_NORMAL, name="condition_fc", dtype=dt)(
+          jnp.concatenate([code, e], axis=-1))
+    h = lrelu(nn.Dense(h2 * s * s, kernel_init=_NORMAL, dtype=dt)(lrelu(code)))
+    h = lrelu(layers.ConvTranspose(self.hidden, 4, 2, 1, use_bias=True, dtype=dt)(
+        h.reshape(h.shape[0], s, s, h2)))
+    rec = to_float32(jnp.tanh(layers.ConvTranspose(self.channels, 4, 2, 1, use_bias=True,
+                                                   dtype=dt)(h)), dt)
+    err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
+    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec, target=x,
+                   code=encoded)
+
+
 @MODELS.register("began")
 def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
   """BEGAN (Berthelot et al. 2017): an autoencoder D and a decoder G.
 
-  ``cfg`` is ``config.model``; its own fields are under ``cfg.began`` (``g_hidden`` and
-  ``d_hidden`` are not used: both networks have ``began.filters``; conditional models embed
-  the label in ``g_label_dim`` dimensions)."""
+  ``cfg`` is ``config.model``; its own fields are under ``cfg.began``. The paper's networks
+  (``generator='decoder'``, ``discriminator='paper'``) both have ``began.filters``; the DCGAN
+  generator (``generator='dcgan'``: batch norm, tanh; ``g_hidden`` and ``dcgan.*``) and the
+  strided autoencoder (``discriminator='strided'``: ``d_hidden``) are Lucic et al. 2018's
+  BEGAN networks. Conditional models embed the label in ``g_label_dim`` dimensions."""
   own = cfg.began
   if aux_classes:
     raise ConfigError("model.name='began' has no auxiliary classifier: set loss.acgan.weight=0.")
@@ -150,13 +192,26 @@ def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_clas
     raise ConfigError("a conditional began model needs model.g_label_dim >= 1 (the report: 16).")
   check_choice("model.began.upsample", own.upsample, UPSAMPLES)
   check_choice("model.began.downsample", own.downsample, DOWNSAMPLES)
+  check_choice("model.began.generator", own.generator, GENERATORS)
+  check_choice("model.began.discriminator", own.discriminator, DISCRIMINATORS)
   if own.filters < 1 or own.code_dim < 1:
     raise ConfigError(f"model.began.filters and code_dim must be >= 1, got {own.filters} and "
                       f"{own.code_dim}.")
-  num_stages(image_size)
   dtype = compute_dtype(cfg.compute_dtype)
-  g = BEGANGenerator(own.filters, channels, image_size, own.upsample, condition,
-                     cfg.g_label_dim, dtype=dtype)
-  d = BEGANDiscriminator(own.filters, own.code_dim, channels, image_size, own.upsample,
-                         own.downsample, condition, cfg.g_label_dim, dtype=dtype)
+  if own.generator == "dcgan":
+    g = dcgan.generator(cfg, channels=channels, image_size=image_size, condition=condition)
+  else:
+    num_stages(image_size)
+    g = BEGANGenerator(own.filters, channels, image_size, own.upsample, condition,
+                       cfg.g_label_dim, dtype=dtype)
+  if own.discriminator == "strided":
+    if image_size % 4:
+      raise ConfigError(f"model.began.discriminator='strided' needs data.image_size divisible "
+                        f"by 4, got {image_size}.")
+    d = StridedAutoencoder(cfg.d_hidden, own.code_dim, channels, image_size, condition,
+                           cfg.g_label_dim, dtype=dtype)
+  else:
+    num_stages(image_size)
+    d = BEGANDiscriminator(own.filters, own.code_dim, channels, image_size, own.upsample,
+                           own.downsample, condition, cfg.g_label_dim, dtype=dtype)
   return g, d

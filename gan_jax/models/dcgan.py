@@ -164,25 +164,32 @@ class DCGANDiscriminator(nn.Module):
         x.reshape(x.shape[0], -1), logits.reshape(x.shape[0]), y, train)
 
 
+def generator(cfg, *, channels: int, image_size: int, condition: Condition) -> DCGANGenerator:
+  """The DCGAN generator of ``config.model`` (``g_hidden``, ``dcgan.*``), alone: the dcgan
+  model's G, and the began model's with ``began.generator='dcgan'``."""
+  own = cfg.dcgan
+  check_choice("model.dcgan.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
+  check_choice("model.dcgan.conv_impl", own.conv_impl, layers.IMPLS)
+  check_choice("model.dcgan.upsample", own.upsample, UPSAMPLES)
+  num_upsamplings(image_size)
+  return DCGANGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size, impl=own.conv_impl,
+                        use_bias=own.g_bias, bn_scale_init=own.bn_scale_init,
+                        condition=condition, label_dim=cfg.g_label_dim, upsample=own.upsample,
+                        label_bias=cfg.g_label_bias, dtype=compute_dtype(cfg.compute_dtype))
+
+
 @MODELS.register("dcgan")
 def build(cfg, *, channels: int, image_size: int, condition: Condition, aux_classes: int = 0):
   """DCGAN (Radford et al. 2016): transposed-convolution G, strided-convolution D.
 
   ``cfg`` is ``config.model``; its own fields are under ``cfg.dcgan``."""
   own = cfg.dcgan
-  check_choice("model.dcgan.bn_scale_init", own.bn_scale_init, BN_SCALE_INITS)
-  check_choice("model.dcgan.conv_impl", own.conv_impl, layers.IMPLS)
-  check_choice("model.dcgan.upsample", own.upsample, UPSAMPLES)
+  g = generator(cfg, channels=channels, image_size=image_size, condition=condition)
   check_choice("model.dcgan.d_norm", own.d_norm, D_NORMS)
   check_choice("model.dcgan.d_downsample", own.d_downsample, D_DOWNSAMPLES)
   downsample = (MIRRORED_DOWNSAMPLE[own.upsample] if own.d_downsample == "mirror"
                 else own.d_downsample)
-  num_upsamplings(image_size)
   dtype = compute_dtype(cfg.compute_dtype)
-  g = DCGANGenerator(cfg.latent_dim, cfg.g_hidden, channels, image_size, impl=own.conv_impl,
-                     use_bias=own.g_bias, bn_scale_init=own.bn_scale_init, condition=condition,
-                     label_dim=cfg.g_label_dim, upsample=own.upsample,
-                     label_bias=cfg.g_label_bias, dtype=dtype)
   d = DCGANDiscriminator(cfg.d_hidden, image_size, impl=own.conv_impl, use_bias=own.d_bias,
                          bn_scale_init=own.bn_scale_init, slope=own.d_slope, condition=condition,
                          label_input=cfg.d_label_input, downsample=downsample, norm=own.d_norm,

@@ -172,6 +172,39 @@ def test_began_networks_follow_the_paper(size, stages):
   assert "batch_stats" not in gv and "batch_stats" not in dv  # no batch norm
 
 
+def test_began_with_lucic_et_al_networks():
+  """generator='dcgan': the DCGAN G (batch norm, tanh) of g_hidden; discriminator='strided':
+  Conv(h, k4 s2), Conv(2h, k4 s2), Dense(code), Dense(2h S/4 S/4), ConvT(h), ConvT(C), with
+  biases, LReLU, tanh, no batch norm; its code is the bottleneck before the activation."""
+  c = default.get_config().model
+  c.name, c.latent_dim, c.g_hidden, c.d_hidden = "began", 6, 4, 3
+  c.began.generator, c.began.discriminator, c.began.code_dim = "dcgan", "strided", 5
+  g, d = models.build(c, channels=1, image_size=32, condition=Condition())
+  z = jnp.ones((2, 6))
+  gv = g.init(jax.random.PRNGKey(0), z)
+  dc = default.get_config().model
+  dc.latent_dim, dc.g_hidden = 6, 4
+  ref_g, _ = models.build(dc, channels=1, image_size=32, condition=Condition())
+  assert jax.tree.map(jnp.shape, gv) == jax.tree.map(jnp.shape, ref_g.init(
+      jax.random.PRNGKey(0), z))  # the dcgan model's G, batch norm included
+  x, _ = g.apply(gv, z, mutable=["batch_stats"])
+  assert x.shape == (2, 32, 32, 1) and float(jnp.max(jnp.abs(x))) <= 1.0
+  dv = d.init(jax.random.PRNGKey(1), x)
+  out = d.apply(dv, x)
+  assert out.reconstruction.shape == x.shape and out.code.shape == (2, 5)
+  assert float(jnp.max(jnp.abs(out.reconstruction))) <= 1.0
+  np.testing.assert_allclose(-out.logits, jnp.mean(jnp.abs(out.reconstruction - x), (1, 2, 3)),
+                             rtol=1e-5)
+  h, conv = 3, lambda a, b: 16 * a * b + b  # noqa: E731
+  flat = 2 * h * 8 * 8
+  assert count(dv["params"]) == (conv(1, h) + conv(h, 2 * h) + flat * 5 + 5 + 5 * flat + flat
+                                 + conv(2 * h, h) + conv(h, 1))
+  assert "batch_stats" not in dv
+  c.began.discriminator = "convolutional"
+  with pytest.raises(ConfigError, match="model.began.discriminator"):
+    models.build(c, channels=1, image_size=32, condition=Condition())
+
+
 def test_began_generator_is_linear_in_training_and_clipped_for_samples():
   c = default.get_config().model
   c.name, c.latent_dim = "began", 6
