@@ -230,6 +230,13 @@ ENTRIES = [
          changes="gamma 0.7 (the report's 0.4: on Fashion-MNIST's black backgrounds a black G "
                  "meets gamma 0.4's equilibrium), base filters 32 (128), Adam 1e-4 (5e-5), EMA "
                  "of G; lambda_k 0.001, batch 16 kept"),
+    dict(key="began_fashion_mnist_lucic", what="BEGAN, Lucic et al.'s networks (Fashion-MNIST)",
+         config="configs/began_fashion_mnist.py:lucic", args=[], budget=1,
+         target="FID <= 35, recall >= 0.3", metrics=FID + ["last_M", "last_k"],
+         scalars=["M", "k"], curves=["began"], raw=True, beside=f"{LUCIC}: 22.9",
+         changes="Lucic et al.'s networks (a batch-norm DCGAN G, a strided autoencoder D, widths "
+                 "64), batch 64 (16), Adam 2e-4 (5e-5), gamma 0.75 (0.4), lambda_k 0.01 "
+                 "(0.001), no lr cut, EMA of G, 15,000 steps; z and code 64 kept"),
     dict(key="best_fashion_mnist", what="best unconditional (Fashion-MNIST)",
          config="configs/best_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
          metrics=FID, raw=True,
