@@ -116,13 +116,16 @@ class LockFile:
     return read_holder(self.path) or {}
 
   def acquire(self, poll: float = 0.5) -> None:
-    """Waits until the lock is taken, saying once what it waits for."""
-    said = False
+    """Waits until the lock is taken, saying once what it waits for: who holds it, as soon as
+    the holder's record can be read (a lock file being written reads as no record, so a
+    holder still unnamed after one more poll is said as "another process")."""
+    said, unnamed = False, 0
     while (holder := self.try_acquire()) is not None:
-      if not said:
+      if not said and (holder or unnamed):
         logging.info("Waiting for %s to finish %s (lock %s)", describe(holder), self.what,
                      self.path)
         said = True
+      unnamed += not holder
       time.sleep(poll)
 
   def release(self) -> None:

@@ -120,6 +120,26 @@ def test_a_holder_on_another_host_is_alive_while_its_heartbeat_moves(tmp_path):
   assert not os.path.exists(path)
 
 
+def test_a_waiter_names_a_holder_whose_record_was_still_being_written(tmp_path, caplog,
+                                                                     monkeypatch):
+  """The holder creates its lock file, then writes who it is: a waiter that reads the file in
+  between (no record) names the holder at its next poll, once the record is there; a holder
+  that stays unnamed for two polls is said as "another process"."""
+  from absl import logging as absl_logging
+  absl_logging.set_verbosity(absl_logging.INFO)
+  record = {"host": "h", "pid": 7, "since": "now"}
+  for seen, expected in (([{}, record, None], "host h, pid 7, since now"),
+                         ([{}, {}, record, None], "another process")):
+    lock = once.LockFile(str(tmp_path / "x.lock"), "the entry")
+    answers = iter(seen)  # what each poll of the lock file finds (None: the lock is taken)
+    monkeypatch.setattr(lock, "try_acquire", lambda: next(answers))
+    caplog.clear()
+    with caplog.at_level("INFO"):
+      lock.acquire(poll=0)
+    said = [r.getMessage() for r in caplog.records if "Waiting for" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"Waiting for {expected} to finish"), said
+
+
 def test_a_fresh_lock_that_appears_during_a_take_over_is_kept(tmp_path):
   """Two waiters judge one holder gone at the same moment; the first takes over and writes
   its own lock; the second's take-over of the old holder must not delete the new lock."""
