@@ -59,6 +59,27 @@ def _conv(features, stride=1, k=3, dtype=None):
                      impl="reference", dtype=dtype)
 
 
+def _bottleneck(h, y, code_dim, condition, label_dim, init, dt):
+  """D's linear code of the features ``h`` (called inside a compact ``__call__``: its layers
+  are the caller's): ``(code the decoder reads, code as encoded)``; conditional models
+  embed the label beside the code, followed by a fully connected layer back to code_dim."""
+  code = nn.Dense(code_dim, kernel_init=init, dtype=dt)(h.reshape(h.shape[0], -1))
+  encoded = to_float32(code, dt)
+  if condition.active:
+    e = LabelEmbedding(condition, label_dim, dtype=dt)(y)
+    code = nn.Dense(code_dim, kernel_init=init, name="condition_fc", dtype=dt)(
+        jnp.concatenate([code, e], axis=-1))
+  return code, encoded
+
+
+def _reconstructed(x, rec, encoded) -> DOutput:
+  """An autoencoder D's output: logits = -mean |x - D(x)| per image (no gradient: the
+  objective differentiates the reconstruction), the reconstruction, its target and code."""
+  err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
+  return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec, target=x,
+                 code=encoded)
+
+
 class Decoder(nn.Module):
   filters: int
   channels: int
@@ -128,16 +149,9 @@ class BEGANDiscriminator(nn.Module):
           h = nn.elu(_conv(n * (i + 1), stride=2, dtype=dt)(h))
         else:
           h = nn.elu(_conv(n * (i + 1), k=1, dtype=dt)(downsample2x(h, "bilinear")))
-    code = nn.Dense(self.code_dim, kernel_init=_INIT, dtype=dt)(h.reshape(h.shape[0], -1))
-    encoded = to_float32(code, dt)
-    if self.condition.active:
-      e = LabelEmbedding(self.condition, self.label_dim, dtype=dt)(y)
-      code = nn.Dense(self.code_dim, kernel_init=_INIT, name="condition_fc", dtype=dt)(
-          jnp.concatenate([code, e], axis=-1))
+    code, encoded = _bottleneck(h, y, self.code_dim, self.condition, self.label_dim, _INIT, dt)
     rec = Decoder(n, self.channels, self.image_size, self.upsample, dtype=dt)(code)
-    err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
-    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec, target=x,
-                   code=encoded)
+    return _reconstructed(x, rec, encoded)
 
 
 class StridedAutoencoder(nn.Module):
@@ -160,20 +174,14 @@ class StridedAutoencoder(nn.Module):
     lrelu = lambda v: nn.leaky_relu(v, 0.2)  # noqa: E731
     h = lrelu(layers.Conv(self.hidden, 4, 2, 1, use_bias=True, dtype=dt)(layers.cast(dt, x)[0]))
     h = lrelu(layers.Conv(h2, 4, 2, 1, use_bias=True, dtype=dt)(h))
-    code = nn.Dense(self.code_dim, kernel_init=_NORMAL, dtype=dt)(h.reshape(h.shape[0], -1))
-    encoded = to_float32(code, dt)
-    if self.condition.active:
-      e = LabelEmbedding(self.condition, self.label_dim, dtype=dt)(y)
-      code = nn.Dense(self.code_dim, kernel_init=_NORMAL, name="condition_fc", dtype=dt)(
-          jnp.concatenate([code, e], axis=-1))
+    code, encoded = _bottleneck(h, y, self.code_dim, self.condition, self.label_dim, _NORMAL,
+                                dt)
     h = lrelu(nn.Dense(h2 * s * s, kernel_init=_NORMAL, dtype=dt)(lrelu(code)))
     h = lrelu(layers.ConvTranspose(self.hidden, 4, 2, 1, use_bias=True, dtype=dt)(
         h.reshape(h.shape[0], s, s, h2)))
     rec = to_float32(jnp.tanh(layers.ConvTranspose(self.channels, 4, 2, 1, use_bias=True,
                                                    dtype=dt)(h)), dt)
-    err = jnp.mean(jnp.abs(rec - x).reshape(x.shape[0], -1), axis=-1)
-    return DOutput(logits=-jax.lax.stop_gradient(err), reconstruction=rec, target=x,
-                   code=encoded)
+    return _reconstructed(x, rec, encoded)
 
 
 @MODELS.register("began")
