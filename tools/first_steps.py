@@ -69,7 +69,10 @@ def first_steps(repo: str, config: str, steps: int, extra=()) -> dict:
     cmd += [f"--config.evals.{e}.{f}={v}" for e in EVALS_OFF for f, v in (("final", False),
                                                                           ("every", 0))]
     cmd += list(extra)
-    env = dict(os.environ, PYTHONPATH=repo, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+    # one device; the caller's other XLA flags pass through (e.g. to compare compiler settings)
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in f]
+    env = dict(os.environ, PYTHONPATH=repo,
+               XLA_FLAGS=" ".join(flags + ["--xla_force_host_platform_device_count=1"]))
     r = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
     if r.returncode:
       last = [line for line in r.stderr.splitlines() if line.strip()][-1:]
