@@ -26,9 +26,14 @@ def _pin_worker():
 
 _pin_worker()  # before JAX starts its thread pools
 
-os.environ["XLA_FLAGS"] = " ".join(
-    [f for f in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in f]
-    + ["--xla_force_host_platform_device_count=8"])
+from helpers import SUITE_XLA_FLAGS, shared_once, xla_flags  # noqa: E402  (no JAX import)
+
+# The suite's XLA flags, where the caller's own XLA_FLAGS do not set the same flag (e.g.
+# XLA_FLAGS=--xla_backend_optimization_level=2 runs it at XLA's default level), and 8 devices.
+_own = os.environ.get("XLA_FLAGS", "").split()
+os.environ["XLA_FLAGS"] = " ".join(_own + [f for f in SUITE_XLA_FLAGS if f.split("=")[0] not in {
+    o.split("=")[0] for o in _own}])
+os.environ["XLA_FLAGS"] = xla_flags(8)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ["JAX_PLATFORMS"] = "cpu"
@@ -38,7 +43,6 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(
     tempfile.gettempdir(), f"gan_jax_tests_xla_cache_{os.getuid()}"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
 
-from helpers import shared_once  # noqa: E402  (helpers puts the repository root on the path)
 
 import pytest  # noqa: E402
 

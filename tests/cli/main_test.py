@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import ROOT, run_main
+from helpers import ROOT, run_main, xla_flags
 from PIL import Image
 
 
@@ -204,7 +204,7 @@ def test_no_dataset_source_reachable_fails_with_what_to_do(tmp_path):
 
 def _training(workdir, *extra, until="d_loss"):
   """A long test-config run in a subprocess, returned once a line holds ``until``."""
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  env = dict(os.environ, XLA_FLAGS=xla_flags(1))
   proc = subprocess.Popen(
       [sys.executable, "-m", "gan_jax.main", "--config=configs/test.py", f"--workdir={workdir}",
        "--config.num_train_steps=100000", "--config.checkpoint_every=100000",

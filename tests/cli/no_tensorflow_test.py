@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from helpers import ROOT
+from helpers import ROOT, xla_flags
 
 BLOCKER = """
 import runpy, sys
@@ -29,7 +29,7 @@ finally:
 def without_tf(module, args, tmp_path, timeout=600):
   script = tmp_path / "without_tf.py"
   script.write_text(BLOCKER)
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  env = dict(os.environ, XLA_FLAGS=xla_flags(1))
   return subprocess.run([sys.executable, str(script), module, *args], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=timeout)
 

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 import torch_save_format
-from helpers import ROOT
+from helpers import ROOT, xla_flags
 from PIL import Image
 
 from gan_jax.inference.evaluate import evaluate
@@ -171,7 +171,7 @@ def _stats(feats):
 
 
 def run_cli(args, fid_cache):
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  env = dict(os.environ, XLA_FLAGS=xla_flags(1))
   return subprocess.run([sys.executable, "-m", "gan_jax.fid", *args, f"--cache_dir={fid_cache}",
                          "--batch_size=8", "--kid_subsets=5"], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=300)

@@ -3,13 +3,13 @@
 import os
 
 import nbformat
-from helpers import ROOT
+from helpers import ROOT, xla_flags
 from nbclient import NotebookClient
 
 
 def test_the_example_notebook_runs_and_shows_its_grids(tmp_path, monkeypatch):
   monkeypatch.setenv("GAN_JAX_NOTEBOOK_RUN", str(tmp_path / "run"))
-  monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=1")
+  monkeypatch.setenv("XLA_FLAGS", xla_flags(1))
   monkeypatch.setenv("PYTHONPATH", ROOT)
   nb = nbformat.read(os.path.join(ROOT, "examples", "sample_a_run.ipynb"), as_version=4)
   NotebookClient(nb, timeout=600, kernel_name="python3",

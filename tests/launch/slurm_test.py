@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, xla_flags
 
 sys.path.insert(0, os.path.join(ROOT, "launch"))
 import sweep  # noqa: E402
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.slurm,
               pytest.mark.skipif(not _cluster_up(), reason="no SLURM cluster (tools/slurm_local.sh)")]
 # a folder every task sees: on this one-node cluster, any folder of this machine
 ENV = dict(os.environ, GAN_JAX_PYTHON=sys.executable,
-           XLA_FLAGS="--xla_force_host_platform_device_count=1")
+           XLA_FLAGS=xla_flags(1))
 
 
 def _submit(args) -> str:

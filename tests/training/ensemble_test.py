@@ -10,7 +10,7 @@ import sys
 import jax
 import numpy as np
 import pytest
-from helpers import ROOT, batch_for, restore_training_state
+from helpers import ROOT, batch_for, restore_training_state, xla_flags
 
 from gan_jax.runs import tables
 from gan_jax.training import seed_ensemble as ensemble, train
@@ -129,7 +129,7 @@ def test_an_ensemble_refuses_repeated_seeds(test_config):
 
 
 def _ensemble(args, workdir, **kw):
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  env = dict(os.environ, XLA_FLAGS=xla_flags(1))
   return subprocess.Popen(
       [sys.executable, "-m", "gan_jax.ensemble", "--config=configs/test.py", "--seeds=3,7",
        f"--workdir={workdir}", "--config.num_train_steps=12", "--config.checkpoint_every=2",

