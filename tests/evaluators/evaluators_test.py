@@ -153,9 +153,9 @@ def test_inception_score_equals_the_networks_own_logits(eval_config, pytorch_fid
 
 
 def test_fid_grows_with_noise_and_is_zero_on_itself(fid_cache):
-  from gan_jax import data
   """FID of a set against itself is 0 and grows with the noise added (that the same images
   give the same features twice is tests/metrics/inception_test.py's)."""
+  from gan_jax import data
   ext = features.FeatureExtractor(parallel.make_mesh(8), fid_cache, batch_size=8)
   clean = data.synthetic.synthetic("test", 32, image_size=32).images
   rng = np.random.default_rng(0)
