@@ -202,22 +202,38 @@ EXPERIMENTS = [
 LUCIC = "Lucic et al. 2018, best after a large search (same protocol)"  # its FIDs stand beside
 SHAPES_RESULTS = ["score_test", "score_new_test", "diversity_ratio", "near_duplicates"]
 FID = ["fid", "fid_raw", "kid", "precision", "recall"]
+# The shapes models at two hours of the 2-core machine: the cpu preset's networks trained past
+# its own steps (those runs are reproduce.py's, on docs/REPRODUCTION.md), the score taken
+# every 2,500 steps on 10 samples per condition (the final's protocol) for its curve.
+SCORE_CURVE = ["--config.evals.conditional_score.every=2500",
+               "--config.evals.conditional_score.num_samples=10"]
+
+
+def _shapes(key, what, config, steps, rate, args, *, beside, changes, target=0.7,
+            metrics=SHAPES_RESULTS, scalars=()):
+  return dict(key=key, what=what, config=f"configs/{config}.py:cpu",
+              args=[*args, f"--config.num_train_steps={steps}", *SCORE_CURVE], budget=2,
+              target=f"score {target:.2f} on test and new_test", metrics=metrics,
+              scalars=list(scalars), curves=["conditional_score"], beside=beside,
+              changes=f"{changes}; {steps:,} steps", rate=rate)
 
 # key, what, config (with its preset), args (flags after it), budget (hours of the 2-core CPU),
 # target (the bar the entry is held to), metrics (results or last_<scalar> columns), scalars
 # (training scalars shown at their last value), curves (the --mode=report figures copied),
 # raw (evaluate the raw G beside the EMA), beside (the numbers it stands beside), changes
-# (what the preset changes from the report's setting), run (read a run of reproduce.py's,
-# relative to the root), note (how the time was measured, where the run shared the CPU).
+# (what the preset changes from the report's setting), note (how the time was measured,
+# where the run shared the CPU), rate (steps/s of the training loop alone on both cores of the
+# 2-core Xeon, its logged rate, 2026-12-07: the budget counts steps / rate plus the periodic
+# evaluations).
 ENTRIES = [
     dict(key="wgan_fashion_mnist_hour", what="WGAN, weight clipping (Fashion-MNIST)",
          config="configs/wgan_fashion_mnist.py:hour", args=[], budget=1, target="FID <= 30",
          metrics=FID + ["last_wasserstein"], scalars=["wasserstein"], curves=["wasserstein"],
          raw=True, beside=f"{LUCIC}: 21.5",
-         note="measured on one core of the two (pinned, beside other work, which the logged "
-              "rates include); the step alone runs at 2.6 steps/s on one core of the 2-core "
-              "Xeon (2026-12-07), 58 min for the 9,000 steps; the run trained to 8,000 (FID 30.71) and was resumed to 9,000 (a constant learning rate: the same steps as one 9,000-step run)",
-         changes="latent 64, widths 48, RMSProp 1e-4 (the paper's 5e-5), EMA of G, 9,000 "
+         rate=4.08, note="the run was resumed from 8,000 steps (FID 30.71) and 9,000 (30.64) as "
+         "the preset's steps rose to the hour of the whole machine (a constant learning rate: "
+         "the same steps as one run)",
+         changes="latent 64, widths 48, RMSProp 1e-4 (the paper's 5e-5), EMA of G, 14,000 "
                  "generator steps; clipping 0.01, 5 critic updates, the batch-norm critic kept"),
     dict(key="began_fashion_mnist_hour", what="BEGAN (Fashion-MNIST)",
          config="configs/began_fashion_mnist.py:hour", args=[], budget=1,
@@ -233,45 +249,36 @@ ENTRIES = [
     dict(key="began_fashion_mnist_lucic", what="BEGAN, Lucic et al.'s networks (Fashion-MNIST)",
          config="configs/began_fashion_mnist.py:lucic", args=[], budget=1,
          target="FID <= 35, recall >= 0.3", metrics=FID + ["last_M", "last_k"],
-         scalars=["M", "k"], curves=["began"], raw=True, beside=f"{LUCIC}: 22.9",
+         scalars=["M", "k"], curves=["began"], raw=True, beside=f"{LUCIC}: 22.9", rate=7.65,
          changes="Lucic et al.'s networks (a batch-norm DCGAN G, a strided autoencoder D, widths "
                  "64), batch 64 (16), Adam 2e-4 (5e-5), gamma 0.75 (0.4), lambda_k 0.01 "
-                 "(0.001), no lr cut, EMA of G, 15,000 steps; z and code 64 kept"),
+                 "(0.001), no lr cut, EMA of G, 27,000 steps; z and code 64 kept"),
     dict(key="best_fashion_mnist", what="best unconditional (Fashion-MNIST)",
          config="configs/best_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
-         metrics=FID, raw=True,
+         metrics=FID, raw=True, rate=13.37,
          beside=f"{LUCIC}: NS GAN 26.5, WGAN 21.5, BEGAN 22.9, WGAN-GP 24.5",
          changes="not a report's model: the study's DCGAN G against a spectral-norm D, hinge "
                  "loss, EMA of G"),
     dict(key="best_cdcgan_fashion_mnist", what="best class-conditional (Fashion-MNIST)",
          config="configs/best_cdcgan_fashion_mnist.py", args=[], budget=2, target="FID <= 12",
-         metrics=FID + ["intra_fid", "accuracy", "diversity_ratio"], raw=True,
+         metrics=FID + ["intra_fid", "accuracy", "diversity_ratio"], raw=True, rate=13.77,
          beside="no report trains one; the unconditional entry above",
          changes="best_fashion_mnist's recipe, the class beside z and a projection D"),
-    dict(key="cgan_shapes_mode_seeking", what="cGAN + mode seeking (shapes)",
-         config="configs/cgan_shapes.py:cpu", args=["--config.loss.mode_seeking.weight=0.2"],
-         budget=2, target="score 0.70 on test and new_test", metrics=SHAPES_RESULTS,
-         beside="the i-CLEVR conditional-DCGAN report: 0.70 (test) / 0.71 (new_test), 64x64, "
-                "56,250 steps",
-         changes="the cpu preset (32x32, widths / 4, projection D with spectral norm, hinge, "
-                 "DiffAugment, EMA) and Mao et al.'s mode-seeking term at weight 0.2 (the paper's 1 "
-                 "over-shoots: diversity ratio 1.40, noisy textures, docs/conditional.md)"),
-    dict(key="shapes_cgan", what="cGAN (shapes)", run="reproduce_cpu/shapes_cgan/base",
-         config="configs/cgan_shapes.py:cpu", args=[], budget=2,
-         target="score 0.70 on test and new_test", metrics=SHAPES_RESULTS,
-         beside="the report: 0.70 / 0.71", changes="the cpu preset, no diversity term"),
-    dict(key="shapes_acgan", what="ACGAN (shapes)", run="reproduce_cpu/shapes_acgan/base",
-         config="configs/acgan_shapes.py:cpu", args=[], budget=2,
-         target="score 0.70 on test and new_test", metrics=SHAPES_RESULTS,
-         beside="the report: 0.70 / 0.71 (its cGAN)", changes="the cpu preset"),
-    dict(key="shapes_wgan", what="conditional WGAN-GP (shapes)",
-         run="reproduce_cpu/shapes_wgan/base", config="configs/wgan_shapes.py:cpu",
-         args=[], budget=2, target="score 0.70 on test and new_test", metrics=SHAPES_RESULTS,
-         beside="the report: 0.65-0.70", changes="the cpu preset"),
-    dict(key="shapes_cbegan", what="conditional BEGAN (shapes)",
-         run="reproduce_cpu/shapes_cbegan/base", config="configs/cbegan_shapes.py:cpu",
-         args=[], budget=2, target="score 0.50 on test and new_test",
-         superseded="k_t and M now come from one pass, the D update's (commit 299346a)",
-         metrics=SHAPES_RESULTS + ["last_M"], scalars=["M"],
-         beside="the conditional-BEGAN report: M only (faces)", changes="the cpu preset"),
+    _shapes("cgan_shapes_mode_seeking", "cGAN + mode seeking (shapes)", "cgan_shapes", 100000,
+            14.68, ["--config.loss.mode_seeking.weight=0.2"], beside=f"{ICLEVR}: 0.70 (test) / "
+            "0.71 (new_test), 64x64, 56,250 steps",
+            changes="the cpu preset (32x32, widths / 4, projection D with spectral norm, hinge, "
+                    "DiffAugment, EMA) and Mao et al.'s mode-seeking term at weight 0.2 (the "
+                    "paper's 1 over-shoots: diversity ratio 1.40, noisy textures, "
+                    "docs/conditional.md)"),
+    _shapes("shapes_acgan", "ACGAN (shapes)", "acgan_shapes", 100000, 14.80,
+            ["--config.loss.mode_seeking.weight=0.2"], beside="the report: 0.70 / 0.71 (its "
+            "cGAN)", changes="the cpu preset and the mode-seeking term at 0.2 (at 5,000 steps it "
+            "lifts the diversity ratio from 0.14 to 0.89, near-duplicates from 25% to 0, "
+            "scores 0.397 / 0.334 -> 0.355 / 0.348)"),
+    _shapes("shapes_wgan", "conditional WGAN-GP (shapes)", "wgan_shapes", 21000, 3.02, [],
+            beside="the report: 0.65-0.70", changes="the cpu preset"),
+    _shapes("shapes_cbegan", "conditional BEGAN (shapes)", "cbegan_shapes", 35000, 4.97, [],
+            target=0.5, beside=f"{CBEGAN}: M only (faces)", changes="the cpu preset",
+            metrics=SHAPES_RESULTS + ["last_M"], scalars=["M"]),
 ]

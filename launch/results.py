@@ -7,8 +7,7 @@
 ``--root=DIR`` (default ``runs``) is where the run folders lie, e.g. ``~/gan_jax_runs`` so
 that they outlive the checkout; the page shows the commands with the default root.
 
-Each entry is one run of ``gan_jax.main`` under ``<root>/results/<key>`` (or, with ``run``,
-a run of ``launch/reproduce.py``'s sweeps, read where it lies): its command, its budget in
+Each entry is one run of ``gan_jax.main`` under ``<root>/results/<key>``: its command, its budget in
 hours of a 2-core CPU, the target it is held to, and the numbers it stands beside (the
 reports' and Lucic et al. 2018's, text in this catalogue). Every measured number, the
 training time and the sample grid come from the run folder (results.json, the event files,
@@ -46,7 +45,7 @@ RUNS = "runs"  # where run folders lie (--root)
 
 
 def workdir(entry, root=None) -> str:
-  return os.path.join(root or RUNS, entry.get("run") or os.path.join("results", entry["key"]))
+  return os.path.join(root or RUNS, "results", entry["key"])
 
 
 def entry_steps(entry) -> int:
@@ -117,7 +116,11 @@ def measured(entry) -> dict | None:
   out.update({f"last_{t}": float(series[t][1][-1]) for t in entry.get("scalars", ())
               if t in series})
   out["step"] = step
-  out["train_seconds"] = train_seconds(series)
+  out["logged_seconds"] = out["train_seconds"] = train_seconds(series)
+  if entry.get("rate"):
+    out["periodic_seconds"] = sum(r.get("seconds", 0.0) for r in run.results()
+                                  if not r.get("final") and r.get("step", 0) <= step)
+    out["train_seconds"] = step / entry["rate"] + out["periodic_seconds"]
   out["eval_seconds"] = sum(r.get("seconds", 0.0) for r in run.final_records().values())
   out["batch"] = config.get("data", {}).get("batch_size")
   out["code"] = describe_code(run.code_sessions())
@@ -156,9 +159,12 @@ HEADER = """# Results per CPU budget
 
 The best result this project reaches per budget of a 2-core CPU, beside the reports' numbers
 and Lucic et al. 2018's. Produced by `python launch/results.py table` from the runs of
-`python launch/results.py run`; each row's command reproduces it, and its training time is
-read from the run's logged step rates (periodic evaluations included, the final evaluation
-not: its time is the next column). FID on the default protocol (10,000 samples against the
+`python launch/results.py run`; each row's command reproduces it. Its training time is what
+the budget counts: the steps at the training loop's rate measured alone on both cores,
+plus the periodic evaluations, where the entry names that rate (its section says so, beside
+the run's own logged time: the queue's runs share the machine); otherwise the run's logged
+step rates (periodic evaluations included). The final evaluation is not in it: its time is
+the next column. FID on the default protocol (10,000 samples against the
 10,000 test images, Inception-v3 of 2015-12-05); `fid` from G's EMA where the entry keeps
 one, `fid_raw` from G's own weights. Shapes scores: the i-CLEVR report's score over objects
 (`score_*`) and diversity within a condition (`diversity_ratio`: generated over real,
@@ -216,6 +222,12 @@ def write_table(path="docs/RESULTS.md", keep=True):
                    f"{e['beside']} | |")
       continue
     sections += [f"Ran at: {m['code'] or 'not recorded (a run older than code.json)'}.", ""]
+    if e.get("rate"):
+      sections += [f"Training time as the budget counts it: {m['step']:,} steps at "
+                   f"{e['rate']} steps/s, the training loop's logged rate alone on both cores, "
+                   f"plus {_hours(m['periodic_seconds'])} of "
+                   f"periodic evaluations; the run's own logged time (on the cores it was "
+                   f"given, beside other work): {_hours(m['logged_seconds'])}.", ""]
     numbers = ", ".join(f"{k} {_cell(m[k])}" for k in e["metrics"] if k in m)
     links = []
     if m["grid"]:

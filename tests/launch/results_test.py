@@ -85,13 +85,33 @@ def test_table_reads_numbers_time_grid_and_curves_from_the_runs(test_config, tmp
       == pytest.approx(200.0)
 
 
+def test_an_entry_with_a_rate_counts_its_steps_at_that_rate_plus_periodic_evaluations(
+    test_config, tmp_path, monkeypatch):
+  """A run that shared the machine logged a slower rate than the step's own: the budget counts
+  steps / rate (the step alone on the whole machine) plus the periodic evaluations' time."""
+  shared = dict(key="shared", what="shared model", config="configs/test.py", args=[],
+                budget=1, target="FID <= 40", metrics=["fid"], beside="x", changes="nothing",
+                rate=0.1)
+  monkeypatch.setattr(results, "ENTRIES", [shared])
+  monkeypatch.chdir(tmp_path)
+  test_config.num_train_steps = 300
+  _finished_run(results.workdir(shared), test_config, [(300, 0.05)], 30.0)  # logged: 6,000 s
+  run = RunFolder(results.workdir(shared))
+  run.append_result(EvalResult("fid", 100, False, {"fid": 90.0}, {}, 240.0, 16).record())
+  m = results.measured(shared)
+  assert m["train_seconds"] == pytest.approx(300 / 0.1 + 240.0)  # the final's 120 s not in it
+  assert m["logged_seconds"] == pytest.approx(6000.0)
+  text = open(results.write_table(str(tmp_path / "RESULTS.md"))).read()
+  assert "| yes | 300 | 0 h 54 min |" in text  # 3,240 s: within the hour the log exceeds
+  assert "300 steps at 0.1 steps/s" in text and "logged time" in text
+
+
 def test_root_moves_the_run_folders_and_the_page_keeps_the_default_commands(tmp_path):
-  entry = results.BY_KEY["shapes_cgan"]
+  entry = results.BY_KEY["shapes_acgan"]
   assert results.workdir(entry, str(tmp_path)) == os.path.join(
-      str(tmp_path), "reproduce_cpu", "shapes_cgan", "base")
-  assert results.train_command(entry)[4] == "--workdir=runs/reproduce_cpu/shapes_cgan/base"
-  assert results.train_command(entry, root="/x")[4] == \
-      "--workdir=/x/reproduce_cpu/shapes_cgan/base"
+      str(tmp_path), "results", "shapes_acgan")
+  assert results.train_command(entry)[4] == "--workdir=runs/results/shapes_acgan"
+  assert results.train_command(entry, root="/x")[4] == "--workdir=/x/results/shapes_acgan"
   assert "recorded" not in {k for e in results.ENTRIES for k in e}  # no figure as text
 
 
