@@ -18,6 +18,8 @@ import socket
 import subprocess
 import sys
 
+from gan_jax.utils.xla_flags import with_host_devices
+
 
 def free_port() -> int:
   with socket.socket() as s:
@@ -35,8 +37,7 @@ def main():
   args = [x for x in a.gan_jax_args if x != "--"]
   address = f"127.0.0.1:{a.port or free_port()}"
   env = dict(os.environ)
-  flags = [f for f in env.get("XLA_FLAGS", "").split() if "force_host_platform_device_count" not in f]
-  env["XLA_FLAGS"] = " ".join(flags + [f"--xla_force_host_platform_device_count={a.devices_per_process}"])
+  env["XLA_FLAGS"] = with_host_devices(a.devices_per_process, env.get("XLA_FLAGS", ""))
   env["JAX_PLATFORMS"] = "cpu"
   procs = [subprocess.Popen(
       [sys.executable, "-m", "gan_jax.main", *args, f"--coordinator_address={address}",

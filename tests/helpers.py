@@ -10,6 +10,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
   sys.path.insert(0, ROOT)
 
+from gan_jax.utils.xla_flags import with_host_devices  # noqa: E402
+
 
 # XLA:CPU compiles the suite at LLVM O1 instead of its default O2: about a third less
 # compile time (most of the suite's time is compiling) for no slower steps here; the bits
@@ -20,8 +22,7 @@ SUITE_XLA_FLAGS = ("--xla_backend_optimization_level=1",)
 def xla_flags(devices: int) -> str:
   """XLA_FLAGS for a process a test starts, with ``devices`` emulated CPU devices: this
   process's flags (the suite's, which conftest.py sets) with that count."""
-  flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in f]
-  return " ".join(flags + [f"--xla_force_host_platform_device_count={devices}"])
+  return with_host_devices(devices)
 
 
 def shared_once(tmp_path_factory, name, build=None) -> str:

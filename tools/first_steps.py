@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+from gan_jax.utils.xla_flags import with_host_devices
+
 EVALS_OFF = ["fid", "intra_fid", "conditional_score", "class_accuracy", "class_histogram",
              "classifier_fid", "condition_diversity", "wasserstein"]
 
@@ -70,9 +72,7 @@ def first_steps(repo: str, config: str, steps: int, extra=()) -> dict:
                                                                           ("every", 0))]
     cmd += list(extra)
     # one device; the caller's other XLA flags pass through (e.g. to compare compiler settings)
-    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "device_count" not in f]
-    env = dict(os.environ, PYTHONPATH=repo,
-               XLA_FLAGS=" ".join(flags + ["--xla_force_host_platform_device_count=1"]))
+    env = dict(os.environ, PYTHONPATH=repo, XLA_FLAGS=with_host_devices(1))
     r = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
     if r.returncode:
       last = [line for line in r.stderr.splitlines() if line.strip()][-1:]
