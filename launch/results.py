@@ -164,12 +164,14 @@ the budget counts: the steps at the training loop's rate measured alone on both 
 plus the periodic evaluations, where the entry names that rate (its section says so, beside
 the run's own logged time: the queue's runs share the machine); otherwise the run's logged
 step rates (periodic evaluations included). The final evaluation is not in it: its time is
-the next column. FID on the default protocol (10,000 samples against the
-10,000 test images, Inception-v3 of 2015-12-05); `fid` from G's EMA where the entry keeps
-one, `fid_raw` from G's own weights. Shapes scores: the i-CLEVR report's score over objects
-(`score_*`) and diversity within a condition (`diversity_ratio`: generated over real,
-1 = as diverse as the real images; `near_duplicates`: the share of sample pairs closer than a
-tenth of the real images' distance).
+the next column. A run still short of its entry's steps (queued, resuming) shows its numbers
+at the steps it reached, and "not yet" where the verdict would be. FID on the default
+protocol (10,000 samples against the 10,000 test images, Inception-v3 of 2015-12-05); `fid`
+from G's EMA where the entry keeps one, `fid_raw` from G's own weights. Shapes scores: the
+i-CLEVR report's score over objects (`score_*`) and diversity within a condition
+(`diversity_ratio`: generated over real, 1 = as diverse as the real images;
+`near_duplicates`: the share of sample pairs closer than a tenth of the real images'
+distance).
 
 """
 
@@ -242,7 +244,9 @@ def write_table(path="docs/RESULTS.md", keep=True):
         if os.path.exists(fig):
           shutil.copyfile(fig, os.path.join(out_dir, f"{e['key']}_{c}.png"))
           links.append(f"[{c}](results/{e['key']}_{c}.png)")
-    lines.append(f"| {e['what']} | {e['budget']} h | {e['target']} | {met(e, m)} | {m['step']} "
+    steps = entry_steps(e)
+    verdict = met(e, m) if m["step"] >= steps else f"not yet: {m['step']:,} of {steps:,} steps"
+    lines.append(f"| {e['what']} | {e['budget']} h | {e['target']} | {verdict} | {m['step']} "
                  f"| {_hours(m['train_seconds'])} | {_hours(m['eval_seconds'])} | {numbers} | "
                  f"{e['beside']} | {' '.join(links)} |")
   lines += ["", "## Commands and what each changes", "", *sections]

@@ -104,6 +104,10 @@ def test_an_entry_with_a_rate_counts_its_steps_at_that_rate_plus_periodic_evalua
   text = open(results.write_table(str(tmp_path / "RESULTS.md"))).read()
   assert "| yes | 300 | 0 h 54 min |" in text  # 3,240 s: within the hour the log exceeds
   assert "300 steps at 0.1 steps/s" in text and "logged time" in text
+  # the entry's steps raised past the run's: its numbers are the run's so far, not a verdict
+  monkeypatch.setitem(shared, "args", ["--config.num_train_steps=600"])
+  text = open(results.write_table(str(tmp_path / "RESULTS.md"))).read()
+  assert "| not yet: 300 of 600 steps | 300 |" in text
 
 
 def test_root_moves_the_run_folders_and_the_page_keeps_the_default_commands(tmp_path):
