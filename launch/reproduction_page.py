@@ -69,11 +69,17 @@ def kept_sections(path, preset) -> dict:
   return out
 
 
+KEPT_NOTE = ("Measured in an earlier sitting: these rows are kept from the page as it was "
+             "(their runs are not on this machine).")
+
+
 def _kept_body(exp, kept):
   """A kept section's lines with this catalogue's wording of the report's number and of
   what the Inception Score needs."""
   body = []
   for line in kept:
+    if line.startswith(KEPT_NOTE[:30]):
+      continue  # the page's own note, written again below once
     if line.startswith("Budget:") and "Report's number: " in line:
       line = line.split("Report's number: ", 1)[0] + f"Report's number: {exp['reported_what']}."
     if line.startswith("No Inception Score:"):
@@ -81,8 +87,7 @@ def _kept_body(exp, kept):
     body.append(line)
   while body and not body[-1].strip():
     body.pop()
-  return body + ["", "Measured in an earlier sitting: these rows are kept from the page as it "
-                 "was (their runs are not on this machine).", ""]
+  return body + ["", KEPT_NOTE, ""]
 
 
 def experiment_section(exp, preset, out_dir, kept=None):

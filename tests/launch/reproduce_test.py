@@ -97,6 +97,8 @@ def test_table_from_finished_runs(test_config, tmp_path, monkeypatch):
   assert "| 2.70 | 77.7 | 1 |  |" in again and "Report's number: IS." in again
   assert "old words" not in again and "Measured in an earlier sitting" in again
   assert again.count("| 8 | 50.0 | 42 ± 2.8") == 1       # the grid's rows from its runs
+  reproduce.write_table("cpu", out)                       # a third sitting: one note, still
+  assert open(out).read().count("Measured in an earlier sitting") == 1
   reproduce.write_table("cpu", out, keep=False)
   assert "77.7" not in open(out).read()
 
