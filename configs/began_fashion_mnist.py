@@ -83,20 +83,22 @@ def lucic(config):
   """Changed from the report's settings: Lucic et al. 2018's BEGAN networks instead of the
   paper's (a DCGAN G with batch norm, g_hidden 64; a strided autoencoder D, two k4 s2
   convolutions with LReLU around a 64-wide code, d_hidden 64), their search's ranges (batch 64,
-  Adam lr 2e-4, beta1 0.5, gamma 0.75), lambda_k 0.01 instead of 0.001 (at 0.001, k rose to
+  Adam lr 2e-4, beta1 0.5, gamma 0.9: at 6,000 steps, FID on 2,000 vs 2,000, gamma 0.75 gave
+  86.7 with recall 0.031 and gamma 0.9 gave 60.7 with recall 0.098, coverage 0.26 -> 0.41),
+  lambda_k 0.01 instead of 0.001 (at 0.001, k rose to
   0.096 in 3,000 steps while L(G(z)) stayed at half of L(x), far from gamma's balance, and the
   samples stayed blurred; at 0.01 k meets it within 1,000 steps), no learning-rate cut,
   samples and FID from an EMA of G (0.999; the raw G is evaluated too), 27,000 steps at batch
   64 (29 epochs: 59 minutes at the 7.65 steps/s the training loop runs at alone on the 2-core
-  Xeon, 2026-12-07; 4.8-5.1 steps/s on one core of it; 15,000 steps gave FID 42.2, recall
-  0.08). z (64, uniform) and the code (64) are the report's."""
+  Xeon, 2026-12-07; 4.8-5.1 steps/s on one core of it; 15,000 steps at gamma 0.75 gave FID
+  42.2, recall 0.08). z (64, uniform) and the code (64) are the report's."""
   config.num_train_steps = 27000
   config.data.batch_size = 64
   config.model.g_hidden = 64
   config.model.d_hidden = 64
   config.model.began.generator = "dcgan"
   config.model.began.discriminator = "strided"
-  config.loss.began.gamma = 0.75
+  config.loss.began.gamma = 0.9
   config.loss.began.lambda_k = 0.01
   config.g_optimizer = default.optimizer("adam", lr=2e-4)
   config.d_optimizer = default.optimizer("adam", lr=2e-4)
