@@ -235,17 +235,6 @@ ENTRIES = [
          "the same steps as one run)",
          changes="latent 64, widths 48, RMSProp 1e-4 (the paper's 5e-5), EMA of G, 14,000 "
                  "generator steps; clipping 0.01, 5 critic updates, the batch-norm critic kept"),
-    dict(key="began_fashion_mnist_hour", what="BEGAN (Fashion-MNIST)",
-         config="configs/began_fashion_mnist.py:hour", args=[], budget=1,
-         target="FID <= 35, recall >= 0.3",
-         superseded="k_t and M now come from one pass, the D update's (commit 299346a)",
-         metrics=FID + ["last_M", "last_k"], scalars=["M", "k"], curves=["began"], raw=True,
-         beside=f"{LUCIC}: 22.9",
-         note="measured on one core of the two (pinned, beside the WGAN run); the step alone on "
-              "both cores runs at 4.5 steps/s, 30 min for the 8,000 steps",
-         changes="gamma 0.7 (the report's 0.4: on Fashion-MNIST's black backgrounds a black G "
-                 "meets gamma 0.4's equilibrium), base filters 32 (128), Adam 1e-4 (5e-5), EMA "
-                 "of G; lambda_k 0.001, batch 16 kept"),
     dict(key="began_fashion_mnist_lucic", what="BEGAN, Lucic et al.'s networks (Fashion-MNIST)",
          config="configs/began_fashion_mnist.py:lucic", args=[], budget=1,
          target="FID <= 35, recall >= 0.3", metrics=FID + ["last_M", "last_k"],
