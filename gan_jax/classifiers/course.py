@@ -115,6 +115,7 @@ class CourseJudge:
   top-k is the course's) and ``protocol()``."""
 
   batch_size = 64
+  present_above = 0.5  # its outputs are probabilities: an object is seen above one half
 
   def __init__(self, path: str):
     if not os.path.exists(path):

@@ -81,6 +81,7 @@ class Classifier:
   variables: dict
   info: dict
   batch_size: int = 256
+  present_above = 0.0  # a multi-hot judge sees an object where its logit is positive
 
   def __post_init__(self):
     self._apply = jax.jit(lambda v, x: self.net.apply(v, x, train=False))

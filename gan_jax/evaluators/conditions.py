@@ -8,7 +8,7 @@ import numpy as np
 
 from gan_jax.evaluators.base import EVALUATORS
 from gan_jax.evaluators.judge import ClassifierEvaluator
-from gan_jax.metrics.topk import topk_chance, topk_hits
+from gan_jax.metrics.topk import topk_chance, topk_hits, word_chance, word_hits
 from gan_jax.utils.errors import ConfigError
 
 @EVALUATORS.register("conditional_score")
@@ -67,13 +67,37 @@ class ConditionalScore(ClassifierEvaluator):
       scalars[f"chance_{name}"] = chance["objects"]
       scalars[f"chance_per_image_{name}"] = chance["images"]
       details[f"per_condition_{name}"] = [round(float(v), 4) for v in per_sample.mean(1)]
+      scalars.update(self._what_is_missed(name, np.asarray(logits), labels, k.sum()))
       total += len(labels)
     protocol = self.protocol(
-        lists=self.lists(), samples_per_condition=per,
+        lists=self.lists(), samples_per_condition=per, seen="an object the judge's output "
+        f"for its class exceeds {self.classifier.present_above} (its decision threshold)",
         score="top-k of the classifier, k = objects in the condition; score_<list>: all hits / "
               "all objects (the i-CLEVR course's evaluator, comparable to the report's 0.70); "
               "score_per_image_<list>: the mean of each sample's hits / k")
     return self.result(step, final, scalars, protocol, t0, total, details)
+
+  def _what_is_missed(self, name, out, labels, objects) -> dict:
+    """What the score misses: ``asked_seen_<list>``, the fraction of asked objects the judge
+    sees, ``unasked_seen_<list>``, the objects per sample it sees that were not asked for
+    (an object drawn in the wrong shape, or one added), and ``objects_seen_<list>`` beside
+    ``objects_asked_<list>``, the objects per sample it sees and the list asks for. For class names "<attribute>
+    <object>" (colour and shape), ``attribute_hit_<list>`` / ``object_hit_<list>``: how often
+    an asked object's attribute / object word is among the top-k labels, beside a random
+    judge's ``chance_attribute_<list>`` / ``chance_object_<list>``."""
+    seen = out > self.classifier.present_above
+    asked = labels > 0
+    res = {f"asked_seen_{name}": float((seen & asked).sum() / max(objects, 1)),
+           f"unasked_seen_{name}": float((seen & ~asked).sum(-1).mean()),
+           f"objects_seen_{name}": float(seen.sum(-1).mean()),
+           f"objects_asked_{name}": float(asked.sum(-1).mean())}
+    names = self.ctx.spec.class_names
+    if len(names) == labels.shape[-1] and all(len(n.split()) >= 2 for n in names):
+      hits, chance = word_hits(out, labels, names), word_chance(labels, names)
+      for part in ("attribute", "object"):
+        res[f"{part}_hit_{name}"] = float(hits[part].sum() / max(objects, 1))
+        res[f"chance_{part}_{name}"] = chance[part]
+    return res
 
 
 @EVALUATORS.register("class_accuracy")

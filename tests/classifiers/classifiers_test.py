@@ -128,13 +128,16 @@ def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
       _ctx("shapes_small", cache, tfds_dir, "multi_hot", 32, "area"))
   ev.prepare()
 
-  def draw(labels, recolour):
+  def draw(labels, recolour, reshape=0, extra=False):
     rng = np.random.default_rng(0)
     out = []
     for y in labels:
-      objects = []
-      for c in np.flatnonzero(y):
-        shape, colour = shapes.SHAPES[c // 8], shapes.COLOUR_NAMES[(c + recolour) % 8]
+      objects, asked = [], list(np.flatnonzero(y))
+      if extra:  # one object more, of a class not asked for
+        asked.append(rng.choice(np.flatnonzero(y == 0)))
+      for c in asked:
+        shape = shapes.SHAPES[(c // 8 + reshape) % 3]
+        colour = shapes.COLOUR_NAMES[(c + recolour) % 8]
         for _ in range(100):
           o = dict(shape=shape, colour=colour, x=float(rng.uniform(12, 52)),
                    y=float(rng.uniform(12, 52)), size=float(rng.uniform(6, 10)))
@@ -146,6 +149,8 @@ def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
 
   true = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 0)), 0, True)
   wrong = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 3)), 0, True)
+  misshapen = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 0, reshape=1)), 0, True)
+  crowded = ev.evaluate(Samples(None, lambda y, seed, bs: draw(y, 0, extra=True)), 0, True)
 
   # diversity within a condition: fresh drawings vary as the data does; one drawing per
   # condition, whatever z, is collapse
@@ -164,6 +169,19 @@ def test_conditional_score_is_high_for_true_drawings_and_low_for_wrong_colours(
   assert true.scalars["score_test"] >= 0.9 and true.scalars["score_new_test"] >= 0.9, true
   assert wrong.scalars["score_test"] <= 0.2, wrong
   assert true.scalars["score_per_image_test"] >= 0.9
+  # what the score misses: the asked colour in the wrong shape hits on the attribute only, the
+  # right shape in the wrong colour on the object only; an object not asked for is seen
+  t, w, m, c = (r.scalars for r in (true, wrong, misshapen, crowded))
+  assert t["attribute_hit_test"] >= 0.9 and t["object_hit_test"] >= 0.9, t
+  assert m["attribute_hit_test"] >= 0.9 and m["object_hit_test"] <= 0.75, m
+  assert w["object_hit_test"] >= 0.9 and w["attribute_hit_test"] <= 0.4, w
+  assert m["object_hit_test"] < m["chance_object_test"] + 0.1 < t["object_hit_test"], m
+  np.testing.assert_allclose([t["chance_attribute_test"], t["chance_object_test"]],
+                             [0.2712, 0.6061], atol=5e-4)
+  assert t["asked_seen_test"] >= 0.9 and t["unasked_seen_test"] <= 0.1, t
+  assert c["asked_seen_test"] >= 0.85 and 0.8 <= c["unasked_seen_test"] <= 1.2, c
+  assert abs(t["objects_seen_test"] - t["objects_asked_test"]) <= 0.15, t
+  assert abs(c["objects_seen_test"] - t["objects_asked_test"] - 1) <= 0.25, c
   np.testing.assert_allclose([true.scalars["chance_test"], true.scalars["chance_per_image_test"]],
                              [0.0968, 0.0846], atol=5e-4)
   assert true.num_samples == 2 * 32 * 2 and len(true.details["per_condition_test"]) == 32

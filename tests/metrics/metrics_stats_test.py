@@ -100,3 +100,27 @@ def test_topk_scores_per_image_and_over_all_objects_and_their_chance_levels():
            for l in rng.normal(size=(3000, 2, 6))]
   mean = np.mean(draws, axis=0)
   np.testing.assert_allclose(mean, [chance["images"], chance["objects"]], atol=0.02)
+
+
+def test_word_hits_split_an_asked_class_into_its_attribute_and_its_object():
+  """Image 1 asks a red square and is judged a red circle: the colour hits, the shape does
+  not. Image 2 asks a blue square and a blue circle and is judged blue square, red square:
+  only blue is held, so the square and the circle each hit on blue; the square's
+  shape hits, the circle's does not."""
+  from gan_jax.metrics.topk import word_chance, word_hits
+  names = ["red square", "blue square", "red circle", "blue circle"]
+  labels = np.array([[1, 0, 0, 0], [0, 1, 0, 1]])
+  logits = np.array([[0., 0., 5., 0.], [4., 5., 0., 0.]])
+  hits = word_hits(logits, labels, names)
+  np.testing.assert_array_equal(hits["attribute"], [1, 2])
+  np.testing.assert_array_equal(hits["object"], [0, 1])
+  # a random judge: image 1 (k=1) holds red with 1/2, square with 1/2; image 2 (k=2) holds
+  # blue with 1 - C(2,2)/C(4,2) = 5/6 for each of its two objects, and each shape likewise
+  chance = word_chance(labels, names)
+  np.testing.assert_allclose([chance["attribute"], chance["object"]],
+                             [(1 / 2 + 2 * 5 / 6) / 3] * 2)
+  rng = np.random.default_rng(0)
+  draws = [word_hits(l, labels, names) for l in rng.normal(size=(3000, 2, 4))]
+  for part in ("attribute", "object"):
+    np.testing.assert_allclose(np.mean([d[part].sum() / 3 for d in draws]), chance[part],
+                               atol=0.02)
