@@ -12,7 +12,7 @@ runs outlive the checkout; the page shows the commands with the default root); `
 interrupted one resumes), ``table`` builds the page from whatever has finished, with
 ``gan_jax.collect``: per experiment the command, each point's number in the report beside
 the number measured here (mean +- std over seeds where seeds vary), the budget read from the
-runs' config.json, and the last sample grid. The reports' numbers are ``launch/catalogue.py``'s;
+runs' config.json, and the last sample grid. The reports' numbers are ``launch/experiments.py``'s;
 every measured number comes from the runs' results.json and event files.
 
 ``--preset=cpu`` (the default) is each config's reduced budget for a 2-core CPU (each config
@@ -34,7 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from gan_jax.runs import tables  # noqa: E402
 
 CELEBA_DIR = ""  # --celeba_data_dir: the TFDS data dir holding celeb_a ('' = TFDS's default)
-from catalogue import CELEBA, EXPERIMENTS, FASHION64, STUDY  # noqa: E402,F401
+from experiments import CELEBA, EXPERIMENTS, FASHION64, STUDY  # noqa: E402,F401
 
 BY_KEY = {e["key"]: e for e in EXPERIMENTS}
 

@@ -7,7 +7,7 @@ import os
 import shlex
 import shutil
 
-from catalogue import CBEGAN, CELEBA, CHANGES, ICLEVR, STUDY
+from experiments import CBEGAN, CELEBA, CHANGES, ICLEVR, STUDY
 from gan_jax.runs import tables
 from gan_jax.runs.provenance import describe_code
 from gan_jax.runs.run_folder import RunFolder

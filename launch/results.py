@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 from gan_jax.runs.provenance import describe_code  # noqa: E402
 from gan_jax.runs.run_folder import RunFolder  # noqa: E402
 
-from catalogue import ENTRIES  # noqa: E402
+from experiments import ENTRIES  # noqa: E402
 
 BY_KEY = {e["key"]: e for e in ENTRIES}
 

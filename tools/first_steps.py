@@ -11,7 +11,7 @@ steps in a fresh folder with every evaluation off and a checkpoint at the last s
 is the config, the sha256 of every array of that checkpoint's training state (in the order of
 their paths) and the losses the terminal logged. A config whose data this machine lacks
 (CelebA) prints its one-line error instead, in both checkouts alike; ``--extra`` flags run it
-on data this machine has (``launch/catalogue.py``'s ``FASHION64`` for the CelebA study).
+on data this machine has (``launch/experiments.py``'s ``FASHION64`` for the CelebA study).
 """
 
 import argparse
