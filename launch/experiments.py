@@ -216,7 +216,8 @@ def _shapes(key, what, config, steps, rate, args, *, beside, changes, target=0.7
   return dict(key=key, what=what, config=f"configs/{config}.py:cpu",
               args=[*args, f"--config.num_train_steps={steps}", *SCORE_CURVE], budget=2,
               target=f"score {target:.2f} on test and new_test", metrics=metrics,
-              scalars=list(scalars), curves=["conditional_score"], beside=beside,
+              scalars=list(scalars), curves=["conditional_score", "conditional_score_parts"],
+              beside=beside,
               changes=f"{changes}; {steps:,} steps", rate=rate)
 
 # key, what, config (with its preset), args (flags after it), budget (hours of the 2-core CPU),

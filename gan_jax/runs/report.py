@@ -9,7 +9,8 @@ Writes ``<workdir>/report/``:
   for the sigmoid losses, whose D outputs are probabilities;
 * ``wasserstein.png`` (WGAN's estimate), ``began.png`` (BEGAN's M and k_t), when logged;
 * ``<evaluator>.png``: every evaluator's scalars over steps (periodic and final), e.g. FID
-  and KID;
+  and KID; ``conditional_score_parts.png``: the colour's and the shape's hits and the asked
+  objects seen, beside a random judge's;
 * ``report.md``: the config's main fields, progress, the final metrics with their protocol,
   the figures, the evaluators' own figures (class histograms) and the last sample grid.
 """
@@ -23,6 +24,10 @@ from gan_jax.runs import run_folder
 from gan_jax.runs.run_folder import record_metrics
 
 SIGMOID_LOSSES = ("non_saturating", "minimax")
+# conditional_score's split of what it misses: fractions in a figure of their own; the object
+# counts in report.md's table only
+PARTS = ("attribute_hit_", "object_hit_", "asked_seen_", "chance_attribute_", "chance_object_")
+COUNTS = ("unasked_seen_", "objects_seen_", "objects_asked_")
 
 
 def _figure(path, series: dict, title: str, hline=None, twin: dict | None = None):
@@ -90,7 +95,11 @@ def write(workdir: str) -> str:
         twin={"k": scalars["k"]} if "k" in scalars else None)
   records = run.results()
   for ev, series in _evaluator_series(records).items():
-    fig(ev, series, f"{ev} over steps")
+    parts = {k: v for k, v in series.items() if k.startswith(PARTS)}
+    counts = {k: v for k, v in series.items() if k.startswith(COUNTS)}
+    fig(ev, {k: v for k, v in series.items() if k not in parts and k not in counts},
+        f"{ev} over steps")
+    fig(f"{ev}_parts", parts, f"{ev}: what the score misses, over steps")
 
   # the markdown summary
   model, data = config["model"], config["data"]
